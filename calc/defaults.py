@@ -1,0 +1,118 @@
+"""API-server defaulting of a pod's resources (``pkg/apis/core/v1/defaults.go``).
+
+In the order the generated defaulter runs them:
+
+1. ``SetDefaults_Pod``: every container (app, init, sidecar) with a limit and no request
+   for a resource gets request = limit; then, with pod-level resources (KEP-2837),
+   ``defaultHugePagePodLimits`` and ``defaultPodRequests`` fill the pod-level figures.
+2. ``SetDefaults_ResourceList``: every request, limit, overhead and pod-level value is
+   rounded up to milli precision (``1n`` becomes ``1m``).
+
+What was defaulted is recorded, so that a result can say where each figure came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from calc.effective import aggregate, is_pod_level_resource
+from calc.pod import Container, PodResources, PodSpec, ResourceList
+from calc.quantity import Quantity, round_up_milli
+from calc.resources import is_hugepages, overcommit_allowed
+
+
+@dataclass(frozen=True, slots=True)
+class Defaulted:
+    """A defaulted pod and what the defaulting filled in."""
+
+    spec: PodSpec
+    # (container name, resource) pairs whose request was copied from the limit
+    requests_from_limits: tuple[tuple[str, str], ...]
+    # pod-level requests and limits that defaulting filled in, by resource
+    pod_requests_defaulted: tuple[str, ...] = ()
+    pod_limits_defaulted: tuple[str, ...] = ()
+
+
+def _request_from_limit(c: Container) -> tuple[Container, list[str]]:
+    missing = [name for name in c.limits if name not in c.requests]
+    if not missing:
+        return c, []
+    requests = dict(c.requests) | {name: c.limits[name] for name in missing}
+    return dataclasses.replace(c, requests=requests), missing
+
+
+def _round(resources: ResourceList) -> dict[str, Quantity]:
+    return {name: round_up_milli(q) for name, q in resources.items()}
+
+
+def _round_container(c: Container) -> Container:
+    return dataclasses.replace(c, requests=_round(c.requests), limits=_round(c.limits))
+
+
+def apply_defaults(spec: PodSpec) -> Defaulted:
+    """The pod as the API server stores it, and what defaulting changed."""
+    from_limits: list[tuple[str, str]] = []
+    containers: list[Container] = []
+    init_containers: list[Container] = []
+    for target, source in ((containers, spec.containers), (init_containers, spec.init_containers)):
+        for c in source:
+            defaulted, names = _request_from_limit(c)
+            target.append(defaulted)
+            from_limits.extend((c.name, n) for n in names)
+    spec = dataclasses.replace(spec, containers=tuple(containers), init_containers=tuple(init_containers))
+
+    pod_req_filled: list[str] = []
+    pod_lim_filled: list[str] = []
+    if spec.resources is not None:
+        resources, pod_lim_filled = _default_hugepage_pod_limits(spec, spec.resources)
+        spec = dataclasses.replace(spec, resources=resources)
+        resources, pod_req_filled = _default_pod_requests(spec, resources)
+        spec = dataclasses.replace(spec, resources=resources)
+
+    rounded = dataclasses.replace(
+        spec,
+        containers=tuple(map(_round_container, spec.containers)),
+        init_containers=tuple(map(_round_container, spec.init_containers)),
+        overhead=_round(spec.overhead),
+        resources=None
+        if spec.resources is None
+        else PodResources(requests=_round(spec.resources.requests), limits=_round(spec.resources.limits)),
+    )
+    return Defaulted(rounded, tuple(from_limits), tuple(pod_req_filled), tuple(pod_lim_filled))
+
+
+def _default_hugepage_pod_limits(spec: PodSpec, res: PodResources) -> tuple[PodResources, list[str]]:
+    """defaultHugePagePodLimits: pod hugepage limits from the containers' aggregate limits."""
+    if not res.limits and not res.requests:
+        return res, []
+    container_limits = aggregate(spec, lambda c: c.limits).totals
+    filled = [
+        name
+        for name in container_limits
+        if is_pod_level_resource(name) and is_hugepages(name) and name not in res.requests and name not in res.limits
+    ]
+    limits = dict(res.limits) | {name: container_limits[name] for name in filled}
+    return PodResources(requests=res.requests, limits=limits), filled
+
+
+def _default_pod_requests(spec: PodSpec, res: PodResources) -> tuple[PodResources, list[str]]:
+    """defaultPodRequests: only where pod-level limits are set.
+
+    A supported, overcommittable resource that containers request defaults to their
+    aggregate request; any other pod-level limit without a request defaults to the limit.
+    """
+    if not res.limits:
+        return res, []
+    requests = dict(res.requests)
+    filled: list[str] = []
+    container_requests = aggregate(spec, lambda c: c.requests).totals
+    for name, q in container_requests.items():
+        if name not in requests and is_pod_level_resource(name) and overcommit_allowed(name):
+            requests[name] = q
+            filled.append(name)
+    for name, q in res.limits.items():
+        if name not in requests and is_pod_level_resource(name):
+            requests[name] = q
+            filled.append(name)
+    return PodResources(requests=requests, limits=res.limits), filled

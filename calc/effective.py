@@ -1,0 +1,245 @@
+"""A pod's effective requests and limits, as ``k8s.io/component-helpers/resource`` computes them.
+
+Sidecar containers (KEP-753) are init containers with ``restartPolicy: Always``: they start
+in order with the other init containers and keep running. While init container i runs::
+
+    InitContainerUse(i) = sum(restartable init containers with index < i) + init container i
+
+and, for a sidecar, its start step uses the sum of the sidecars up to and including it.
+Then (``PodRequests`` / ``PodLimits``)::
+
+    pod = max(max_i InitContainerUse(i), sum(app containers) + sum(sidecars))
+    pod[r] = spec.resources[r]          where pod-level resources are set (KEP-2837)
+    pod += spec.overhead                requests: always; limits: only where a limit exists
+
+Each sum and max follows Kubernetes' order of operations, because a quantity's printed
+form is that of the first operand of a sum (``addResourceList``), and ties in a max keep
+the value already there (``maxResourceList``).
+
+Limits are summed only where declared, as ``PodLimits`` does; a container that runs
+without a limit makes the pod's real limit unbounded, which is reported separately.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from calc.pod import Container, ContainerType, PodSpec, ResourceList
+from calc.quantity import Quantity, add, max_of
+from calc.resources import CPU, HUGEPAGES_PREFIX, MEMORY, UNBOUNDED_WITHOUT_LIMIT
+
+RUNNING = "running"
+POD_RESOURCES = "podResources"
+# Resources that pod-level spec.resources may set (IsSupportedPodLevelResource).
+POD_LEVEL_RESOURCES = frozenset({CPU, MEMORY})
+
+
+@dataclass(frozen=True, slots=True)
+class PodResourcesOptions:
+    """What to include, as Kubernetes' ``PodResourcesOptions``; defaults are Kubernetes' own."""
+
+    exclude_overhead: bool = False  # leave spec.overhead out of the figures
+    skip_pod_level_resources: bool = False  # use container figures even where spec.resources is set
+
+
+DEFAULT_OPTIONS = PodResourcesOptions()  # overhead and pod-level resources included
+
+
+class PhaseKind(enum.Enum):
+    INIT = "init"  # a regular init container runs, with the sidecars started before it
+    SIDECAR_START = "sidecarStart"  # a sidecar starts; the sidecars before it keep running
+    RUNNING = "running"  # app containers and every sidecar
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One step of the pod's life and what its running containers request and limit."""
+
+    id: str  # "init:<name>", "sidecar:<name>" or "running"
+    kind: PhaseKind
+    container: str | None  # the init container or sidecar of this step
+    running: tuple[str, ...]  # every container running during the step
+    requests: ResourceList
+    limits: ResourceList
+    unbounded_limits: tuple[str, ...]  # resources some running container has no limit for
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """A container-level aggregate (requests or limits) and the phase that set each resource."""
+
+    totals: ResourceList
+    set_by: dict[str, str]
+
+
+def is_pod_level_resource(name: str) -> bool:
+    return name in POD_LEVEL_RESOURCES or name.startswith(HUGEPAGES_PREFIX)
+
+
+def add_resources(total: ResourceList, more: ResourceList) -> dict[str, Quantity]:
+    """total + more per resource (``addResourceList``): a missing resource is copied in."""
+    out = dict(total)
+    for name, q in more.items():
+        out[name] = add(out[name], q) if name in out else q
+    return out
+
+
+def max_resources(current: ResourceList, new: ResourceList) -> dict[str, Quantity]:
+    """The larger per resource (``maxResourceList``); a tie keeps the current value."""
+    out = dict(current)
+    for name, q in new.items():
+        out[name] = max_of(out[name], q) if name in out else q
+    return out
+
+
+def _phase_use(spec: PodSpec, pick: Callable[[Container], ResourceList]) -> list[tuple[str, dict[str, Quantity]]]:
+    """Each init step's use, then the running phase's, in Kubernetes' order of addition."""
+    running: dict[str, Quantity] = {}
+    for c in spec.containers:
+        running = add_resources(running, pick(c))
+    sidecars: dict[str, Quantity] = {}
+    steps: list[tuple[str, dict[str, Quantity]]] = []
+    for c in spec.init_containers:
+        if c.type is ContainerType.SIDECAR:
+            running = add_resources(running, pick(c))
+            sidecars = add_resources(sidecars, pick(c))
+            steps.append((phase_id(c), sidecars))
+        else:
+            steps.append((phase_id(c), add_resources(pick(c), sidecars)))
+    steps.append((RUNNING, running))
+    return steps
+
+
+def aggregate(spec: PodSpec, pick: Callable[[Container], ResourceList]) -> Aggregate:
+    """``AggregateContainerRequests`` / ``AggregateContainerLimits`` with the deciding phase."""
+    *init_steps, (_, running) = _phase_use(spec, pick)
+    init_peak: dict[str, Quantity] = {}
+    set_by: dict[str, str] = {}
+    for step_id, use in init_steps:
+        for name, q in use.items():
+            if name not in init_peak or q > init_peak[name]:
+                init_peak[name], set_by[name] = q, step_id
+    totals = dict(running)
+    for name, q in init_peak.items():
+        if name in totals and not q > totals[name]:
+            set_by[name] = RUNNING
+        else:
+            totals[name] = q
+    for name in running:
+        set_by.setdefault(name, RUNNING)
+    return Aggregate(totals, set_by)
+
+
+def phase_id(c: Container) -> str:
+    prefix = "sidecar" if c.type is ContainerType.SIDECAR else "init"
+    return f"{prefix}:{c.name}"
+
+
+def pod_requests(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) -> ResourceList:
+    """``PodRequests``: the figure the scheduler and quota use."""
+    return effective_requests(spec, options).totals
+
+
+def pod_limits(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) -> ResourceList:
+    """``PodLimits``: declared limits only; see ``unbounded_limits`` for the rest."""
+    return effective_limits(spec, options).totals
+
+
+def effective_requests(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) -> Aggregate:
+    agg = aggregate(spec, lambda c: c.requests)
+    totals, set_by = dict(agg.totals), dict(agg.set_by)
+    if not options.skip_pod_level_resources and spec.resources is not None:
+        # IsPodLevelRequestsSet: only supported resources replace the containers' figure.
+        pod_level = {n: q for n, q in spec.resources.requests.items() if is_pod_level_resource(n)}
+        totals.update(pod_level)
+        set_by.update(dict.fromkeys(pod_level, POD_RESOURCES))
+    if not options.exclude_overhead:
+        totals = add_resources(totals, spec.overhead)
+        for name in spec.overhead:
+            set_by.setdefault(name, "overhead")
+    return Aggregate(totals, set_by)
+
+
+def effective_limits(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) -> Aggregate:
+    agg = aggregate(spec, lambda c: c.limits)
+    totals, set_by = dict(agg.totals), dict(agg.set_by)
+    if not options.skip_pod_level_resources and pod_level_resources_set(spec):
+        assert spec.resources is not None
+        pod_level = {n: q for n, q in spec.resources.limits.items() if is_pod_level_resource(n)}
+        totals.update(pod_level)
+        set_by.update(dict.fromkeys(pod_level, POD_RESOURCES))
+    if not options.exclude_overhead:
+        # Overhead is added only to non-zero limits: an absent or zero limit stays as it is.
+        totals = {
+            n: add(q, spec.overhead[n]) if n in spec.overhead and not q.is_zero() else q for n, q in totals.items()
+        }
+    return Aggregate(totals, set_by)
+
+
+def pod_level_resources_set(spec: PodSpec) -> bool:
+    """``IsPodLevelResourcesSet``: a supported resource in spec.resources requests or limits."""
+    if spec.resources is None:
+        return False
+    names = list(spec.resources.requests) + list(spec.resources.limits)
+    return any(is_pod_level_resource(n) for n in names)
+
+
+def unbounded(containers: Iterable[Container], bounded_at_pod_level: Iterable[str] = ()) -> tuple[str, ...]:
+    """Resources that some container may use without limit (no limit, or a zero one).
+
+    Only cpu, memory and ephemeral-storage count: a container cannot use an extended
+    resource or hugepages it has not declared. A pod-level limit bounds the whole pod.
+    """
+    containers = tuple(containers)
+    bounded = set(bounded_at_pod_level)
+    return tuple(
+        name
+        for name in UNBOUNDED_WITHOUT_LIMIT
+        if name not in bounded and any(c.limits.get(name, Quantity(0)).is_zero() for c in containers)
+    )
+
+
+def pod_unbounded_limits(spec: PodSpec) -> tuple[str, ...]:
+    """The resources the pod as a whole may use without limit."""
+    pod_limited = [n for n, q in (spec.resources.limits if spec.resources else {}).items() if not q.is_zero()]
+    return unbounded(spec.all_containers, pod_limited)
+
+
+def phases(spec: PodSpec) -> list[Phase]:
+    """The pod's life step by step: each init container or sidecar start, then running."""
+    request_steps = _phase_use(spec, lambda c: c.requests)
+    limit_steps = _phase_use(spec, lambda c: c.limits)
+    out: list[Phase] = []
+    sidecars: list[Container] = []
+    for i, c in enumerate(spec.init_containers):
+        if c.type is ContainerType.SIDECAR:
+            sidecars.append(c)
+            members, kind = list(sidecars), PhaseKind.SIDECAR_START
+        else:
+            members, kind = [*sidecars, c], PhaseKind.INIT
+        out.append(
+            Phase(
+                id=request_steps[i][0],
+                kind=kind,
+                container=c.name,
+                running=tuple(m.name for m in members),
+                requests=request_steps[i][1],
+                limits=limit_steps[i][1],
+                unbounded_limits=unbounded(members),
+            )
+        )
+    members = [*spec.containers, *sidecars]
+    out.append(
+        Phase(
+            id=RUNNING,
+            kind=PhaseKind.RUNNING,
+            container=None,
+            running=tuple(m.name for m in members),
+            requests=request_steps[-1][1],
+            limits=limit_steps[-1][1],
+            unbounded_limits=unbounded(members),
+        )
+    )
+    return out

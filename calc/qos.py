@@ -1,0 +1,65 @@
+"""A pod's QoS class, as ``pkg/apis/core/v1/helper/qos`` (ComputePodQOS) decides it.
+
+Only cpu and memory count, and zero quantities are ignored:
+
+- BestEffort: no container (app, init or sidecar) requests or limits any cpu or memory;
+- Guaranteed: every container has non-zero cpu and memory limits, and the summed
+  requests equal the summed limits for each of them;
+- Burstable: anything else.
+
+When pod-level ``spec.resources`` sets cpu, memory or hugepages, it alone decides, the
+same way (with ``PodLevelResourcesFixKubeletQOSClass``, on in current releases; before
+it, a present but empty ``spec.resources`` made any pod BestEffort).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from calc.effective import pod_level_resources_set
+from calc.pod import PodSpec, ResourceList
+from calc.quantity import Quantity, add
+from calc.resources import CPU, MEMORY
+
+QOS_RESOURCES = (CPU, MEMORY)
+
+
+class QOSClass(enum.Enum):
+    GUARANTEED = "Guaranteed"
+    BURSTABLE = "Burstable"
+    BEST_EFFORT = "BestEffort"
+
+
+def _qos_sum(lists: Iterable[ResourceList]) -> dict[str, Quantity]:
+    """Sum of the non-zero cpu and memory quantities (``processResourceList``)."""
+    out: dict[str, Quantity] = {}
+    for resources in lists:
+        for name in QOS_RESOURCES:
+            q = resources.get(name)
+            if q is not None and q.nanos > 0:
+                out[name] = add(q, out[name]) if name in out else q
+    return out
+
+
+def _has_qos_limits(limits: ResourceList) -> bool:
+    return all(limits.get(name, Quantity(0)).nanos > 0 for name in QOS_RESOURCES)
+
+
+def pod_qos(spec: PodSpec) -> QOSClass:
+    """ComputePodQOS on a defaulted pod."""
+    if spec.resources is not None and pod_level_resources_set(spec):
+        requests = _qos_sum([spec.resources.requests])
+        limits = _qos_sum([spec.resources.limits])
+        guaranteed = not spec.resources.limits or _has_qos_limits(spec.resources.limits)
+    else:
+        containers = spec.all_containers
+        requests = _qos_sum(c.requests for c in containers)
+        limits = _qos_sum(c.limits for c in containers)
+        guaranteed = all(_has_qos_limits(c.limits) for c in containers)
+    if not requests and not limits:
+        return QOSClass.BEST_EFFORT
+    guaranteed = guaranteed and all(name in limits and limits[name] == q for name, q in requests.items())
+    if guaranteed and len(requests) == len(limits):
+        return QOSClass.GUARANTEED
+    return QOSClass.BURSTABLE

@@ -1,0 +1,290 @@
+"""Kubernetes resource quantities, exactly as ``k8s.io/apimachinery/pkg/api/resource`` has them.
+
+Grammar (``quantity.go``)::
+
+    <quantity>        ::= <signedNumber><suffix>
+    <signedNumber>    ::= <number> | <sign><number>
+    <sign>            ::= "+" | "-"
+    <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits>
+    <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI>
+    <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei
+    <decimalSI>       ::= n | u | m | "" | k | M | G | T | P | E
+    <decimalExponent> ::= "e" <signedNumber> | "E" <signedNumber>
+
+A quantity is held as an exact integer count of nano-units plus the *format* its suffix
+chose (``BinarySI``, ``DecimalSI`` or ``DecimalExponent``). Parsing rounds away from zero
+to nano precision, as Kubernetes does; no float is ever used, because a float cannot hold
+``0.1`` or ``1Ei + 1`` and capacity figures must add up to the byte.
+
+Canonical form keeps the format family of the input:
+
+- ``1.5`` is serialized as ``1500m``, ``0.25`` as ``250m``, ``1000m`` as ``1``;
+- ``1.5Gi`` as ``1536Mi``, ``1024Mi`` as ``1Gi``, ``0.5Ki`` as ``512`` (below 1024, or not a
+  whole number, a binary quantity is printed as decimal SI);
+- ``12e-1`` as ``1200e-3``, ``129e6`` stays ``129e6``.
+
+Kubernetes silently clamps values beyond the 64-bit range; podcalc refuses them instead.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from fractions import Fraction
+from functools import lru_cache
+
+from calc.errors import QuantityError
+
+NANO = 10**9
+# The largest value Kubernetes stores (math.MaxInt64), in base units.
+MAX_VALUE = 2**63 - 1
+MAX_NANOS = MAX_VALUE * NANO
+# Longer strings are refused before any arithmetic: no real manifest comes close.
+MAX_LENGTH = 256
+# Go's unicode.IsSpace, which strings.TrimSpace uses when a manifest's quantity is decoded.
+GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+class Format(enum.Enum):
+    """How a quantity is written; canonical form keeps it."""
+
+    DECIMAL_SI = "DecimalSI"  # 500m, 2, 1.5G
+    BINARY_SI = "BinarySI"  # 512Mi, 1Gi
+    DECIMAL_EXPONENT = "DecimalExponent"  # 1e3, 12e-1
+
+
+_DECIMAL_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_BINARY_SUFFIXES = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+_DECIMAL_BY_EXPONENT = {e: s for s, e in _DECIMAL_SUFFIXES.items()}
+_BINARY_BY_POWER = {e // 10: s for s, e in _BINARY_SUFFIXES.items()}
+
+_QUANTITY = re.compile(
+    r"""
+    (?P<sign>[+-]?)                          # one optional sign
+    (?P<int>[0-9]*)                          # integer digits, may be empty (".5")
+    (?:\.(?P<frac>[0-9]*))?                  # fraction; "1." is accepted, as in Kubernetes
+    (?P<suffix>[eEinumkKMGTP]*[+-]?[0-9]*)   # SI suffix, binary suffix or decimal exponent
+    """,
+    re.VERBOSE,
+)
+_EXPONENT = re.compile(r"[eE](?P<exp>[+-]?[0-9]+)")
+
+
+class Quantity:
+    """An exact Kubernetes quantity: ``nanos`` (value x 10^9) and its ``format``."""
+
+    __slots__ = ("format", "nanos")
+
+    nanos: int
+    format: Format
+
+    def __init__(self, nanos: int, format: Format = Format.DECIMAL_SI) -> None:  # noqa: A002
+        object.__setattr__(self, "nanos", nanos)
+        object.__setattr__(self, "format", format)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Quantity is immutable")
+
+    @classmethod
+    def from_value(cls, value: Fraction | int, format: Format = Format.DECIMAL_SI) -> Quantity:  # noqa: A002
+        """The quantity of an exact value in base units, rounded away from zero to nano."""
+        return cls(round_away(Fraction(value) * NANO, 1), format)
+
+    @property
+    def value(self) -> Fraction:
+        """The exact value in base units (bytes, cores, count)."""
+        return Fraction(self.nanos, NANO)
+
+    def is_zero(self) -> bool:
+        return self.nanos == 0
+
+    def __eq__(self, other: object) -> bool:
+        """Equal values are equal quantities, whatever their format (``1Gi == 1024Mi``)."""
+        return isinstance(other, Quantity) and self.nanos == other.nanos
+
+    def __hash__(self) -> int:
+        return hash(self.nanos)
+
+    def __lt__(self, other: Quantity) -> bool:
+        return self.nanos < other.nanos
+
+    def __le__(self, other: Quantity) -> bool:
+        return self.nanos <= other.nanos
+
+    def __gt__(self, other: Quantity) -> bool:
+        return self.nanos > other.nanos
+
+    def __ge__(self, other: Quantity) -> bool:
+        return self.nanos >= other.nanos
+
+    def __str__(self) -> str:
+        return canonical(self)
+
+    def __repr__(self) -> str:
+        return f"Quantity({canonical(self)!r})"
+
+    def decimal(self) -> str:
+        """The exact value in base units as a plain decimal string (``1.5``, ``1610612736``)."""
+        return decimal_string(self.value)[0]
+
+
+ZERO = Quantity(0)
+
+
+def add(a: Quantity, b: Quantity) -> Quantity:
+    """a + b, formatted as Kubernetes' ``Quantity.Add``: a's format, or b's when a is zero."""
+    return Quantity(a.nanos + b.nanos, b.format if a.nanos == 0 else a.format)
+
+
+def max_of(a: Quantity, b: Quantity) -> Quantity:
+    """The larger of a and b; a tie keeps a, as ``maxResourceList`` does (``Cmp > 0``)."""
+    return b if b.nanos > a.nanos else a
+
+
+def round_up_milli(q: Quantity) -> Quantity:
+    """``Quantity.RoundUp(-3)``: away from zero to milli precision (``1n`` becomes ``1m``).
+
+    The API server applies this to every request, limit and overhead when it defaults a
+    pod (``SetDefaults_ResourceList``), so every figure of a pod is a whole number of milli.
+    """
+    return Quantity(round_away(Fraction(q.nanos), 10**6) * 10**6, q.format)
+
+
+def round_away(x: Fraction, step: int) -> int:
+    """x / step rounded away from zero to a whole number."""
+    n, d = x.numerator, x.denominator * step
+    whole = -(-abs(n) // d)
+    return whole if n >= 0 else -whole
+
+
+@lru_cache(maxsize=4096)
+def parse_quantity(text: str) -> Quantity:
+    """Parse ``text`` with Kubernetes' grammar (``resource.ParseQuantity``).
+
+    No surrounding whitespace is allowed, as in ``ParseQuantity``; manifests trim it first
+    (see ``trim_space``). Raises ``QuantityError`` naming the input and what is wrong.
+    """
+    if not isinstance(text, str):
+        raise QuantityError(repr(text), "a quantity is a string such as '500m' or '1Gi'")
+    if text == "":
+        raise QuantityError(text, "empty string")
+    if len(text) > MAX_LENGTH:
+        raise QuantityError(text[:32] + "...", f"longer than {MAX_LENGTH} characters")
+    m = _QUANTITY.fullmatch(text)
+    if m is None:
+        raise QuantityError(text, _grammar_hint(text))
+    sign, int_digits, frac, suffix = m["sign"], m["int"], m["frac"] or "", m["suffix"]
+    if not int_digits and not frac:
+        # Kubernetes reads "Mi", "." or "-" as zero; a calculator trusted with capacity
+        # decisions refuses a number with no digits at all.
+        raise QuantityError(text, "no digits before the suffix")
+    fmt, base, exponent = _interpret_suffix(text, suffix)
+    mantissa = int(int_digits + frac or "0")
+    if mantissa == 0:
+        return Quantity(0, fmt)
+    if base == 10:
+        nanos = _decimal_nanos(text, mantissa, exponent - len(frac))
+    else:
+        nanos = round_away(Fraction(mantissa * 2**exponent * NANO, 10 ** len(frac)), 1)
+    if nanos > MAX_NANOS:
+        raise QuantityError(text, f"larger than the largest quantity Kubernetes stores ({MAX_VALUE})")
+    if fmt is Format.BINARY_SI and nanos < NANO:
+        fmt = Format.DECIMAL_SI  # below one, a binary quantity turns decimal ("0.000000000001Ki" is 2n)
+    return Quantity(-nanos if sign == "-" else nanos, fmt)
+
+
+def _interpret_suffix(text: str, suffix: str) -> tuple[Format, int, int]:
+    """The format, base and exponent a suffix stands for (``suffixHandler.interpret``)."""
+    if suffix in _DECIMAL_SUFFIXES:
+        return Format.DECIMAL_SI, 10, _DECIMAL_SUFFIXES[suffix]
+    if suffix in _BINARY_SUFFIXES:
+        return Format.BINARY_SI, 2, _BINARY_SUFFIXES[suffix]
+    exp = _EXPONENT.fullmatch(suffix)
+    if exp is None:
+        raise QuantityError(text, f"unknown suffix {suffix!r} " + _SUFFIX_HELP)
+    digits = exp["exp"].lstrip("+-").lstrip("0")
+    if len(digits) > 6:  # Kubernetes' exponent is an int32; no valid quantity needs more
+        raise QuantityError(text, "exponent out of range")
+    return Format.DECIMAL_EXPONENT, 10, int(exp["exp"])
+
+
+def _decimal_nanos(text: str, mantissa: int, exp10: int) -> int:
+    """mantissa x 10^exp10 in nanos, rounded away from zero, without a huge power of ten."""
+    digits = len(str(mantissa))
+    if digits + exp10 > 19:  # at least 10^19 > 2^63 - 1
+        raise QuantityError(text, f"larger than the largest quantity Kubernetes stores ({MAX_VALUE})")
+    shift = exp10 + 9
+    if shift >= 0:
+        return mantissa * int(10**shift)
+    if -shift > digits:  # 0 < value < 1n: Kubernetes rounds it up to 1n
+        return 1
+    return -(-mantissa // int(10**-shift))
+
+
+_SUFFIX_HELP = "(expected one of n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or an exponent such as e3)"
+
+
+def _grammar_hint(text: str) -> str:
+    if text != text.strip(GO_SPACE):
+        return "surrounding whitespace is not allowed"
+    if text.count(".") > 1:
+        return "more than one decimal point"
+    return "not of the form <number><suffix>, e.g. '500m', '1.5Gi', '2', '1e3'"
+
+
+def trim_space(text: str) -> str:
+    """Trim what Go's ``strings.TrimSpace`` trims: manifests' quantities are decoded so."""
+    return text.strip(GO_SPACE)
+
+
+def canonical(q: Quantity) -> str:
+    """Kubernetes' canonical string of ``q`` (``Quantity.String`` / ``CanonicalizeBytes``)."""
+    if q.nanos == 0:
+        return "0"
+    fmt = q.format
+    if fmt is Format.BINARY_SI:
+        if -1024 * NANO < q.nanos < 1024 * NANO or q.nanos % NANO:
+            fmt = Format.DECIMAL_SI  # "This avoids rounding and hopefully confusion, too."
+        else:
+            amount, power = q.nanos // NANO, 0
+            while amount % 1024 == 0 and power < 6:
+                amount //= 1024
+                power += 1
+            return f"{amount}{_BINARY_BY_POWER.get(power, '')}"
+    # Move every factor of ten into the exponent, then lower it to a multiple of 3.
+    mantissa, exponent = q.nanos, -9
+    while mantissa % 10 == 0:
+        mantissa //= 10
+        exponent += 1
+    shift = exponent % 3
+    mantissa, exponent = mantissa * 10**shift, exponent - shift
+    if fmt is Format.DECIMAL_EXPONENT:
+        return f"{mantissa}e{exponent}" if exponent else str(mantissa)
+    if exponent > 18:  # beyond "E": only sums get here
+        mantissa, exponent = mantissa * 10 ** (exponent - 18), 18
+    return f"{mantissa}{_DECIMAL_BY_EXPONENT[exponent]}"
+
+
+def decimal_string(value: Fraction, max_places: int = 30) -> tuple[str, bool]:
+    """``value`` as a plain decimal string, and whether that string is exact.
+
+    Values whose decimal expansion does not end within ``max_places`` are rounded half
+    away from zero at that place and reported as inexact.
+    """
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    whole, rest = divmod(value.numerator, value.denominator)
+    places = ""
+    while rest and len(places) < max_places:
+        digit, rest = divmod(rest * 10, value.denominator)
+        places += str(digit)
+    exact = rest == 0
+    if not exact and rest * 2 >= value.denominator:
+        scaled = int(f"{whole}{places}") + 1
+        text = str(scaled).rjust(len(places) + 1, "0")
+        whole, places = int(text[: -len(places)]), text[-len(places) :]
+    places = places.rstrip("0")
+    return f"{sign}{whole}{'.' + places if places else ''}", exact

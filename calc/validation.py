@@ -1,0 +1,147 @@
+"""The API server's validation of a pod's resources (``pkg/apis/core/validation``).
+
+Run on the defaulted pod, as the API server does. Each rule reports a ``Violation`` at
+the path of the offending field, relative to the PodSpec, with Kubernetes' own message:
+
+- resource names: qualified names; containers take cpu, memory, ephemeral-storage,
+  hugepages-<size> or an extended resource (``example.com/foo``); pod-level resources
+  take cpu, memory and hugepages-<size> only;
+- quantities: never negative; extended resources are whole numbers; hugepages are a
+  whole number of pages;
+- request <= limit, and request == limit where overcommit is not allowed (hugepages,
+  extended resources), which also need a limit whenever they have a request;
+- hugepages require cpu or memory in the same requirements;
+- pod-level requests >= the containers' aggregate requests, and each app container's
+  limit <= the pod-level limit (validatePodResourceConsistency).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from calc.effective import aggregate, is_pod_level_resource
+from calc.errors import Path, PodInvalidError, QuantityError, Violation
+from calc.pod import PodResources, PodSpec, ResourceList
+from calc.quantity import Quantity, parse_quantity
+from calc.resources import (
+    CPU,
+    MEMORY,
+    container_resource_name_errors,
+    is_extended,
+    is_hugepages,
+    overcommit_allowed,
+    qualified_name_errors,
+)
+
+NameCheck = Callable[[str], list[str]]
+
+
+def pod_resource_name_errors(name: str) -> list[str]:
+    """validatePodResourceName: a qualified name that pod-level resources support."""
+    errors = qualified_name_errors(name)
+    if errors:
+        return errors
+    if not is_pod_level_resource(name):
+        return [f'Unsupported value: "{name}": supported values: "cpu", "hugepages-", "memory"']
+    return []
+
+
+def _quantity_errors(name: str, q: Quantity) -> list[str]:
+    """ValidateResourceQuantityValue and the hugepage page-size rule."""
+    errors = []
+    if q.nanos < 0:
+        errors.append("must be greater than or equal to 0")
+    if is_extended(name) and q.nanos % 10**9:
+        errors.append("must be an integer")
+    if is_hugepages(name) and not _whole_pages(name, q):
+        errors.append(f"{q} is not positive integer multiple of {name}")
+    return errors
+
+
+def _whole_pages(name: str, q: Quantity) -> bool:
+    """IsHugePageResourceValueDivisible: the value is a whole number of pages."""
+    try:
+        page = parse_quantity(name.removeprefix("hugepages-"))
+    except QuantityError:
+        return False
+    if page.nanos <= 0 or page.nanos % 10**9:
+        return False
+    value = -(-q.nanos // 10**9)  # Quantity.Value() rounds up
+    return value % (page.nanos // 10**9) == 0
+
+
+def requirements_violations(
+    requests: ResourceList, limits: ResourceList, path: Path, name_errors: NameCheck
+) -> list[Violation]:
+    """validateResourceRequirements for one requests/limits pair at ``path``."""
+    out: list[Violation] = []
+    for name, q in limits.items():
+        at = (*path, "limits", name)
+        out += [Violation(at, msg, name) for msg in name_errors(name)]
+        out += [Violation(at, msg, str(q)) for msg in _quantity_errors(name, q)]
+    for name, q in requests.items():
+        at = (*path, "requests", name)
+        out += [Violation(at, msg, name) for msg in name_errors(name)]
+        out += [Violation(at, msg, str(q)) for msg in _quantity_errors(name, q)]
+        limit = limits.get(name)
+        if limit is not None:
+            if q != limit and not overcommit_allowed(name):
+                out.append(Violation(at, f"must be equal to {name} limit of {limit}", str(q)))
+            elif q > limit:
+                out.append(Violation(at, f"must be less than or equal to {name} limit of {limit}", str(q)))
+        elif not overcommit_allowed(name):
+            out.append(Violation((*path, "limits", name), "Limit must be set for non overcommitable resources"))
+    names = set(requests) | set(limits)
+    if any(is_hugepages(n) for n in names) and not names & {CPU, MEMORY}:
+        out.append(Violation(path, "HugePages require cpu or memory"))
+    return out
+
+
+def _consistency_violations(spec: PodSpec, res: PodResources) -> list[Violation]:
+    """validatePodResourceConsistency: pod-level figures cover the containers'."""
+    out: list[Violation] = []
+    for name, total in aggregate(spec, lambda c: c.requests).totals.items():
+        pod_request = res.requests.get(name, Quantity(0))
+        if total > pod_request:
+            out.append(
+                Violation(
+                    ("resources", "requests", name),
+                    f"must be greater than or equal to aggregate container requests of {total}",
+                    str(pod_request),
+                )
+            )
+    for c in spec.containers:
+        for name, limit in c.limits.items():
+            pod_limit = res.limits.get(name)
+            if pod_limit is not None and limit > pod_limit:
+                out.append(
+                    Violation(
+                        (*c.path, "resources", "limits", name),
+                        f"must be less than or equal to pod limits of {pod_limit}",
+                        str(limit),
+                    )
+                )
+    return out
+
+
+def pod_violations(spec: PodSpec) -> list[Violation]:
+    """Every resource rule the defaulted ``spec`` breaks."""
+    out: list[Violation] = []
+    for c in spec.all_containers:
+        out += requirements_violations(c.requests, c.limits, (*c.path, "resources"), container_resource_name_errors)
+    for name, q in spec.overhead.items():
+        at: Path = ("overhead", name)
+        out += [Violation(at, msg, name) for msg in container_resource_name_errors(name)]
+        out += [Violation(at, msg, str(q)) for msg in _quantity_errors(name, q)]
+    if spec.resources is not None:
+        res = spec.resources
+        out += requirements_violations(res.requests, res.limits, ("resources",), pod_resource_name_errors)
+        out += _consistency_violations(spec, res)
+    return out
+
+
+def validate(spec: PodSpec) -> None:
+    """Raise ``PodInvalidError`` listing every violation, if there is any."""
+    violations = pod_violations(spec)
+    if violations:
+        raise PodInvalidError(violations)
