@@ -1,0 +1,109 @@
+"""Every error the API returns, as ``application/problem+json`` (RFC 9457), made in one place.
+
+A problem has ``type``, ``title``, ``status``, ``detail`` and ``instance`` (the request
+path); input errors add ``errors``, each naming the bad field by JSON pointer (``pointer``,
+into the body) or by query parameter (``parameter``), with what was wrong (``detail``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+from calc.errors import CalcError
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "urn:podcalc:problem:"
+log = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """An error response: status, title, detail and optional per-field errors."""
+
+    def __init__(self, status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+
+
+class InputError(ProblemError):
+    """422: the body is well-formed JSON but says something invalid, field by field."""
+
+    def __init__(self, errors: Iterable[tuple[str, str]], detail: str | None = None) -> None:
+        listed = [{"pointer": pointer, "detail": message} for pointer, message in errors]
+        super().__init__(
+            422,
+            "Invalid input",
+            detail
+            or f"{len(listed)} field(s) are invalid: "
+            + "; ".join(f"{e['pointer'] or '/'}: {e['detail']}" for e in listed),
+            listed,
+        )
+
+
+def pointer(*parts: str | int) -> str:
+    """A JSON pointer (RFC 6901) from path parts: ``~`` and ``/`` escaped."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """marshmallow's nested error dict as (JSON pointer, message) pairs."""
+    if isinstance(messages, Mapping):
+        out: list[tuple[str, str]] = []
+        for key, value in messages.items():
+            if key == "_schema":
+                out += flatten_messages(value, prefix)
+            else:
+                out += flatten_messages(value, prefix + pointer(key))
+        return out
+    if isinstance(messages, list | tuple):
+        return [pair for m in messages for pair in flatten_messages(m, prefix)]
+    return [(prefix, str(messages))]
+
+
+def _slug(title: str) -> str:
+    return title.lower().replace(" ", "-")
+
+
+def problem_response(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + _slug(title),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def register(app: Flask) -> None:
+    """Route every error of ``app`` through ``problem_response``."""
+
+    @app.errorhandler(ProblemError)
+    def _problem(err: ProblemError) -> Response:
+        return problem_response(err.status, err.title, err.detail, err.errors)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Response:
+        status = err.code or 500
+        response = problem_response(status, err.name, err.description or err.name)
+        if status == 405 and err.get_response().headers.get("Allow"):
+            response.headers["Allow"] = err.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(CalcError)
+    def _calc(err: CalcError) -> Response:
+        return problem_response(422, "Invalid input", str(err))
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(500, "Internal Server Error", "an unexpected error occurred; it has been logged")

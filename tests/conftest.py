@@ -1,0 +1,75 @@
+"""Fixtures: the app, and a test client that checks every response against openapi.yaml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
+from openapi_core import Config, OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from werkzeug.test import TestResponse
+
+from api import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _yaml_text(data: bytes) -> str:
+    """A YAML body must parse; the contract describes it as text."""
+    yaml.safe_load(data)
+    return data.decode()
+
+
+CONTRACT = OpenAPI.from_file_path(
+    str(ROOT / "openapi.yaml"),
+    config=Config(
+        extra_media_type_deserializers={
+            "application/problem+json": json.loads,
+            "application/yaml": _yaml_text,
+        }
+    ),
+)
+PROBLEM = Draft202012Validator(yaml.safe_load((ROOT / "openapi.yaml").read_text())["components"]["schemas"]["Problem"])
+
+
+class _SentRequest(WerkzeugOpenAPIRequest):
+    """The request as sent; its body was consumed by the app and is not needed to check a response."""
+
+    @property
+    def body(self) -> bytes | None:
+        return None
+
+
+class ContractClient(FlaskClient):
+    """Every response must be one that openapi.yaml describes (so every API test is a contract test)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        request = _SentRequest(response.request)
+        try:
+            CONTRACT.validate_response(request, WerkzeugOpenAPIResponse(response))
+        except (PathNotFound, OperationNotFound):
+            # outside the operations: an unknown URL (404) or method (405), still a Problem
+            assert response.status_code in (404, 405)
+            assert response.mimetype == "application/problem+json"
+            PROBLEM.validate(response.get_json())
+        return response
+
+
+@pytest.fixture
+def app() -> Flask:
+    app = create_app({"TESTING": True})
+    app.test_client_class = ContractClient
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

@@ -1,0 +1,44 @@
+"""openapi.yaml is a valid OpenAPI 3.1 document and describes exactly the app's routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from flask import Flask
+from openapi_spec_validator import validate
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+
+
+def test_the_contract_is_a_valid_openapi_31_document() -> None:
+    assert SPEC["openapi"].startswith("3.1")
+    validate(SPEC)
+
+
+def test_every_route_is_an_operation_and_every_operation_a_route(app: Flask) -> None:
+    routes = {
+        (rule.rule, method.lower(), rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    operations = {
+        (path, method, operation["operationId"])
+        for path, item in SPEC["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    assert routes == operations
+
+
+def test_every_problem_response_is_a_problem() -> None:
+    for item in SPEC["paths"].values():
+        for operation in item.values():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    ref = response["$ref"].rsplit("/", 1)[-1]
+                    content = SPEC["components"]["responses"][ref]["content"]
+                    assert list(content) == ["application/problem+json"]
