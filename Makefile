@@ -1,0 +1,48 @@
+# podcalc: `make run` serves the API, `make test` runs every check CI runs.
+# Both create .venv and install what they need on a fresh machine (Python 3.11+).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8080
+HOST   ?= 127.0.0.1
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint typecheck unit fmt clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.dev-deps: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@ $(VENV)/.run-deps
+
+run: $(VENV)/.run-deps ## install and serve on http://$(HOST):$(PORT) (make run PORT=9000)
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'api.wsgi:app'
+
+test: $(VENV)/.dev-deps lint typecheck unit ## install, then lint, type-check and run the tests, as CI does
+
+lint: $(VENV)/.dev-deps ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-deps ## mypy --strict on the calculation core
+	$(BIN)/mypy
+
+unit: $(VENV)/.dev-deps ## the pytest suite
+	$(BIN)/pytest -q
+
+fmt: $(VENV)/.dev-deps ## format the code and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

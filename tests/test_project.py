@@ -1,0 +1,48 @@
+"""The project as a newcomer meets it: README commands, CI entry point, Dockerfile lint, pure core."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", readme, re.S)
+    assert first_block is not None
+    commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines() if line.strip()]
+    assert commands == ["make run", "make test"]
+    assert readme.index("make run") < 600
+
+
+def test_ci_runs_the_readme_test_command_and_nothing_else() -> None:
+    lines = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert lines[-1] == "make test"
+    assert all(line.startswith(("set ", "cd ")) for line in lines[:-1])
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    hadolint = shutil.which("hadolint") or str(Path(__import__("sys").executable).parent / "hadolint")
+    result = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dockerfile_runs_non_root_with_a_healthcheck() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^USER \d+", dockerfile, re.M)
+    assert "HEALTHCHECK" in dockerfile
+    assert "gunicorn" in dockerfile
+
+
+def test_calc_is_pure() -> None:
+    forbidden = re.compile(r"^\s*(import|from)\s+(flask|marshmallow|werkzeug|yaml|gunicorn|api|logging|os|io)\b", re.M)
+    offenders = [p.name for p in (ROOT / "calc").glob("*.py") if forbidden.search(p.read_text())]
+    assert offenders == []
