@@ -1,20 +1,25 @@
-"""Request bodies in: exact JSON decoding, and a manifest's pod found and turned into calc values.
+"""Request bodies in: JSON or a YAML stream, decoded exactly, as a list of documents.
 
-JSON numbers are kept as the text they were written in (``RawNumber``), because a float
-cannot hold ``0.1`` and Kubernetes reads ``cpu: 0.5`` from the literal, not from a double.
+Numbers are kept as the text they were written in (``RawNumber``), because a float cannot
+hold ``0.1`` and a capacity figure must be what the manifest says, to the milli. YAML is
+loaded safely (no object construction) with PyYAML's C loader where it is available.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
-from api.problems import InputError, ProblemError
+import yaml
+
+from api.problems import ProblemError
+
+JSON_TYPES = frozenset({"application/json"})
+YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
 
 
 class RawNumber(str):
-    """A JSON number as written (``0.5``, ``1e3``), for exact quantity parsing."""
+    """A non-integer number as written (``0.5``, ``1e3``), for exact quantity parsing."""
 
     __slots__ = ()
 
@@ -23,19 +28,43 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def loads_exact(data: str | bytes) -> Any:
+def loads_exact(text: str) -> Any:
     """Decode JSON keeping non-integer numbers as ``RawNumber`` text; NaN and Infinity are refused."""
-    return json.loads(data, parse_float=RawNumber, parse_constant=_reject_constant)
+    return json.loads(text, parse_float=RawNumber, parse_constant=_reject_constant)
 
 
-def parse_json_body(data: bytes) -> Any:
-    """The decoded body, or a 400 problem that says where the JSON breaks."""
-    if not data:
-        raise ProblemError(400, "Empty body", "the request body is empty: send a Pod manifest or a PodSpec as JSON")
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class ExactLoader(_SafeLoader):  # type: ignore[valid-type, misc]
+    """PyYAML's safe loader (C where available) with floats kept as written."""
+
+
+def _raw_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> RawNumber:
+    return RawNumber(loader.construct_scalar(node))
+
+
+ExactLoader.add_constructor("tag:yaml.org,2002:float", _raw_float)
+
+
+def _text(data: bytes) -> str:
     try:
-        return loads_exact(data.decode("utf-8"))  # RFC 8259: JSON between systems is UTF-8
+        return data.decode("utf-8")  # RFC 8259: JSON between systems is UTF-8; so are manifests
     except UnicodeDecodeError as err:
-        raise ProblemError(400, "Malformed JSON", f"the body is not UTF-8 text: {err.reason}") from err
+        raise ProblemError(
+            400, "Malformed body", f"the body is not UTF-8 text: {err.reason} at byte {err.start}"
+        ) from err
+
+
+def read_documents(data: bytes, media_type: str) -> list[Any]:
+    """The documents of a body: one JSON value, or every document of a YAML stream."""
+    if not data.strip():
+        raise ProblemError(400, "Empty body", "the request body is empty: send manifests as JSON or YAML")
+    text = _text(data)
+    if media_type in YAML_TYPES:
+        return load_yaml_stream(text)
+    try:
+        return [loads_exact(text)]
     except json.JSONDecodeError as err:
         raise ProblemError(
             400, "Malformed JSON", f"{err.msg} at line {err.lineno} column {err.colno} (char {err.pos})"
@@ -46,30 +75,24 @@ def parse_json_body(data: bytes) -> Any:
         raise ProblemError(400, "Malformed JSON", str(err)) from err
 
 
-def locate_pod_spec(document: Any) -> tuple[Mapping[str, Any], str, dict[str, Any]]:
-    """Where the PodSpec is in ``document``: (spec, JSON pointer prefix, identity).
+def load_yaml_stream(text: str) -> list[Any]:
+    """Every document of a YAML stream, with a 400 naming the line where it breaks."""
+    try:
+        return list(yaml.load_all(text, Loader=ExactLoader))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        raise ProblemError(400, "Malformed YAML", f"{err.problem or err.context}{where}") from err
+    except (yaml.YAMLError, RecursionError, TypeError, ValueError) as err:
+        raise ProblemError(400, "Malformed YAML", f"the YAML cannot be read: {err}") from err
 
-    ``document`` is a Pod (``kind: Pod``) or a bare PodSpec (an object with ``containers``).
-    """
-    if not isinstance(document, dict):
-        raise InputError([("", "expected a JSON object: a Pod manifest or a PodSpec")])
-    kind = document.get("kind")
-    if kind is None and "containers" in document:
-        return document, "", {"kind": "PodSpec", "name": None, "namespace": None}
-    if kind != "Pod":
-        if kind is None:
-            detail = "expected a Pod (kind: Pod) or a PodSpec (an object with containers)"
-        else:
-            detail = f"kind {kind!r} is not supported here: send a Pod or a bare PodSpec"
-        raise InputError([("/kind", detail)])
-    metadata = document.get("metadata") or {}
-    spec = document.get("spec")
-    if not isinstance(metadata, dict):
-        raise InputError([("/metadata", "must be an object")])
-    if not isinstance(spec, dict):
-        raise InputError([("/spec", "a Pod needs a spec object")])
-    identity = {"kind": "Pod", "name": metadata.get("name"), "namespace": metadata.get("namespace")}
-    for key in ("name", "namespace"):
-        if identity[key] is not None and not isinstance(identity[key], str):
-            raise InputError([(f"/metadata/{key}", "must be a string")])
-    return spec, "/spec", identity
+
+def media_type_of(mimetype: str) -> str:
+    """The body's media type, or a 415 naming the ones accepted."""
+    if mimetype in JSON_TYPES or mimetype in YAML_TYPES or mimetype.endswith("+json"):
+        return "application/json" if mimetype.endswith("+json") else mimetype
+    raise ProblemError(
+        415,
+        "Unsupported Media Type",
+        f"Content-Type {mimetype or '(none)'!r} is not supported: send application/json or application/yaml",
+    )

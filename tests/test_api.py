@@ -244,10 +244,13 @@ INVALID_BODIES = [
         {"containers": [{"name": "a"}], "initContainers": [{"name": "i", "restartPolicy": "OnFailure"}]},
         [("/initContainers/0/restartPolicy", "Unsupported value: 'OnFailure'")],
     ),
-    ("another kind", {"kind": "Deployment", "spec": {}}, [("/kind", "kind 'Deployment' is not supported here")]),
-    ("neither a Pod nor a PodSpec", {"metadata": {}}, [("/kind", "expected a Pod (kind: Pod) or a PodSpec")]),
-    ("not an object", [1, 2], [("", "expected a JSON object")]),
-    ("a Pod without a spec", {"kind": "Pod"}, [("/spec", "a Pod needs a spec object")]),
+    (
+        "a Deployment without a pod template",
+        {"kind": "Deployment", "spec": {}},
+        [("/spec/template", "a Deployment needs an object here")],
+    ),
+    ("not an object", [1, 2], [("", "expected an object")]),
+    ("a Pod without a spec", {"kind": "Pod"}, [("/spec", "a Pod needs an object here")]),
     (
         "a non-string name",
         {"kind": "Pod", "metadata": {"name": 5}, "spec": {}},

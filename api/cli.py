@@ -1,0 +1,238 @@
+"""The ``podcalc`` command: the same calculation as the HTTP API, without a server.
+
+    podcalc effective FILE... | -     effective resources of every workload, and totals
+    podcalc quantity VALUE            one quantity explained
+
+Exit status: 0 success, 1 invalid input (the message names file, document and field),
+2 usage error (including a file that cannot be read). Errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from api.intake import load_yaml_stream, read_documents
+from api.problems import ProblemError
+from api.service import Document, describe_quantity, evaluate_documents
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+podcalc computes what Kubernetes will see of your pods: effective requests and limits
+(sidecars and init containers included), resources without a limit, QoS class, and totals
+per workload and namespace. Manifests may be JSON or YAML streams: Pod, Deployment,
+StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate,
+List, or a bare PodSpec; other kinds are listed as skipped.
+"""
+
+EPILOG = """\
+examples:
+  podcalc effective deploy.yaml                 a table per workload, then totals
+  helm template ./chart | podcalc effective -   read a stream from stdin
+  podcalc effective -o json k8s/*.yaml          the HTTP API's response body
+  podcalc effective --nodes 12 daemonset.yaml   count a DaemonSet's pods on 12 nodes
+  podcalc effective --unit memory=GiB --unit cpu=cores app.yaml
+  podcalc quantity 1.5Gi --unit GiB             1536Mi = 1610612736 bytes = 1.5 GiB
+
+exit status: 0 success, 1 invalid input, 2 usage error
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own usage errors: exit 2
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"podcalc: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="podcalc", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    effective = commands.add_parser(
+        "effective",
+        help="effective requests, limits and QoS of every workload in FILEs",
+        description="Effective requests, limits, unbounded limits and QoS class of every workload, and totals.",
+    )
+    effective.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
+    effective.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
+    effective.add_argument("--nodes", type=_whole, help="node count, to total a DaemonSet's pods (one per node)")
+    effective.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        type=_unit,
+        metavar="RESOURCE=UNIT",
+        help="also show RESOURCE in UNIT, e.g. memory=GiB, cpu=cores (repeatable)",
+    )
+
+    quantity = commands.add_parser(
+        "quantity", help="one quantity: canonical form and exact value", description="Explain one quantity."
+    )
+    quantity.add_argument("value", help="a Kubernetes quantity (1.5Gi, 500m) or a unit expression ('1.5 GiB')")
+    quantity.add_argument("--resource", help="the resource it is for (memory, cpu, ...)")
+    quantity.add_argument("--unit", help="express the value in this unit (GiB, cores, ...)")
+    quantity.add_argument("-o", "--output", choices=("text", "json"), default="text", help="default: text")
+    return parser
+
+
+def _whole(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}")
+    return int(text)
+
+
+def _unit(text: str) -> tuple[str, str]:
+    resource, sep, unit = text.partition("=")
+    if not sep or not resource or not unit:
+        raise argparse.ArgumentTypeError(f"expected RESOURCE=UNIT, e.g. memory=GiB, not {text!r}")
+    return resource, unit
+
+
+def _read(files: Sequence[str], stdin: TextIO) -> list[Document]:
+    documents: list[Document] = []
+    for name in files:
+        if name == "-":
+            data, label, is_json = stdin.read().encode(), "<stdin>", False
+        else:
+            try:
+                data = Path(name).read_bytes()
+            except OSError as err:
+                raise _UsageError(f"cannot read {name}: {err.strerror}") from err
+            label, is_json = name, name.endswith(".json")
+        try:
+            values = read_documents(data, "application/json") if is_json else load_yaml_stream(data.decode("utf-8"))
+        except UnicodeDecodeError as err:
+            raise ProblemError(400, "Malformed body", f"{label}: not UTF-8 text") from err
+        except ProblemError as err:
+            raise ProblemError(err.status, err.title, f"{label}: {err.detail}", err.errors) from err
+        # numbered across files, as if they were one stream; errors name the file's own document
+        documents += [Document(len(documents) + i, v, f"{label} document {i}") for i, v in enumerate(values)]
+    return documents
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _resources(resources: dict[str, str]) -> str:
+    return " ".join(f"{name}={value}" for name, value in resources.items()) or "-"
+
+
+def _table(body: dict[str, Any]) -> str:
+    rows = [("WORKLOAD", "NAMESPACE", "PODS", "QOS", "REQUESTS/POD", "LIMITS/POD", "UNBOUNDED")]
+    for item in body["items"]:
+        pod = item["pod"]
+        pods = item["pods"] if item["pods"] is not None else "1/node"
+        rows.append(
+            (
+                f"{item['kind']}/{item['name'] or '(unnamed)'}",
+                item["namespace"] or "-",
+                str(pods),
+                pod["qosClass"],
+                _resources(pod["requests"]),
+                _resources(pod["limits"]),
+                ",".join(pod["unboundedLimits"]) or "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    total = body["total"]
+    groups = [("total", total)] + [
+        (f"namespace {group['namespace'] or '-'}", group)
+        for group in total["byNamespace"]
+        if len(total["byNamespace"]) > 1
+    ]
+    lines.append("")
+    for label, group in groups:
+        unbounded = ", ".join(group["unboundedLimits"]) or "none"
+        lines.append(
+            f"{label}: {group['pods']} pods; requests {_resources(group['requests'])}; "
+            f"limits {_resources(group['limits'])}; unbounded limits: {unbounded}"
+        )
+    if total.get("inUnits"):
+        units = total["inUnits"]
+        lines.append(
+            "in units: "
+            + ", ".join(
+                f"{name} requests {units['requests'].get(name, '0')} / limits {units['limits'].get(name, '-')} {unit}"
+                for name, unit in units["units"].items()
+            )
+        )
+    lines += [f"note: {note}" for note in total["notes"]]
+    for s in body["skipped"]:
+        lines.append(
+            f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} (document {s['document']}): {s['reason']}"
+        )
+    return "\n".join(lines)
+
+
+def _quantity_text(body: dict[str, Any]) -> str:
+    base = f" {body['baseUnit']}" if body["baseUnit"] else ""
+    text = f"{body['canonical']} = {body['value']}{base} ({body['format']}; a pod stores {body['stored']})"
+    if "unit" in body:
+        text += f" = {body['inUnit']} {body['unit']}" + ("" if body["inUnitExact"] else " (rounded)")
+    return text
+
+
+def _report(err: ProblemError, stderr: TextIO) -> int:
+    print(
+        f"podcalc: {err.title.lower()}: {err.detail}" if not err.errors else f"podcalc: {err.title.lower()}:",
+        file=stderr,
+    )
+    for e in err.errors or []:
+        if "parameter" in e:
+            print(f"  {e['parameter']}: {e['detail']}", file=stderr)
+            continue
+        where = " ".join(
+            part
+            for part in (
+                e.get("source") or (f"document {e['document']}" if "document" in e else None),
+                f"{e['kind']}/{e.get('name') or '(unnamed)'}" if e.get("kind") else None,
+                e.get("pointer") or "/",
+            )
+            if part
+        )
+        print(f"  {where}: {e['detail']}", file=stderr)
+    return EXIT_INVALID if err.status < 500 else EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "quantity":
+            body = describe_quantity(args.value, args.resource, args.unit)
+            print(json.dumps(body, indent=2) if args.output == "json" else _quantity_text(body), file=stdout)
+            return EXIT_OK
+        documents = _read(args.files, stdin)
+        body = evaluate_documents(documents, nodes=args.nodes, units=dict(args.unit))
+    except _UsageError as err:
+        print(f"podcalc: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except ProblemError as err:
+        return _report(err, sys.stderr)
+    if args.output == "json":
+        print(json.dumps(body, indent=2), file=stdout)
+    elif args.output == "yaml":
+        print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
+    else:
+        print(_table(body), file=stdout)
+    return EXIT_OK
+
+
+def main_exit() -> None:
+    """The console script's entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    main_exit()

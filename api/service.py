@@ -1,0 +1,286 @@
+"""What the HTTP views and the CLI share: documents in, response bodies out.
+
+``evaluate_documents`` turns decoded manifests into the body of
+``POST /v1/effective-resources`` (the CLI's ``-o json`` prints exactly that body);
+``describe_quantity`` is ``GET /v1/quantity``. Both raise ``ProblemError`` for bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+
+from api.problems import ProblemError, flatten_messages, pointer
+from api.schemas import PodResultSchema, PodSpecSchema, ResourceListField, to_pod_spec
+from calc.errors import PodInvalidError, QuantityError
+from calc.evaluate import PodEvaluation, evaluate_pod
+from calc.pod import ResourceList
+from calc.quantity import decimal_string, round_up_milli
+from calc.resources import UNBOUNDED_WITHOUT_LIMIT, dimension_of, parse_any
+from calc.units import convert, unit_factor
+from calc.workloads import Skipped, Workload, classify, objects, scale, sum_resources
+
+_pod_spec_schema = PodSpecSchema()
+_pod_result_schema = PodResultSchema()
+_quantities = ResourceListField()
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One decoded document: its index in the stream, and for the CLI where it came from."""
+
+    index: int
+    value: Any
+    source: str | None = None
+
+
+class StreamInvalidError(ProblemError):
+    """422: one or more documents are invalid; every problem is listed, each located."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        lines = [_where(e) + f"{e['pointer'] or '/'}: {e['detail']}" for e in errors]
+        super().__init__(422, "Invalid input", f"{len(errors)} problem(s): " + "; ".join(lines), errors)
+
+
+def _where(error: Mapping[str, Any]) -> str:
+    parts = [error.get("source") or f"document {error['document']}"]
+    if error.get("kind"):
+        parts.append(f"{error['kind']}/{error.get('name') or '(unnamed)'}")
+    return " ".join(parts) + " "
+
+
+@dataclass(frozen=True, slots=True)
+class _Evaluated:
+    document: Document
+    workload: Workload
+    evaluation: PodEvaluation
+
+
+def evaluate_documents(
+    documents: Iterable[Document], nodes: int | None = None, units: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The effective resources of every workload in ``documents``, and their totals."""
+    units = dict(units or {})
+    _check_units(units)
+    evaluated: list[_Evaluated] = []
+    skipped: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for doc in documents:
+        if doc.value is None:
+            continue  # an empty document, as Helm output is full of
+        for path, obj in objects(doc.value):
+            found = classify(obj, path)
+            if isinstance(found, list):
+                errors += [_error(doc, None, v.path, v.message) for v in found]
+            elif isinstance(found, Skipped):
+                skipped.append(_skipped(doc, found))
+            else:
+                result = _evaluate(doc, found)
+                if isinstance(result, list):
+                    errors += result
+                else:
+                    evaluated.append(result)
+    if errors:
+        raise StreamInvalidError(errors)
+    items = [_item(e, nodes, units) for e in evaluated]
+    return {"items": items, "skipped": skipped, "total": _total(evaluated, items, nodes, units)}
+
+
+def _evaluate(doc: Document, workload: Workload) -> _Evaluated | list[dict[str, Any]]:
+    raw_spec, missing = _at(doc.value, workload.spec_path)
+    if missing is not None:
+        what = "a PodSpec object" if workload.kind == "PodSpec" else f"a {workload.kind} needs an object here"
+        return [_error(doc, workload, missing, what)]
+    prefix = pointer(*workload.spec_path)
+    try:
+        loaded = _pod_spec_schema.load(raw_spec)
+    except ValidationError as err:
+        return [_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
+    try:
+        evaluation = evaluate_pod(to_pod_spec(loaded))
+    except PodInvalidError as err:
+        return [_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in err.violations]
+    return _Evaluated(doc, workload, evaluation)
+
+
+def _at(document: Any, path: tuple[str | int, ...]) -> tuple[Any, tuple[str | int, ...] | None]:
+    """The value at ``path``, or the first step that is missing or not an object."""
+    value = document
+    for i, key in enumerate(path):
+        container_ok = isinstance(value, list) if isinstance(key, int) else isinstance(value, Mapping)
+        if not container_ok:
+            return None, path[:i]
+        value = value[key] if isinstance(key, int) else value.get(key)
+        if value is None:
+            return None, path[: i + 1]
+    if not isinstance(value, Mapping):
+        return None, path
+    return value, None
+
+
+def _error(
+    doc: Document,
+    workload: Workload | None,
+    path: tuple[str | int, ...] | None,
+    detail: str,
+    at: str | None = None,
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "document": doc.index,
+        "pointer": at if at is not None else pointer(*(path or ())),
+        "detail": detail,
+    }
+    if workload is not None:
+        entry["kind"], entry["name"] = workload.kind, workload.name
+    if doc.source is not None:
+        entry["source"] = doc.source
+    return entry
+
+
+def _skipped(doc: Document, s: Skipped) -> dict[str, Any]:
+    entry = {
+        "document": doc.index,
+        "path": pointer(*s.path),
+        "kind": s.kind,
+        "name": s.name,
+        "namespace": s.namespace,
+        "reason": s.reason,
+    }
+    return entry
+
+
+def _pods(workload: Workload, nodes: int | None) -> int | None:
+    if workload.pods is None:
+        return nodes
+    return workload.pods
+
+
+def _item(e: _Evaluated, nodes: int | None, units: Mapping[str, str]) -> dict[str, Any]:
+    w = e.workload
+    pods = _pods(w, nodes)
+    pod = _pod_result_schema.dump(e.evaluation)
+    if units:
+        pod["inUnits"] = _in_units(e.evaluation.requests, e.evaluation.limits, units)
+    total = None
+    if pods is not None:
+        total = _figures(
+            scale(e.evaluation.requests, pods),
+            scale(e.evaluation.limits, pods),
+            e.evaluation.unbounded_limits if pods else (),
+            units,
+        )
+    item = {
+        "kind": w.kind,
+        "name": w.name,
+        "namespace": w.namespace,
+        "document": e.document.index,
+        "path": pointer(*w.path),
+        "replicas": w.pods,
+        "podsPerNode": 1 if w.pods is None else None,
+        "pods": pods,
+        "pod": pod,
+        "total": total,
+    }
+    return item
+
+
+def _figures(
+    requests: ResourceList, limits: ResourceList, unbounded: Iterable[str], units: Mapping[str, str]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "requests": _quantities._serialize(requests, None, None),
+        "limits": _quantities._serialize(limits, None, None),
+        "unboundedLimits": [n for n in UNBOUNDED_WITHOUT_LIMIT if n in set(unbounded)],
+    }
+    if units:
+        out["inUnits"] = _in_units(requests, limits, units)
+    return out
+
+
+def _total(
+    evaluated: list[_Evaluated], items: list[dict[str, Any]], nodes: int | None, units: Mapping[str, str]
+) -> dict[str, Any]:
+    counted = [(e, item) for e, item in zip(evaluated, items, strict=True) if item["pods"] is not None]
+    notes = [
+        f"{e.workload.kind} {e.workload.name or '(unnamed)'} runs one pod per node: "
+        "give a node count (nodes=N) to count it"
+        for e, item in zip(evaluated, items, strict=True)
+        if item["pods"] is None
+    ]
+
+    def block(group: list[tuple[_Evaluated, dict[str, Any]]]) -> dict[str, Any]:
+        requests = sum_resources([scale(e.evaluation.requests, item["pods"]) for e, item in group])
+        limits = sum_resources([scale(e.evaluation.limits, item["pods"]) for e, item in group])
+        unbounded = {n for e, item in group if item["pods"] for n in e.evaluation.unbounded_limits}
+        return {"pods": sum(item["pods"] for _, item in group)} | _figures(requests, limits, unbounded, units)
+
+    namespaces: dict[str | None, list[tuple[_Evaluated, dict[str, Any]]]] = {}
+    for e, item in counted:
+        namespaces.setdefault(e.workload.namespace, []).append((e, item))
+    return block(counted) | {
+        "complete": not notes,
+        "notes": notes,
+        "byNamespace": [{"namespace": ns} | block(group) for ns, group in namespaces.items()],
+    }
+
+
+def _check_units(units: Mapping[str, str]) -> None:
+    for resource, unit in units.items():
+        try:
+            _, dimension = unit_factor(unit)
+        except QuantityError as err:
+            raise parameter_error(f"unit.{resource}", str(err)) from err
+        if dimension is not dimension_of(resource):
+            raise parameter_error(
+                f"unit.{resource}",
+                f"{unit!r} measures {dimension.value}, but {resource} is counted in {dimension_of(resource).value}",
+            )
+
+
+def _in_units(requests: ResourceList, limits: ResourceList, units: Mapping[str, str]) -> dict[str, Any]:
+    def convert_all(resources: ResourceList) -> dict[str, str]:
+        return {
+            name: decimal_string(convert(resources[name], unit, dimension_of(name)))[0]
+            for name, unit in sorted(units.items())
+            if name in resources
+        }
+
+    return {"units": dict(sorted(units.items())), "requests": convert_all(requests), "limits": convert_all(limits)}
+
+
+def parameter_error(name: str, detail: str) -> ProblemError:
+    return ProblemError(400, "Invalid parameter", f"{name}: {detail}", [{"parameter": name, "detail": detail}])
+
+
+def describe_quantity(text: str | None, resource: str | None = None, unit: str | None = None) -> dict[str, Any]:
+    """One quantity: canonical form, exact value in base units, and in a unit of choice."""
+    if text is None:
+        raise parameter_error("value", "required, e.g. ?value=1.5Gi")
+    try:
+        q, dimension = parse_any(text, dimension_of(resource) if resource else None, resource)
+    except QuantityError as err:
+        raise parameter_error("value", str(err)) from err
+    if unit and dimension is None:
+        try:
+            dimension = unit_factor(unit)[1]
+        except QuantityError as err:
+            raise parameter_error("unit", str(err)) from err
+    body: dict[str, Any] = {
+        "input": text,
+        "canonical": str(q),
+        "format": q.format.value,
+        "value": q.decimal(),
+        "baseUnit": dimension.value if dimension else None,
+        "resource": resource,
+        "stored": str(round_up_milli(q)),
+    }
+    if unit:
+        try:
+            in_unit, exact = decimal_string(convert(q, unit, dimension))
+        except QuantityError as err:
+            raise parameter_error("unit", str(err)) from err
+        body |= {"unit": unit, "inUnit": in_unit, "inUnitExact": exact}
+    return body

@@ -1,0 +1,335 @@
+"""Manifests through the HTTP API: YAML streams, every workload kind, totals, units, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+EFFECTIVE = "/v1/effective-resources"
+SIDECAR_DOC = Path(__file__).resolve().parents[2] / "shared" / "reference" / "sidecar-containers.md"
+
+
+def post_yaml(client: FlaskClient, text: str, query: str = "", content_type: str = "application/yaml") -> Any:
+    return client.post(EFFECTIVE + query, data=text, content_type=content_type)
+
+
+def ok(response: Any) -> dict[str, Any]:
+    assert response.status_code == 200, response.get_json()
+    return dict(response.get_json())
+
+
+STREAM = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+      - name: web
+        resources: {requests: {cpu: 0.25, memory: 256Mi}, limits: {memory: 512Mi}}
+      initContainers:
+      - name: mesh
+        restartPolicy: Always
+        resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {cpu: 100m, memory: 64Mi}}
+---
+# an empty document, as Helm output has
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  template:
+    spec:
+      containers:
+      - name: agent
+        resources: {limits: {cpu: 100m, memory: 128Mi}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report, namespace: shop}
+spec:
+  schedule: "0 * * * *"
+  jobTemplate:
+    spec:
+      parallelism: 4
+      completions: 2
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: report
+            resources: {requests: {cpu: "1", memory: 1Gi}, limits: {cpu: "1", memory: 1Gi}}
+"""
+
+
+def test_a_yaml_stream_mixing_kinds(client: FlaskClient) -> None:
+    body = ok(post_yaml(client, STREAM))
+    summary = [
+        (
+            i["kind"],
+            i["name"],
+            i["namespace"],
+            i["document"],
+            i["replicas"],
+            i["podsPerNode"],
+            i["pods"],
+            i["pod"]["qosClass"],
+        )
+        for i in body["items"]
+    ]
+    assert summary == [
+        ("Deployment", "web", "shop", 1, 3, None, 3, "Burstable"),
+        ("DaemonSet", "agent", "kube-system", 3, None, 1, None, "Guaranteed"),
+        ("CronJob", "report", "shop", 4, 2, None, 2, "Guaranteed"),
+    ]
+    web, agent, report = body["items"]
+    assert web["pod"]["requests"] == {"cpu": "300m", "memory": "320Mi"}
+    assert web["total"] == {
+        "requests": {"cpu": "900m", "memory": "960Mi"},
+        "limits": {"cpu": "300m", "memory": "1728Mi"},
+        "unboundedLimits": ["cpu", "ephemeral-storage"],
+    }
+    assert agent["total"] is None
+    assert report["total"]["requests"] == {"cpu": "2", "memory": "2Gi"}
+    assert body["skipped"] == [
+        {
+            "document": 0,
+            "path": "",
+            "kind": "Service",
+            "name": "web",
+            "namespace": "shop",
+            "reason": "a Service has no pod template: it runs no pods",
+        }
+    ]
+    total = body["total"]
+    assert (total["pods"], total["complete"]) == (5, False)
+    assert total["requests"] == {"cpu": "2900m", "memory": "3008Mi"}
+    assert total["notes"] == ["DaemonSet agent runs one pod per node: give a node count (nodes=N) to count it"]
+    assert [(g["namespace"], g["pods"], g["requests"]) for g in total["byNamespace"]] == [
+        ("shop", 5, {"cpu": "2900m", "memory": "3008Mi"})
+    ]
+
+
+def test_daemonsets_count_once_per_node(client: FlaskClient) -> None:
+    body = ok(post_yaml(client, STREAM, "?nodes=10"))
+    agent = body["items"][1]
+    assert (agent["pods"], agent["total"]["requests"]) == (10, {"cpu": "1", "memory": "1280Mi"})
+    total = body["total"]
+    assert (total["pods"], total["complete"], total["notes"]) == (15, True, [])
+    assert total["requests"] == {"cpu": "3900m", "memory": "4288Mi"}
+    assert [(g["namespace"], g["pods"]) for g in total["byNamespace"]] == [("shop", 5), ("kube-system", 10)]
+
+
+@pytest.mark.parametrize("query", ["?unit[memory]=GiB&unit[cpu]=cores", "?unit.memory=GiB&unit.cpu=cores"])
+def test_figures_in_chosen_units(client: FlaskClient, query: str) -> None:
+    body = ok(post_yaml(client, STREAM, query + "&nodes=10"))
+    units = {"units": {"cpu": "cores", "memory": "GiB"}}
+    assert body["total"]["inUnits"] == units | {
+        "requests": {"cpu": "3.9", "memory": "4.1875"},
+        "limits": {"cpu": "3.3", "memory": "4.9375"},
+    }
+    assert body["items"][0]["pod"]["inUnits"] == units | {
+        "requests": {"cpu": "0.3", "memory": "0.3125"},
+        "limits": {"cpu": "0.1", "memory": "0.5625"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "detail"),
+    [
+        ("?unit[cpu]=GiB", "unit.cpu", "'GiB' measures bytes, but cpu is counted in cores"),
+        ("?unit[memory]=furlongs", "unit.memory", "unknown unit"),
+        ("?nodes=many", "nodes", "must be a whole number of nodes"),
+        ("?nodes=-1", "nodes", "must be a whole number of nodes"),
+    ],
+)
+def test_bad_parameters_are_400(client: FlaskClient, query: str, parameter: str, detail: str) -> None:
+    response = post_yaml(client, STREAM, query)
+    assert response.status_code == 400
+    error = response.get_json()["errors"][0]
+    assert error["parameter"] == parameter
+    assert detail in error["detail"]
+
+
+@pytest.mark.parametrize("content_type", ["application/yaml", "application/x-yaml", "text/yaml"])
+def test_yaml_content_types(client: FlaskClient, content_type: str) -> None:
+    body = ok(post_yaml(client, "containers: [{name: a, resources: {requests: {cpu: 1}}}]", content_type=content_type))
+    assert body["items"][0]["kind"] == "PodSpec"
+
+
+def test_kubectl_get_lists(client: FlaskClient) -> None:
+    text = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: DeploymentList
+  items:
+  - kind: Deployment
+    metadata: {name: a}
+    spec: {replicas: 2, template: {spec: {containers: [{name: a, resources: {requests: {cpu: 100m}}}]}}}
+- kind: ConfigMap
+  metadata: {name: settings}
+- kind: PodTemplate
+  metadata: {name: t}
+  template: {spec: {containers: [{name: t, resources: {requests: {memory: 1Gi}}}]}}
+"""
+    body = ok(post_yaml(client, text))
+    assert [(i["kind"], i["name"], i["path"], i["pods"]) for i in body["items"]] == [
+        ("Deployment", "a", "/items/0/items/0", 2),
+        ("PodTemplate", "t", "/items/2", 1),
+    ]
+    assert [(s["kind"], s["path"]) for s in body["skipped"]] == [("ConfigMap", "/items/1")]
+    assert body["total"]["requests"] == {"cpu": "200m", "memory": "1Gi"}
+
+
+def test_yaml_numbers_are_read_as_written(client: FlaskClient) -> None:
+    text = "containers: [{name: a, resources: {requests: {cpu: 0.1, memory: 128974848, ephemeral-storage: 1e3}}}]"
+    body = ok(post_yaml(client, text))
+    assert body["items"][0]["pod"]["requests"] == {"cpu": "100m", "ephemeral-storage": "1e3", "memory": "128974848"}
+
+
+def test_every_problem_of_every_document_is_listed(client: FlaskClient) -> None:
+    text = """\
+kind: Deployment
+metadata: {name: good}
+spec: {template: {spec: {containers: [{name: a}]}}}
+---
+kind: Deployment
+metadata: {name: bad}
+spec:
+  replicas: three
+  template:
+    spec:
+      containers:
+      - name: a
+        resources: {limits: {cpu: 2 GiB}}
+---
+kind: List
+items:
+- kind: Job
+  metadata: {name: j}
+  spec: {template: {spec: {containers: [{name: b, resources: {requests: {cpu: "2"}, limits: {cpu: "1"}}}]}}}
+"""
+    response = post_yaml(client, text)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert [(e["document"], e.get("kind"), e.get("name"), e["pointer"]) for e in body["errors"]] == [
+        (1, None, None, "/spec/replicas"),
+        (2, "Job", "j", "/items/0/spec/template/spec/containers/0/resources/requests/cpu"),
+    ]
+    assert "document 1 /spec/replicas: must be a whole number" in body["detail"]
+    # once the replicas are fixed, the quantity in that document is reported too
+    response = post_yaml(client, text.replace("replicas: three", "replicas: 3"))
+    errors = response.get_json()["errors"]
+    assert (errors[0]["document"], errors[0]["pointer"]) == (
+        1,
+        "/spec/template/spec/containers/0/resources/limits/cpu",
+    )
+    assert "is an amount of bytes, but cpu takes cores" in errors[0]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        ("kind: Pod\nspec: [unclosed", "at line 3 column 1"),
+        ("a: b\n c: d", "at line 2 column"),
+        ("!!python/object:os.system {}", "could not determine a constructor"),
+        ("? [a, b]\n: c", "unhashable"),
+    ],
+)
+def test_unreadable_yaml_is_400(client: FlaskClient, text: str, detail: str) -> None:
+    response = post_yaml(client, text)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["title"] == "Malformed YAML"
+    assert detail in response.get_json()["detail"]
+
+
+def test_a_yaml_scalar_document_is_an_error(client: FlaskClient) -> None:
+    response = post_yaml(client, "just text")
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"document": 0, "pointer": "", "detail": "expected an object (a Kubernetes manifest or a PodSpec)"}
+    ]
+
+
+def _doc_examples() -> list[str]:
+    return re.findall(r"```py\n(.*?)```", SIDECAR_DOC.read_text(), re.S)
+
+
+def test_the_sidecar_documentation_examples_as_written(client: FlaskClient) -> None:
+    deployment, job = _doc_examples()
+    body = ok(post_yaml(client, deployment))
+    item = body["items"][0]
+    assert (item["kind"], item["name"], item["pods"], item["pod"]["qosClass"]) == (
+        "Deployment",
+        "myapp",
+        2,
+        "BestEffort",
+    )
+    assert item["pod"]["unboundedLimits"] == ["cpu", "memory", "ephemeral-storage"]
+    body = ok(post_yaml(client, job))
+    item = body["items"][0]
+    assert (item["kind"], item["name"], item["pods"]) == ("Job", "myjob", 1)
+    assert [(c["name"], c["type"]) for c in item["pod"]["containers"]] == [
+        ("myjob", "container"),
+        ("logshipper", "sidecar"),
+    ]
+    assert [p["id"] for p in item["pod"]["phases"]] == ["sidecar:logshipper", "running"]
+
+
+def test_the_sidecar_documentation_examples_with_resources(client: FlaskClient) -> None:
+    deployment, job = _doc_examples()
+    with_resources = deployment.replace(
+        '        image: alpine:latest\n        command: [ "sh", "-c", "while',
+        "        image: alpine:latest\n"
+        "        resources: {requests: {cpu: 250m, memory: 64Mi}, limits: {cpu: 500m, memory: 128Mi}}\n"
+        '        command: [ "sh", "-c", "while',
+    ).replace(
+        '        command: [ "sh", "-c", "tail',
+        "        resources: {requests: {cpu: 50m, memory: 32Mi}, limits: {cpu: 100m, memory: 64Mi}}\n"
+        '        command: [ "sh", "-c", "tail',
+    )
+    body = ok(post_yaml(client, with_resources))
+    item = body["items"][0]
+    assert item["pod"]["requests"] == {"cpu": "300m", "memory": "96Mi"}
+    assert item["total"]["requests"] == {"cpu": "600m", "memory": "192Mi"}
+    assert item["total"]["limits"] == {"cpu": "1200m", "memory": "384Mi"}
+
+    job_with_resources = job.replace(
+        "          restartPolicy: Always\n",
+        "          restartPolicy: Always\n"
+        "          resources: {requests: {cpu: 50m, memory: 32Mi}, limits: {cpu: 50m, memory: 32Mi}}\n",
+    ).replace(
+        "          image: alpine:latest\n          command: ['sh', '-c', 'echo",
+        "          image: alpine:latest\n          resources: {limits: {cpu: 500m, memory: 128Mi}}\n"
+        "          command: ['sh', '-c', 'echo",
+    )
+    item = ok(post_yaml(client, job_with_resources))["items"][0]
+    assert item["pod"]["requests"] == {"cpu": "550m", "memory": "160Mi"}
+    assert item["pod"]["qosClass"] == "Guaranteed"
+    assert item["pod"]["unboundedLimits"] == ["ephemeral-storage"]
+
+
+def test_json_list_body(client: FlaskClient) -> None:
+    body = {
+        "kind": "PodList",
+        "items": [
+            {"kind": "Pod", "metadata": {"name": f"p{i}"}, "spec": {"containers": [{"name": "a"}]}} for i in range(3)
+        ],
+    }
+    result = ok(client.post(EFFECTIVE, data=json.dumps(body), content_type="application/json"))
+    assert [i["path"] for i in result["items"]] == ["/items/0", "/items/1", "/items/2"]
+    assert result["total"]["pods"] == 3
