@@ -78,6 +78,7 @@ class PodSpecSchema(_Lenient):
     initContainers = fields.List(fields.Nested(InitContainerSchema), load_default=list, allow_none=True)  # noqa: N815
     overhead = ResourceListField(load_default=dict, allow_none=True)
     resources = fields.Nested(ResourcesSchema, load_default=None, allow_none=True)
+    runtimeClassName = fields.String(load_default=None, allow_none=True)  # noqa: N815
 
     @validates_schema
     def _unique_names(self, data: Mapping[str, Any], **kwargs: Any) -> None:
@@ -122,6 +123,7 @@ def to_pod_spec(loaded: Mapping[str, Any]) -> PodSpec:
         resources=None
         if resources is None
         else PodResources(requests=resources.get("requests") or {}, limits=resources.get("limits") or {}),
+        runtime_class_name=loaded.get("runtimeClassName"),
     )
 
 

@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 
 from api.problems import ProblemError, flatten_messages, pointer
 from api.schemas import PodResultSchema, PodSpecSchema, ResourceListField, to_pod_spec
+from calc.admission import apply_runtime_class
 from calc.errors import PodInvalidError, QuantityError
 from calc.evaluate import PodEvaluation, evaluate_pod
 from calc.pod import ResourceList
@@ -65,31 +66,53 @@ def evaluate_documents(
     """The effective resources of every workload in ``documents``, and their totals."""
     units = dict(units or {})
     _check_units(units)
+    found = [(doc, path, obj) for doc in documents if doc.value is not None for path, obj in objects(doc.value)]
+    classes, errors = _runtime_classes(found)  # admission needs them before any pod
     evaluated: list[_Evaluated] = []
     skipped: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    for doc in documents:
-        if doc.value is None:
-            continue  # an empty document, as Helm output is full of
-        for path, obj in objects(doc.value):
-            found = classify(obj, path)
-            if isinstance(found, list):
-                errors += [_error(doc, None, v.path, v.message) for v in found]
-            elif isinstance(found, Skipped):
-                skipped.append(_skipped(doc, found))
+    for doc, path, obj in found:
+        what = classify(obj, path)
+        if isinstance(what, list):
+            errors += [_error(doc, None, v.path, v.message) for v in what]
+        elif isinstance(what, Skipped):
+            skipped.append(_skipped(doc, what))
+        else:
+            result = _evaluate(doc, what, classes)
+            if isinstance(result, list):
+                errors += result
             else:
-                result = _evaluate(doc, found)
-                if isinstance(result, list):
-                    errors += result
-                else:
-                    evaluated.append(result)
+                evaluated.append(result)
     if errors:
         raise StreamInvalidError(errors)
     items = [_item(e, nodes, units) for e in evaluated]
     return {"items": items, "skipped": skipped, "total": _total(evaluated, items, nodes, units)}
 
 
-def _evaluate(doc: Document, workload: Workload) -> _Evaluated | list[dict[str, Any]]:
+def _runtime_classes(
+    found: list[tuple[Document, tuple[str | int, ...], Any]],
+) -> tuple[dict[str, ResourceList | None], list[dict[str, Any]]]:
+    """The RuntimeClasses of the stream: name -> overhead.podFixed (None without one)."""
+    classes: dict[str, ResourceList | None] = {}
+    errors: list[dict[str, Any]] = []
+    for doc, path, obj in found:
+        if not isinstance(obj, Mapping) or obj.get("kind") != "RuntimeClass":
+            continue
+        name = (obj.get("metadata") or {}).get("name") if isinstance(obj.get("metadata"), Mapping) else None
+        overhead = obj.get("overhead")
+        fixed = overhead.get("podFixed") if isinstance(overhead, Mapping) else None
+        if not isinstance(name, str):
+            continue  # classify reports a malformed name
+        try:
+            classes[name] = None if fixed is None else _quantities.deserialize(fixed)
+        except ValidationError as err:
+            at = pointer(*path, "overhead", "podFixed")
+            errors += [_error(doc, None, None, detail, at) for at, detail in flatten_messages(err.messages, at)]
+    return classes, errors
+
+
+def _evaluate(
+    doc: Document, workload: Workload, classes: Mapping[str, ResourceList | None]
+) -> _Evaluated | list[dict[str, Any]]:
     raw_spec, missing = _at(doc.value, workload.spec_path)
     if missing is not None:
         what = "a PodSpec object" if workload.kind == "PodSpec" else f"a {workload.kind} needs an object here"
@@ -99,8 +122,11 @@ def _evaluate(doc: Document, workload: Workload) -> _Evaluated | list[dict[str, 
         loaded = _pod_spec_schema.load(raw_spec)
     except ValidationError as err:
         return [_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
+    spec = apply_runtime_class(to_pod_spec(loaded), classes)
+    if isinstance(spec, list):
+        return [_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in spec]
     try:
-        evaluation = evaluate_pod(to_pod_spec(loaded))
+        evaluation = evaluate_pod(spec)
     except PodInvalidError as err:
         return [_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in err.violations]
     return _Evaluated(doc, workload, evaluation)

@@ -56,6 +56,7 @@ class PodSpec:
     init_containers: tuple[Container, ...] = ()  # regular init containers and sidecars, in order
     overhead: ResourceList = field(default_factory=dict)
     resources: PodResources | None = None  # spec.resources; None when absent
+    runtime_class_name: str | None = None  # spec.runtimeClassName: its RuntimeClass may set the overhead
 
     @property
     def all_containers(self) -> tuple[Container, ...]:

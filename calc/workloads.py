@@ -39,6 +39,7 @@ TEMPLATE_PATHS: dict[str, Path] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "PodTemplate": ("template", "spec"),
 }
+_REASONS = {"RuntimeClass": "a RuntimeClass runs no pods; its overhead is added to the pods that name it"}
 _REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 
 
@@ -106,7 +107,8 @@ def classify(obj: Any, path: Path) -> Workload | Skipped | list[Violation]:
             return Workload("PodSpec", None, None, path, path, 1)
         return Skipped(None, name, namespace, path, "no kind and no containers: not a manifest podcalc knows")
     if kind not in TEMPLATE_PATHS:
-        return Skipped(kind, name, namespace, path, f"a {kind} has no pod template: it runs no pods")
+        reason = _REASONS.get(kind, f"a {kind} has no pod template: it runs no pods")
+        return Skipped(kind, name, namespace, path, reason)
     spec_path = (*path, *TEMPLATE_PATHS[kind])
     pods = _pods(kind, obj, path)
     if isinstance(pods, list):
