@@ -8,6 +8,8 @@ loaded safely (no object construction) with PyYAML's C loader where it is availa
 from __future__ import annotations
 
 import json
+import math
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -28,9 +30,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _integer(text: str) -> int | RawNumber:
+    """A JSON or YAML integer; a long one stays text, for the field that reads it to judge."""
+    return RawNumber(text) if len(text) > _LONGEST_INT else int(text)
+
+
+_LONGEST_INT = 64  # longer integers are no count and no quantity; Python refuses 4300 digits
+
+
 def loads_exact(text: str) -> Any:
     """Decode JSON keeping non-integer numbers as ``RawNumber`` text; NaN and Infinity are refused."""
-    return json.loads(text, parse_float=RawNumber, parse_constant=_reject_constant)
+    return json.loads(text, parse_float=RawNumber, parse_int=_integer, parse_constant=_reject_constant)
 
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,10 +51,33 @@ class ExactLoader(_SafeLoader):  # type: ignore[valid-type, misc]
 
 
 def _raw_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> RawNumber:
-    return RawNumber(loader.construct_scalar(node))
+    """A YAML float as the API server receives it: kubectl turns YAML into JSON through a
+    float64, so ``cpu: 1.500`` arrives as ``1.5``; ``.nan`` and ``.inf`` stay as written."""
+    value = loader.construct_yaml_float(node)
+    if math.isnan(value) or math.isinf(value):
+        return RawNumber(loader.construct_scalar(node))
+    return RawNumber(go_json_float(value))
+
+
+def go_json_float(value: float) -> str:
+    """A float64 as Go's encoding/json writes it: the shortest digits that read back the
+    same, in plain notation unless below 1e-6 or from 1e21 on (then ``1e-7``, ``1.5e+21``)."""
+    magnitude = abs(value)
+    if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21):
+        text = repr(value)  # Python's repr is the same shortest form, with e-07 / e+21
+        return text[:-2] + text[-1] if len(text) >= 4 and text[-4:-1] == "e-0" else text
+    return format(Decimal(repr(value)).normalize(), "f")
+
+
+def _long_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | RawNumber:
+    text = loader.construct_scalar(node)
+    if len(text) > _LONGEST_INT:
+        return RawNumber(text)
+    return loader.construct_yaml_int(node)  # type: ignore[no-any-return]
 
 
 ExactLoader.add_constructor("tag:yaml.org,2002:float", _raw_float)
+ExactLoader.add_constructor("tag:yaml.org,2002:int", _long_int)
 
 
 def _text(data: bytes) -> str:

@@ -31,6 +31,9 @@ class ResourceListField(fields.Field):
         out: dict[str, Quantity] = {}
         errors: dict[str, list[str]] = {}
         for name, raw in value.items():
+            if raw is None:  # Quantity.UnmarshalJSON reads null as zero
+                out[name] = Quantity(0)
+                continue
             if isinstance(raw, bool) or not isinstance(raw, str | int):
                 errors[name] = ["must be a quantity such as '500m', '1Gi' or a number"]
                 continue
@@ -57,7 +60,7 @@ class ResourcesSchema(_Lenient):
 
 
 class ContainerSchema(_Lenient):
-    name = fields.String(load_default=None)
+    name = fields.String(required=True, validate=validate.Length(min=1, error="Required value"))
     resources = fields.Nested(ResourcesSchema, load_default=dict, allow_none=True)
 
 
@@ -103,7 +106,7 @@ def _container(raw: Mapping[str, Any], field: str, index: int) -> Container:
     else:
         ctype = ContainerType.SIDECAR if raw.get("restartPolicy") == "Always" else ContainerType.INIT
     return Container(
-        name=raw.get("name") or f"{field}[{index}]",
+        name=raw["name"],
         type=ctype,
         index=index,
         requests=resources.get("requests") or {},

@@ -23,7 +23,8 @@ Canonical form keeps the format family of the input:
   whole number, a binary quantity is printed as decimal SI);
 - ``12e-1`` as ``1200e-3``, ``129e6`` stays ``129e6``.
 
-Kubernetes silently clamps values beyond the 64-bit range; podcalc refuses them instead.
+Kubernetes clamps binary quantities beyond the 64-bit range to 2^63-1 and keeps larger
+decimal ones, which its int64 figures then cannot hold; podcalc refuses both.
 """
 
 from __future__ import annotations
@@ -74,16 +75,23 @@ _EXPONENT = re.compile(r"[eE](?P<exp>[+-]?[0-9]+)")
 
 
 class Quantity:
-    """An exact Kubernetes quantity: ``nanos`` (value x 10^9) and its ``format``."""
+    """An exact Kubernetes quantity: ``nanos`` (value x 10^9), its ``format``, and ``text``.
 
-    __slots__ = ("format", "nanos")
+    ``text`` is the string as written when Kubernetes keeps it (``ParseQuantity`` caches
+    an input that already looks canonical, such as ``1.500`` or ``1E3``, and ``String()``
+    returns it); None otherwise. Arithmetic results never keep it.
+    """
+
+    __slots__ = ("format", "nanos", "text")
 
     nanos: int
     format: Format
+    text: str | None
 
-    def __init__(self, nanos: int, format: Format = Format.DECIMAL_SI) -> None:  # noqa: A002
+    def __init__(self, nanos: int, format: Format = Format.DECIMAL_SI, text: str | None = None) -> None:  # noqa: A002
         object.__setattr__(self, "nanos", nanos)
         object.__setattr__(self, "format", format)
+        object.__setattr__(self, "text", text)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Quantity is immutable")
@@ -149,7 +157,10 @@ def round_up_milli(q: Quantity) -> Quantity:
 
     The API server applies this to every request, limit and overhead when it defaults a
     pod (``SetDefaults_ResourceList``), so every figure of a pod is a whole number of milli.
+    A value that needs no rounding keeps its text, as RoundUp keeps the cached string.
     """
+    if q.nanos % 10**6 == 0:
+        return q
     return Quantity(round_away(Fraction(q.nanos), 10**6) * 10**6, q.format)
 
 
@@ -193,7 +204,27 @@ def parse_quantity(text: str) -> Quantity:
         raise QuantityError(text, f"larger than the largest quantity Kubernetes stores ({MAX_VALUE})")
     if fmt is Format.BINARY_SI and nanos < NANO:
         fmt = Format.DECIMAL_SI  # below one, a binary quantity turns decimal ("0.000000000001Ki" is 2n)
-    return Quantity(-nanos if sign == "-" else nanos, fmt)
+    kept = text if _keeps_text(fmt, int_digits.lstrip("0") or "0", frac, exponent) else None
+    return Quantity(-nanos if sign == "-" else nanos, fmt, kept)
+
+
+def _keeps_text(fmt: Format, num: str, denom: str, exponent: int) -> bool:
+    """Whether ``ParseQuantity`` takes its int64 fast path and caches the input string.
+
+    Decimal: at most 18 digits, scale >= -9, scale a multiple of 3, the digits neither
+    ending in 000 nor starting with 0. Binary: no fraction, the value fits int64 with room
+    to spare (``precision``), and its low three bits are not all zero.
+    """
+    if fmt is Format.BINARY_SI:
+        if denom or 15 - len(num) - exponent * 3 // 10 - 1 < 0:
+            return False
+        value = int(num)
+        return value << exponent <= MAX_VALUE and value & 7 != 0
+    scale = exponent - len(denom)
+    shifted = num + denom
+    if len(shifted) > 18 or scale < -9:
+        return False
+    return scale % 3 == 0 and not shifted.endswith("000") and shifted[0] != "0"
 
 
 def _interpret_suffix(text: str, suffix: str) -> tuple[Format, int, int]:
@@ -242,6 +273,8 @@ def trim_space(text: str) -> str:
 
 def canonical(q: Quantity) -> str:
     """Kubernetes' canonical string of ``q`` (``Quantity.String`` / ``CanonicalizeBytes``)."""
+    if q.text is not None:
+        return q.text
     if q.nanos == 0:
         return "0"
     fmt = q.format
@@ -250,10 +283,12 @@ def canonical(q: Quantity) -> str:
             fmt = Format.DECIMAL_SI  # "This avoids rounding and hopefully confusion, too."
         else:
             amount, power = q.nanos // NANO, 0
-            while amount % 1024 == 0 and power < 6:
+            while amount % 1024 == 0:
                 amount //= 1024
                 power += 1
-            return f"{amount}{_BINARY_BY_POWER.get(power, '')}"
+            if power in _BINARY_BY_POWER or power == 0:
+                return f"{amount}{_BINARY_BY_POWER.get(power, '')}"
+            fmt = Format.DECIMAL_SI  # beyond Ei (only sums get here): decimal, as upstream prints it
     # Move every factor of ten into the exponent, then lower it to a multiple of 3.
     mantissa, exponent = q.nanos, -9
     while mantissa % 10 == 0:
@@ -263,8 +298,8 @@ def canonical(q: Quantity) -> str:
     mantissa, exponent = mantissa * 10**shift, exponent - shift
     if fmt is Format.DECIMAL_EXPONENT:
         return f"{mantissa}e{exponent}" if exponent else str(mantissa)
-    if exponent > 18:  # beyond "E": only sums get here
-        mantissa, exponent = mantissa * 10 ** (exponent - 18), 18
+    if exponent > 18:  # beyond "E" (only sums get here): an exponent, as upstream prints it
+        return f"{mantissa}e{exponent}"
     return f"{mantissa}{_DECIMAL_BY_EXPONENT[exponent]}"
 
 

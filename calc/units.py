@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 import pint
 
 from calc.errors import DimensionError, QuantityError
-from calc.quantity import MAX_NANOS, MAX_VALUE, NANO, Format, Quantity, round_away
+from calc.quantity import MAX_LENGTH, MAX_NANOS, MAX_VALUE, NANO, Format, Quantity, round_away
 
 
 class Dimension(enum.Enum):
@@ -56,12 +56,13 @@ core = [cpu] = _ = cores = cpu = cpus = CPU = CPUs = vCPU = vCPUs = vcpu = vcpus
 count = [] = _ = counts
 """
 
+_UNIT_NAME = re.compile(r"[A-Za-zµ]{1,32}")
 _EXPRESSION = re.compile(
     r"""
-    (?P<number>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))   # 1, 1.5, .5, 2.
+    (?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))  # 1, 1.5, .5, 2. (one way to match each)
     (?:[eE](?P<exp>[+-]?[0-9]{1,3}))?               # an optional short exponent
     \s*
-    (?P<unit>[A-Za-zµ]+)                            # one unit name, prefix included
+    (?P<unit>[A-Za-zµ]{1,32})                       # one unit name, prefix included
     """,
     re.VERBOSE,
 )
@@ -79,6 +80,9 @@ def registry() -> pint.UnitRegistry[Fraction]:
 @lru_cache(maxsize=512)
 def unit_factor(unit: str) -> tuple[Fraction, Dimension]:
     """How many base units (bytes, cores, counts) one ``unit`` is, and its dimension."""
+    if not _UNIT_NAME.fullmatch(unit.strip()):
+        # pint would evaluate an expression such as 10**10**10 or 1/0: only names reach it
+        raise QuantityError(unit[:40], "a unit is a single name such as B, GiB, MB, cores or millicores")
     ureg = registry()
     try:
         parsed = ureg.Quantity(1, ureg.parse_units(unit.strip()))
@@ -95,7 +99,7 @@ def unit_factor(unit: str) -> tuple[Fraction, Dimension]:
 
 def is_unit_expression(text: str) -> bool:
     """Whether ``text`` has the shape ``<number> <unit name>`` (the unit may still be unknown)."""
-    return _EXPRESSION.fullmatch(text.strip()) is not None
+    return len(text) <= MAX_LENGTH and _EXPRESSION.fullmatch(text.strip()) is not None
 
 
 def parse_amount(text: str, dimension: Dimension | None, resource: str | None = None) -> tuple[Quantity, Dimension]:
@@ -104,7 +108,7 @@ def parse_amount(text: str, dimension: Dimension | None, resource: str | None = 
     ``dimension`` is what ``resource`` measures; None accepts any. Byte amounts in a
     binary unit (KiB, GiB, ...) keep the binary format, so ``1.5 GiB`` prints ``1536Mi``.
     """
-    m = _EXPRESSION.fullmatch(text.strip())
+    m = _EXPRESSION.fullmatch(text.strip()) if len(text) <= MAX_LENGTH else None
     if m is None:
         raise QuantityError(
             text,

@@ -11,8 +11,9 @@ the path of the offending field, relative to the PodSpec, with Kubernetes' own m
 - request <= limit, and request == limit where overcommit is not allowed (hugepages,
   extended resources), which also need a limit whenever they have a request;
 - hugepages require cpu or memory in the same requirements;
-- pod-level requests >= the containers' aggregate requests, and each app container's
-  limit <= the pod-level limit (validatePodResourceConsistency).
+- where a pod-level request is set, it covers the containers' aggregate request; pod-level
+  hugepage limits cover the containers' aggregate limits; each app container's limit is
+  within the pod-level limit (validatePodResourceConsistency).
 """
 
 from __future__ import annotations
@@ -101,13 +102,23 @@ def _consistency_violations(spec: PodSpec, res: PodResources) -> list[Violation]
     """validatePodResourceConsistency: pod-level figures cover the containers'."""
     out: list[Violation] = []
     for name, total in aggregate(spec, lambda c: c.requests).totals.items():
-        pod_request = res.requests.get(name, Quantity(0))
-        if total > pod_request:
+        pod_request = res.requests.get(name)
+        if pod_request is not None and total > pod_request:
             out.append(
                 Violation(
                     ("resources", "requests", name),
                     f"must be greater than or equal to aggregate container requests of {total}",
                     str(pod_request),
+                )
+            )
+    for name, total in aggregate(spec, lambda c: c.limits).totals.items():
+        pod_limit = res.limits.get(name)
+        if is_hugepages(name) and pod_limit is not None and total > pod_limit:
+            out.append(
+                Violation(
+                    ("resources", "limits", name),
+                    f"must be greater than or equal to aggregate container limits of {total}",
+                    str(pod_limit),
                 )
             )
     for c in spec.containers:

@@ -151,7 +151,9 @@ def _count(spec: Mapping[str, Any], key: str, path: Path, default: int | None = 
 
 
 def scale(resources: ResourceList, times: int) -> dict[str, Quantity]:
-    """Each quantity times a whole number, exactly, keeping its format."""
+    """Each quantity times a whole number, exactly, keeping its format (and its text for 1)."""
+    if times == 1:
+        return dict(resources)
     return {name: Quantity(q.nanos * times, q.format) for name, q in resources.items()}
 
 

@@ -176,6 +176,9 @@ def test_pod_level_resources(client: FlaskClient) -> None:
         ("cpu", '"1n"', "1m"),  # the API server rounds up to milli
         ("memory", '"1.5 GiB"', "1536Mi"),
         ("memory", "128974848", "128974848"),
+        ("cpu", "1.500", "1.500"),  # JSON hands Kubernetes the literal, which it keeps
+        ("cpu", '"1.500"', "1.500"),
+        ("cpu", "null", "0"),  # Quantity.UnmarshalJSON reads null as zero
     ],
 )
 def test_quantity_forms_in_a_manifest(client: FlaskClient, resource: str, written: str, expected: str) -> None:
@@ -250,6 +253,22 @@ INVALID_BODIES = [
         [("/spec/template", "a Deployment needs an object here")],
     ),
     ("not an object", [1, 2], [("", "expected an object")]),
+    (
+        "containers need a name, as the API server requires",
+        {"containers": [{}]},
+        [("/containers/0/name", "Missing data")],
+    ),
+    ("an empty name", {"containers": [{"name": ""}]}, [("/containers/0/name", "Required value")]),
+    (
+        "an integer too long to be a quantity",
+        {"containers": [{"name": "a", "resources": {"limits": {"cpu": 10**4000}}}]},
+        [("/containers/0/resources/limits/cpu", "longer than 256 characters")],
+    ),
+    (
+        "a quantity too long to read is refused at once",
+        {"containers": [{"name": "a", "resources": {"limits": {"cpu": "1" * 100_000 + "!"}}}]},
+        [("/containers/0/resources/limits/cpu", "longer than 256 characters")],
+    ),
     ("a Pod without a spec", {"kind": "Pod"}, [("/spec", "a Pod needs an object here")]),
     (
         "a non-string name",
@@ -257,7 +276,7 @@ INVALID_BODIES = [
         [("/metadata/name", "must be a string")],
     ),
     (
-        "every violation at once",
+        "shape errors are reported before the API server's rules are checked",
         {
             "containers": [
                 {"name": "a", "resources": res({"cpu": "-1"}, {"memory": "1i"})},
@@ -374,6 +393,9 @@ def test_quantity_endpoint(client: FlaskClient, query: str, expected: dict[str, 
         ("value=1Gi&resource=memory&unit=cores", "unit", "is a unit of cores, but this resource is counted in bytes"),
         ("value=1Gi&unit=parsecs", "unit", "unknown unit"),
         ("value=1e20", "value", "larger than the largest quantity"),
+        ("value=1&unit=10**10**10", "unit", "a unit is a single name"),  # never reaches pint's evaluator
+        ("value=1&unit=1/0", "unit", "a unit is a single name"),
+        ("value=" + "1" * 8000 + "!", "value", "longer than 256 characters"),
     ],
 )
 def test_quantity_endpoint_errors(client: FlaskClient, query: str, parameter: str, detail: str) -> None:
@@ -430,5 +452,5 @@ def test_no_input_produces_a_500(app: Flask, where: str, value: Any, quantity: s
     }
     response = client.post(EFFECTIVE, data=json.dumps(bodies[where]), content_type="application/json")
     assert response.status_code in (200, 400, 422), response.get_json()
-    got = client.get("/v1/quantity", query_string={"value": quantity, "resource": name})
+    got = client.get("/v1/quantity", query_string={"value": quantity, "resource": name, "unit": quantity})
     assert got.status_code in (200, 400)

@@ -195,10 +195,13 @@ items:
     assert body["total"]["requests"] == {"cpu": "200m", "memory": "1Gi"}
 
 
-def test_yaml_numbers_are_read_as_written(client: FlaskClient) -> None:
-    text = "containers: [{name: a, resources: {requests: {cpu: 0.1, memory: 128974848, ephemeral-storage: 1e3}}}]"
+def test_yaml_numbers_reach_kubernetes_as_kubectl_sends_them(client: FlaskClient) -> None:
+    # kubectl turns YAML into JSON through a float64: 1.500 arrives as 1.5; 1e3 is a string in YAML
+    text = "containers: [{name: a, resources: {requests: {cpu: 1.500, memory: 128974848, ephemeral-storage: 1e3}}}]"
     body = ok(post_yaml(client, text))
-    assert body["items"][0]["pod"]["requests"] == {"cpu": "100m", "ephemeral-storage": "1e3", "memory": "128974848"}
+    assert body["items"][0]["pod"]["requests"] == {"cpu": "1500m", "ephemeral-storage": "1e3", "memory": "128974848"}
+    text = 'containers: [{name: a, resources: {requests: {cpu: "1.500", memory: 0.5Gi}}}]'
+    assert ok(post_yaml(client, text))["items"][0]["pod"]["requests"] == {"cpu": "1.500", "memory": "512Mi"}
 
 
 def test_every_problem_of_every_document_is_listed(client: FlaskClient) -> None:

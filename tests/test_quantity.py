@@ -40,9 +40,21 @@ CANONICAL = [
     ("12e-1", "1200e-3", Format.DECIMAL_EXPONENT, "1.2"),
     ("129e6", "129e6", Format.DECIMAL_EXPONENT, "129000000"),
     ("1e3", "1e3", Format.DECIMAL_EXPONENT, "1000"),
-    ("1E3", "1e3", Format.DECIMAL_EXPONENT, "1000"),
-    ("1e+3", "1e3", Format.DECIMAL_EXPONENT, "1000"),
-    ("1E-3", "1e-3", Format.DECIMAL_EXPONENT, "0.001"),
+    # an input that already looks canonical is kept as written (ParseQuantity caches it)
+    ("1E3", "1E3", Format.DECIMAL_EXPONENT, "1000"),
+    ("1e+3", "1e+3", Format.DECIMAL_EXPONENT, "1000"),
+    ("1E-3", "1E-3", Format.DECIMAL_EXPONENT, "0.001"),
+    ("1.500", "1.500", Format.DECIMAL_SI, "1.5"),
+    ("2.100", "2.100", Format.DECIMAL_SI, "2.1"),
+    ("0001Gi", "0001Gi", Format.BINARY_SI, "1073741824"),
+    ("1.000001", "1.000001", Format.DECIMAL_SI, "1.000001"),
+    # ... but not one with a leading zero digit, trailing 000, a scale off a multiple of 3,
+    # or a binary value whose low bits are zero
+    ("1.5000", "1500m", Format.DECIMAL_SI, "1.5"),
+    ("1.0", "1", Format.DECIMAL_SI, "1"),
+    ("0.100", "100m", Format.DECIMAL_SI, "0.1"),
+    ("8Mi", "8Mi", Format.BINARY_SI, "8388608"),
+    ("0008Mi", "8Mi", Format.BINARY_SI, "8388608"),
     ("128974848", "128974848", Format.DECIMAL_SI, "128974848"),
     ("129M", "129M", Format.DECIMAL_SI, "129000000"),
     ("123Mi", "123Mi", Format.BINARY_SI, "128974848"),
@@ -52,14 +64,14 @@ CANONICAL = [
     ("0.0005", "500u", Format.DECIMAL_SI, "0.0005"),
     ("1.5Ki", "1536", Format.BINARY_SI, "1536"),
     ("0.5Ki", "512", Format.BINARY_SI, "512"),
-    ("1.", "1", Format.DECIMAL_SI, "1"),
-    ("1.G", "1G", Format.DECIMAL_SI, "1000000000"),
+    ("1.", "1.", Format.DECIMAL_SI, "1"),
+    ("1.G", "1.G", Format.DECIMAL_SI, "1000000000"),
     (".5", "500m", Format.DECIMAL_SI, "0.5"),
     (".001", "1m", Format.DECIMAL_SI, "0.001"),
     (".0001k", "100m", Format.DECIMAL_SI, "0.1"),
     ("-1.5Gi", "-1536Mi", Format.BINARY_SI, "-1610612736"),
-    ("+2", "2", Format.DECIMAL_SI, "2"),
-    ("007", "7", Format.DECIMAL_SI, "7"),
+    ("+2", "+2", Format.DECIMAL_SI, "2"),
+    ("007", "007", Format.DECIMAL_SI, "7"),
     ("9E", "9E", Format.DECIMAL_SI, "9000000000000000000"),
     ("1Ei", "1Ei", Format.BINARY_SI, "1152921504606846976"),
     ("9223372036854775807", "9223372036854775807", Format.DECIMAL_SI, "9223372036854775807"),
@@ -125,7 +137,16 @@ def test_huge_exponent_is_refused_without_computing_it() -> None:
 
 @pytest.mark.parametrize(
     ("text", "stored"),
-    [("1n", "1m"), ("0.0005", "1m"), ("1500u", "2m"), ("-1n", "-1m"), ("1.5Gi", "1536Mi"), ("12e-1", "1200e-3")],
+    [
+        ("1n", "1m"),
+        ("0.0005", "1m"),
+        ("1500u", "2m"),
+        ("-1n", "-1m"),
+        ("1.5Gi", "1536Mi"),
+        ("12e-1", "1200e-3"),
+        ("1.500", "1.500"),  # no rounding needed: RoundUp keeps the text
+        ("1.000001", "1001m"),  # rounded: the text is gone
+    ],
 )
 def test_api_server_rounds_up_to_milli(text: str, stored: str) -> None:
     assert str(round_up_milli(parse_quantity(text))) == stored
@@ -152,6 +173,12 @@ def test_sum_format_follows_kubernetes_add(operands: list[str], expected: str) -
     for text in operands[1:]:
         total = add(total, parse_quantity(text))
     assert str(total) == expected
+
+
+def test_arithmetic_drops_the_kept_text() -> None:
+    q = parse_quantity("1.500")
+    assert str(add(q, parse_quantity("0"))) == "1500m"
+    assert str(max_of(q, parse_quantity("1"))) == "1.500"
 
 
 def test_max_keeps_the_first_on_a_tie() -> None:
@@ -269,6 +296,11 @@ def test_largest_value_prints_in_its_format() -> None:
     assert str(Quantity(2**62 * 10**9, Format.BINARY_SI)) == "4Ei"
     assert str(add(parse_quantity("9E"), parse_quantity("9E"))) == "18E"
     assert str(add(parse_quantity("5E"), parse_quantity("5E"))) == "10E"
+    thousand_e = parse_quantity("5E")
+    for _ in range(199):
+        thousand_e = add(thousand_e, parse_quantity("5E"))
+    assert str(thousand_e) == "1e21"  # beyond the E suffix, as upstream prints it
+    assert str(Quantity(2**70 * 10**9, Format.BINARY_SI)) == "1180591620717411303424"  # beyond Ei
     assert str(add(parse_quantity("9223372036854775807"), parse_quantity("9223372036854775807"))) == (
         "18446744073709551614"
     )

@@ -122,6 +122,32 @@ def test_invalid_pods_name_every_field(name: str, pod: PodSpec, expected: list[t
     assert [(v.path, v.message) for v in info.value.violations] == expected
 
 
+def test_pod_level_hugepage_limits_cover_the_containers() -> None:
+    pod = spec(
+        [C("a", {"memory": "1Gi", "hugepages-2Mi": "8Mi"}, {"hugepages-2Mi": "8Mi"})],
+        pod_requests={"memory": "1Gi"},
+        pod_limits={"hugepages-2Mi": "4Mi"},
+    )
+    with pytest.raises(PodInvalidError) as info:
+        evaluate_pod(pod)
+    assert (
+        ("resources", "limits", "hugepages-2Mi"),
+        "must be greater than or equal to aggregate container limits of 8Mi",
+    ) in [(v.path, v.message) for v in info.value.violations]
+
+
+def test_pod_level_requests_only_cover_what_they_set() -> None:
+    # containers may use resources the pod level does not set (ephemeral-storage, GPUs, ...)
+    evaluate_pod(
+        spec(
+            [C("a", {"cpu": "500m", "ephemeral-storage": "1Gi", "nvidia.com/gpu": "1"}, {"nvidia.com/gpu": "1"})],
+            pod_requests={"cpu": "1"},
+        )
+    )
+    result = evaluate_pod(spec([C("a", {}, {"cpu": "1", "memory": "1Gi"})], pod_limits={"memory": "2Gi"}))
+    assert {n: str(q) for n, q in result.requests.items()} == {"cpu": "1", "memory": "1Gi"}
+
+
 def test_valid_edge_cases_pass() -> None:
     evaluate_pod(spec([C("a", {"memory": "1Gi", "hugepages-1Gi": "2Gi"}, {"hugepages-1Gi": "2Gi"})]))
     evaluate_pod(spec([C("a", {"cpu": "1", "kubernetes.io/foo": "1500m"})]))  # native: may be fractional
