@@ -46,3 +46,33 @@ def test_calc_is_pure() -> None:
     forbidden = re.compile(r"^\s*(import|from)\s+(flask|marshmallow|werkzeug|yaml|gunicorn|api|logging|os|io)\b", re.M)
     offenders = [p.name for p in (ROOT / "calc").glob("*.py") if forbidden.search(p.read_text())]
     assert offenders == []
+
+
+def test_readme_cli_example_is_what_the_cli_prints() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```console\n\$ \.venv/bin/podcalc (effective [^\n]+)\n(.*?)\n\n\$", readme, re.S)
+    assert block is not None
+    podcalc = Path(__import__("sys").executable).parent / "podcalc"
+    args = block.group(1).split()
+    result = subprocess.run([str(podcalc), *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.rstrip("\n") == block.group(2)
+
+
+def test_readme_api_example_figures_are_current() -> None:
+    from api import create_app
+
+    readme = (ROOT / "README.md").read_text()
+    body = (ROOT / "examples" / "pod.json").read_bytes()
+    response = create_app().test_client().post("/v1/effective-resources", data=body, content_type="application/json")
+    pod = response.get_json()["items"][0]["pod"]
+    for figure in (
+        '"requests": {"cpu": "1050m", "memory": "96Mi"}',
+        '"limits": {"cpu": "1100m", "memory": "192Mi"}',
+        '"qosClass": "Burstable"',
+    ):
+        assert figure in readme
+    assert (pod["requests"], pod["limits"], pod["qosClass"]) == (
+        {"cpu": "1050m", "memory": "96Mi"},
+        {"cpu": "1100m", "memory": "192Mi"},
+        "Burstable",
+    )
