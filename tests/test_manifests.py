@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 EFFECTIVE = "/v1/effective-resources"
-SIDECAR_DOC = Path(__file__).resolve().parents[2] / "shared" / "reference" / "sidecar-containers.md"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def post_yaml(client: FlaskClient, text: str, query: str = "", content_type: str = "application/yaml") -> Any:
@@ -269,7 +268,8 @@ def test_a_yaml_scalar_document_is_an_error(client: FlaskClient) -> None:
 
 
 def _doc_examples() -> list[str]:
-    return re.findall(r"```py\n(.*?)```", SIDECAR_DOC.read_text(), re.S)
+    """The sidecar reference's Deployment and Job examples, as copied into tests/data."""
+    return [(DATA / name).read_text() for name in ("sidecar-doc-deployment.yaml", "sidecar-doc-job.yaml")]
 
 
 def test_the_sidecar_documentation_examples_as_written(client: FlaskClient) -> None:

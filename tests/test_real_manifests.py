@@ -138,6 +138,9 @@ CASES: dict[str, tuple[list[tuple[Any, ...]], list[str]]] = {
         [],
     ),
     "deployment-sidecar.yaml": ([("Deployment", "myapp", None, 1, "BestEffort", NONE, NONE)], []),
+    # the sidecar reference's own examples (shared/reference/sidecar-containers.md)
+    "sidecar-doc-deployment.yaml": ([("Deployment", "myapp", None, 2, "BestEffort", NONE, NONE)], []),
+    "sidecar-doc-job.yaml": ([("Job", "myjob", None, 1, "BestEffort", NONE, NONE)], []),
     "job-sidecar.yaml": ([("Job", "myjob", None, 1, "BestEffort", NONE, NONE)], []),
     # the multi-container page: init "setup" 200m/64Mi, sidecar 50m/64Mi, app 300m/128Mi
     "multi-container-resources.yaml": (
@@ -265,12 +268,13 @@ def test_all_examples_at_once_through_the_cli() -> None:
     )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
-    assert len(body["items"]) == 26
+    assert len(body["items"]) == 28
     total = body["total"]
     assert total["complete"] is True
     # controllers 3+4(DaemonSet on 4 nodes)+1+1+3+3+5+2, twelve single pods, the two sidecar
-    # examples, the multi-container pod, nginx-app's 3, wordpress' 1 and the overhead test pod
-    assert total["pods"] == 42
+    # examples, the multi-container pod, nginx-app's 3, wordpress' 1, the overhead test pod
+    # and the sidecar reference's 2 + 1
+    assert total["pods"] == 45
     # 400m + 500m + 700m + 700m + 1 + 500m + 200m + 4 + 350m + 2250m (the RuntimeClass applies)
     assert total["requests"]["cpu"] == "10600m"
     # 800Mi + 100 + 200 + 100 + 200 + 200 + 100 + 100 + 200 + 4096 + 192 + 320
