@@ -8,7 +8,7 @@ PORT   ?= 8080
 HOST   ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit fmt clean
+.PHONY: help run test lint typecheck unit fmt clean bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,14 @@ typecheck: $(VENV)/.dev-deps ## mypy --strict on the calculation core
 
 unit: $(VENV)/.dev-deps ## the pytest suite
 	$(BIN)/pytest -q
+
+$(VENV)/.bench-deps: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $@ $(VENV)/.dev-deps $(VENV)/.run-deps
+
+bench: $(VENV)/.bench-deps ## run the benchmarks (installs wrk with apt-get if missing; about 2 minutes)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run
 
 fmt: $(VENV)/.dev-deps ## format the code and fix what ruff can
 	$(BIN)/ruff format .

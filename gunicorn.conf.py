@@ -17,3 +17,17 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PODCALC_LOG_LEVEL", "info")
+
+
+def post_fork(server, worker):
+    """Tune the garbage collector in each worker.
+
+    A bulk request allocates millions of short-lived, acyclic objects that reference
+    counting frees; the default thresholds run the cyclic collector over them hundreds of
+    times a request (20-25% of the time in the bulk benchmark). Freeze what start-up built
+    and collect the young generation less often.
+    """
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)

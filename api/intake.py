@@ -108,10 +108,36 @@ def read_documents(data: bytes, media_type: str) -> list[Any]:
         raise ProblemError(400, "Malformed JSON", str(err)) from err
 
 
+# Aliases let a small YAML stand for a huge tree ("billion laughs"); beyond this many nodes
+# once expanded, a stream is refused before anything walks it.
+MAX_EXPANDED_NODES = 2_000_000
+
+
+def _expanded_size(value: Any, memo: dict[int, int]) -> int:
+    """Nodes in ``value`` with every alias expanded, counting each shared subtree once per use."""
+    if isinstance(value, dict):
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return 1
+    known = memo.get(id(value))
+    if known is None:
+        known = memo[id(value)] = 1 + sum(_expanded_size(child, memo) for child in children)
+    return known
+
+
 def load_yaml_stream(text: str) -> list[Any]:
     """Every document of a YAML stream, with a 400 naming the line where it breaks."""
     try:
-        return list(yaml.load_all(text, Loader=ExactLoader))
+        documents = list(yaml.load_all(text, Loader=ExactLoader))
+        if "*" in text:  # only aliases can make the tree larger than the text
+            memo: dict[int, int] = {}
+            if sum(_expanded_size(d, memo) for d in documents) > MAX_EXPANDED_NODES:
+                raise ProblemError(
+                    413, "Content Too Large", f"the YAML's aliases expand to more than {MAX_EXPANDED_NODES:,} nodes"
+                )
+        return documents
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""

@@ -14,7 +14,8 @@ from typing import Any
 from marshmallow import ValidationError
 
 from api.problems import ProblemError, flatten_messages, pointer
-from api.schemas import PodResultSchema, PodSpecSchema, ResourceListField, to_pod_spec
+from api.responses import pod_result, quantities
+from api.schemas import PodSpecSchema, load_resource_list
 from calc.admission import apply_runtime_class
 from calc.errors import PodInvalidError, QuantityError
 from calc.evaluate import PodEvaluation, evaluate_pod
@@ -25,8 +26,6 @@ from calc.units import convert, unit_factor
 from calc.workloads import Skipped, Workload, classify, objects, scale, sum_resources
 
 _pod_spec_schema = PodSpecSchema()
-_pod_result_schema = PodResultSchema()
-_quantities = ResourceListField()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +83,12 @@ def evaluate_documents(
                 evaluated.append(result)
     if errors:
         raise StreamInvalidError(errors)
-    items = [_item(e, nodes, units) for e in evaluated]
-    return {"items": items, "skipped": skipped, "total": _total(evaluated, items, nodes, units)}
+    items, counted = [], []
+    for e in evaluated:
+        item, count = _item(e, nodes, units)
+        items.append(item)
+        counted.append(count)
+    return {"items": items, "skipped": skipped, "total": _total(evaluated, counted, units)}
 
 
 def _runtime_classes(
@@ -103,7 +106,7 @@ def _runtime_classes(
         if not isinstance(name, str):
             continue  # classify reports a malformed name
         try:
-            classes[name] = None if fixed is None else _quantities.deserialize(fixed)
+            classes[name] = None if fixed is None else load_resource_list(fixed)
         except ValidationError as err:
             at = pointer(*path, "overhead", "podFixed")
             errors += [_error(doc, None, None, detail, at) for at, detail in flatten_messages(err.messages, at)]
@@ -122,7 +125,7 @@ def _evaluate(
         loaded = _pod_spec_schema.load(raw_spec)
     except ValidationError as err:
         return [_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
-    spec = apply_runtime_class(to_pod_spec(loaded), classes)
+    spec = apply_runtime_class(loaded, classes)
     if isinstance(spec, list):
         return [_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in spec]
     try:
@@ -184,19 +187,27 @@ def _pods(workload: Workload, nodes: int | None) -> int | None:
     return workload.pods
 
 
-def _item(e: _Evaluated, nodes: int | None, units: Mapping[str, str]) -> dict[str, Any]:
-    w = e.workload
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """A workload's total: pods at once, and the per-pod figures times that."""
+
+    namespace: str | None
+    pods: int
+    requests: ResourceList
+    limits: ResourceList
+    unbounded: tuple[str, ...]
+
+
+def _item(e: _Evaluated, nodes: int | None, units: Mapping[str, str]) -> tuple[dict[str, Any], _Counted | None]:
+    w, ev = e.workload, e.evaluation
     pods = _pods(w, nodes)
-    pod = _pod_result_schema.dump(e.evaluation)
+    pod = pod_result(ev)
     if units:
-        pod["inUnits"] = _in_units(e.evaluation.requests, e.evaluation.limits, units)
-    total = None
+        pod["inUnits"] = _in_units(ev.requests, ev.limits, units)
+    counted = None
     if pods is not None:
-        total = _figures(
-            scale(e.evaluation.requests, pods),
-            scale(e.evaluation.limits, pods),
-            e.evaluation.unbounded_limits if pods else (),
-            units,
+        counted = _Counted(
+            w.namespace, pods, scale(ev.requests, pods), scale(ev.limits, pods), ev.unbounded_limits if pods else ()
         )
     item = {
         "kind": w.kind,
@@ -208,49 +219,47 @@ def _item(e: _Evaluated, nodes: int | None, units: Mapping[str, str]) -> dict[st
         "podsPerNode": 1 if w.pods is None else None,
         "pods": pods,
         "pod": pod,
-        "total": total,
+        "total": None if counted is None else _figures(counted.requests, counted.limits, counted.unbounded, units),
     }
-    return item
+    return item, counted
 
 
 def _figures(
     requests: ResourceList, limits: ResourceList, unbounded: Iterable[str], units: Mapping[str, str]
 ) -> dict[str, Any]:
+    present = set(unbounded)
     out: dict[str, Any] = {
-        "requests": _quantities._serialize(requests, None, None),
-        "limits": _quantities._serialize(limits, None, None),
-        "unboundedLimits": [n for n in UNBOUNDED_WITHOUT_LIMIT if n in set(unbounded)],
+        "requests": quantities(requests),
+        "limits": quantities(limits),
+        "unboundedLimits": [n for n in UNBOUNDED_WITHOUT_LIMIT if n in present],
     }
     if units:
         out["inUnits"] = _in_units(requests, limits, units)
     return out
 
 
-def _total(
-    evaluated: list[_Evaluated], items: list[dict[str, Any]], nodes: int | None, units: Mapping[str, str]
-) -> dict[str, Any]:
-    counted = [(e, item) for e, item in zip(evaluated, items, strict=True) if item["pods"] is not None]
+def _total(evaluated: list[_Evaluated], counted: list[_Counted | None], units: Mapping[str, str]) -> dict[str, Any]:
     notes = [
         f"{e.workload.kind} {e.workload.name or '(unnamed)'} runs one pod per node: "
         "give a node count (nodes=N) to count it"
-        for e, item in zip(evaluated, items, strict=True)
-        if item["pods"] is None
+        for e, c in zip(evaluated, counted, strict=True)
+        if c is None
     ]
 
-    def block(group: list[tuple[_Evaluated, dict[str, Any]]]) -> dict[str, Any]:
-        requests = sum_resources([scale(e.evaluation.requests, item["pods"]) for e, item in group])
-        limits = sum_resources([scale(e.evaluation.limits, item["pods"]) for e, item in group])
-        unbounded = {n for e, item in group if item["pods"] for n in e.evaluation.unbounded_limits}
-        return {"pods": sum(item["pods"] for _, item in group)} | _figures(requests, limits, unbounded, units)
+    def block(group: list[_Counted]) -> dict[str, Any]:
+        requests = sum_resources([c.requests for c in group])
+        limits = sum_resources([c.limits for c in group])
+        unbounded = {n for c in group for n in c.unbounded}
+        return {"pods": sum(c.pods for c in group)} | _figures(requests, limits, unbounded, units)
 
-    namespaces: dict[str | None, list[tuple[_Evaluated, dict[str, Any]]]] = {}
-    for e, item in counted:
-        namespaces.setdefault(e.workload.namespace, []).append((e, item))
-    return block(counted) | {
-        "complete": not notes,
-        "notes": notes,
-        "byNamespace": [{"namespace": ns} | block(group) for ns, group in namespaces.items()],
-    }
+    known = [c for c in counted if c is not None]
+    namespaces: dict[str | None, list[_Counted]] = {}
+    for c in known:
+        namespaces.setdefault(c.namespace, []).append(c)
+    by_namespace = [{"namespace": ns} | block(group) for ns, group in namespaces.items()]
+    # with one namespace, the overall total is that namespace's: no need to add it up twice
+    overall = {k: v for k, v in by_namespace[0].items() if k != "namespace"} if len(namespaces) == 1 else block(known)
+    return overall | {"complete": not notes, "notes": notes, "byNamespace": by_namespace}
 
 
 def _check_units(units: Mapping[str, str]) -> None:

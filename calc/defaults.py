@@ -16,9 +16,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from calc.effective import aggregate, is_pod_level_resource
+from calc.effective import aggregate, is_pod_level_resource, limits_of, requests_of
 from calc.pod import Container, PodResources, PodSpec, ResourceList
-from calc.quantity import Quantity, round_up_milli
+from calc.quantity import round_up_milli
 from calc.resources import is_hugepages, overcommit_allowed
 
 
@@ -39,15 +39,21 @@ def _request_from_limit(c: Container) -> tuple[Container, list[str]]:
     if not missing:
         return c, []
     requests = dict(c.requests) | {name: c.limits[name] for name in missing}
-    return dataclasses.replace(c, requests=requests), missing
+    return Container(c.name, c.type, c.index, requests, c.limits), missing
 
 
-def _round(resources: ResourceList) -> dict[str, Quantity]:
+def _round(resources: ResourceList) -> ResourceList:
+    """Every quantity rounded up to milli; the same mapping when none needs it (the usual case)."""
+    if all(q.nanos % 1_000_000 == 0 for q in resources.values()):
+        return resources
     return {name: round_up_milli(q) for name, q in resources.items()}
 
 
 def _round_container(c: Container) -> Container:
-    return dataclasses.replace(c, requests=_round(c.requests), limits=_round(c.limits))
+    requests, limits = _round(c.requests), _round(c.limits)
+    if requests is c.requests and limits is c.limits:
+        return c
+    return Container(c.name, c.type, c.index, requests, limits)
 
 
 def apply_defaults(spec: PodSpec) -> Defaulted:
@@ -86,7 +92,7 @@ def _default_hugepage_pod_limits(spec: PodSpec, res: PodResources) -> tuple[PodR
     """defaultHugePagePodLimits: pod hugepage limits from the containers' aggregate limits."""
     if not res.limits and not res.requests:
         return res, []
-    container_limits = aggregate(spec, lambda c: c.limits).totals
+    container_limits = aggregate(spec, limits_of).totals
     filled = [
         name
         for name in container_limits
@@ -106,7 +112,7 @@ def _default_pod_requests(spec: PodSpec, res: PodResources) -> tuple[PodResource
         return res, []
     requests = dict(res.requests)
     filled: list[str] = []
-    container_requests = aggregate(spec, lambda c: c.requests).totals
+    container_requests = aggregate(spec, requests_of).totals
     for name, q in container_requests.items():
         if name not in requests and is_pod_level_resource(name) and overcommit_allowed(name):
             requests[name] = q

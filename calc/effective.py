@@ -23,11 +23,12 @@ without a limit makes the pod's real limit unbounded, which is reported separate
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from calc.pod import Container, ContainerType, PodSpec, ResourceList
-from calc.quantity import Quantity, add, max_of
+from calc.quantity import Quantity, add
 from calc.resources import CPU, HUGEPAGES_PREFIX, MEMORY, UNBOUNDED_WITHOUT_LIMIT
 
 RUNNING = "running"
@@ -74,6 +75,7 @@ class Aggregate:
     set_by: dict[str, str]
 
 
+@lru_cache(maxsize=1024)
 def is_pod_level_resource(name: str) -> bool:
     return name in POD_LEVEL_RESOURCES or name.startswith(HUGEPAGES_PREFIX)
 
@@ -86,15 +88,18 @@ def add_resources(total: ResourceList, more: ResourceList) -> dict[str, Quantity
     return out
 
 
-def max_resources(current: ResourceList, new: ResourceList) -> dict[str, Quantity]:
-    """The larger per resource (``maxResourceList``); a tie keeps the current value."""
-    out = dict(current)
-    for name, q in new.items():
-        out[name] = max_of(out[name], q) if name in out else q
-    return out
+Steps = list[tuple[str, dict[str, Quantity]]]  # (phase id, use) for each init step, then running
 
 
-def _phase_use(spec: PodSpec, pick: Callable[[Container], ResourceList]) -> list[tuple[str, dict[str, Quantity]]]:
+def requests_of(c: Container) -> ResourceList:
+    return c.requests
+
+
+def limits_of(c: Container) -> ResourceList:
+    return c.limits
+
+
+def phase_use(spec: PodSpec, pick: Callable[[Container], ResourceList]) -> Steps:
     """Each init step's use, then the running phase's, in Kubernetes' order of addition."""
     running: dict[str, Quantity] = {}
     for c in spec.containers:
@@ -112,18 +117,21 @@ def _phase_use(spec: PodSpec, pick: Callable[[Container], ResourceList]) -> list
     return steps
 
 
-def aggregate(spec: PodSpec, pick: Callable[[Container], ResourceList]) -> Aggregate:
-    """``AggregateContainerRequests`` / ``AggregateContainerLimits`` with the deciding phase."""
-    *init_steps, (_, running) = _phase_use(spec, pick)
+def aggregate(spec: PodSpec, pick: Callable[[Container], ResourceList], steps: Steps | None = None) -> Aggregate:
+    """``AggregateContainerRequests`` / ``AggregateContainerLimits`` with the deciding phase.
+
+    ``steps`` are ``phase_use(spec, pick)`` when the caller has them already.
+    """
+    *init_steps, (_, running) = steps if steps is not None else phase_use(spec, pick)
     init_peak: dict[str, Quantity] = {}
     set_by: dict[str, str] = {}
     for step_id, use in init_steps:
         for name, q in use.items():
-            if name not in init_peak or q > init_peak[name]:
+            if name not in init_peak or q.nanos > init_peak[name].nanos:
                 init_peak[name], set_by[name] = q, step_id
     totals = dict(running)
     for name, q in init_peak.items():
-        if name in totals and not q > totals[name]:
+        if name in totals and q.nanos <= totals[name].nanos:
             set_by[name] = RUNNING
         else:
             totals[name] = q
@@ -147,8 +155,11 @@ def pod_limits(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) ->
     return effective_limits(spec, options).totals
 
 
-def effective_requests(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) -> Aggregate:
-    agg = aggregate(spec, lambda c: c.requests)
+def effective_requests(
+    spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS, agg: Aggregate | None = None
+) -> Aggregate:
+    """PodRequests with the deciding phase; ``agg`` is the containers' aggregate if known."""
+    agg = agg or aggregate(spec, requests_of)
     totals, set_by = dict(agg.totals), dict(agg.set_by)
     if not options.skip_pod_level_resources and spec.resources is not None:
         # IsPodLevelRequestsSet: only supported resources replace the containers' figure.
@@ -162,8 +173,11 @@ def effective_requests(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPT
     return Aggregate(totals, set_by)
 
 
-def effective_limits(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) -> Aggregate:
-    agg = aggregate(spec, lambda c: c.limits)
+def effective_limits(
+    spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS, agg: Aggregate | None = None
+) -> Aggregate:
+    """PodLimits with the deciding phase; ``agg`` is the containers' aggregate if known."""
+    agg = agg or aggregate(spec, limits_of)
     totals, set_by = dict(agg.totals), dict(agg.set_by)
     if not options.skip_pod_level_resources and pod_level_resources_set(spec):
         assert spec.resources is not None
@@ -186,19 +200,23 @@ def pod_level_resources_set(spec: PodSpec) -> bool:
     return any(is_pod_level_resource(n) for n in names)
 
 
-def unbounded(containers: Iterable[Container], bounded_at_pod_level: Iterable[str] = ()) -> tuple[str, ...]:
+def unbounded(containers: Sequence[Container], bounded_at_pod_level: Iterable[str] = ()) -> tuple[str, ...]:
     """Resources that some container may use without limit (no limit, or a zero one).
 
     Only cpu, memory and ephemeral-storage count: a container cannot use an extended
     resource or hugepages it has not declared. A pod-level limit bounds the whole pod.
     """
-    containers = tuple(containers)
     bounded = set(bounded_at_pod_level)
-    return tuple(
-        name
-        for name in UNBOUNDED_WITHOUT_LIMIT
-        if name not in bounded and any(c.limits.get(name, Quantity(0)).is_zero() for c in containers)
-    )
+    found = []
+    for name in UNBOUNDED_WITHOUT_LIMIT:
+        if name in bounded:
+            continue
+        for c in containers:
+            limit = c.limits.get(name)
+            if limit is None or limit.nanos == 0:
+                found.append(name)
+                break
+    return tuple(found)
 
 
 def pod_unbounded_limits(spec: PodSpec) -> tuple[str, ...]:
@@ -207,10 +225,10 @@ def pod_unbounded_limits(spec: PodSpec) -> tuple[str, ...]:
     return unbounded(spec.all_containers, pod_limited)
 
 
-def phases(spec: PodSpec) -> list[Phase]:
+def phases(spec: PodSpec, request_steps: Steps | None = None, limit_steps: Steps | None = None) -> list[Phase]:
     """The pod's life step by step: each init container or sidecar start, then running."""
-    request_steps = _phase_use(spec, lambda c: c.requests)
-    limit_steps = _phase_use(spec, lambda c: c.limits)
+    request_steps = request_steps or phase_use(spec, requests_of)
+    limit_steps = limit_steps or phase_use(spec, limits_of)
     out: list[Phase] = []
     sidecars: list[Container] = []
     for i, c in enumerate(spec.init_containers):

@@ -9,10 +9,14 @@ from calc.effective import (
     DEFAULT_OPTIONS,
     Phase,
     PodResourcesOptions,
+    aggregate,
     effective_limits,
     effective_requests,
+    limits_of,
+    phase_use,
     phases,
     pod_unbounded_limits,
+    requests_of,
 )
 from calc.pod import PodSpec, ResourceList
 from calc.qos import QOSClass, pod_qos
@@ -45,15 +49,16 @@ def evaluate_pod(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) 
     defaulted = apply_defaults(spec)
     pod = defaulted.spec
     validate(pod)
-    requests = effective_requests(pod, options)
-    limits = effective_limits(pod, options)
+    request_steps, limit_steps = phase_use(pod, requests_of), phase_use(pod, limits_of)
+    requests = effective_requests(pod, options, aggregate(pod, requests_of, request_steps))
+    limits = effective_limits(pod, options, aggregate(pod, limits_of, limit_steps))
     return PodEvaluation(
         defaulted=defaulted,
         requests=requests.totals,
         limits=limits.totals,
         unbounded_limits=pod_unbounded_limits(pod),
         qos_class=pod_qos(pod),
-        phases=tuple(phases(pod)),
+        phases=tuple(phases(pod, request_steps, limit_steps)),
         requests_set_by=requests.set_by,
         limits_set_by=limits.set_by,
     )

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 
 from calc.effective import pod_level_resources_set
 from calc.pod import PodSpec, ResourceList
-from calc.quantity import Quantity, add
 from calc.resources import CPU, MEMORY
 
 QOS_RESOURCES = (CPU, MEMORY)
@@ -31,19 +30,20 @@ class QOSClass(enum.Enum):
     BEST_EFFORT = "BestEffort"
 
 
-def _qos_sum(lists: Iterable[ResourceList]) -> dict[str, Quantity]:
-    """Sum of the non-zero cpu and memory quantities (``processResourceList``)."""
-    out: dict[str, Quantity] = {}
+def _qos_sum(lists: Iterable[ResourceList]) -> dict[str, int]:
+    """Sum of the non-zero cpu and memory quantities, in nanos (``processResourceList``)."""
+    out: dict[str, int] = {}
     for resources in lists:
         for name in QOS_RESOURCES:
             q = resources.get(name)
             if q is not None and q.nanos > 0:
-                out[name] = add(q, out[name]) if name in out else q
+                out[name] = out.get(name, 0) + q.nanos
     return out
 
 
 def _has_qos_limits(limits: ResourceList) -> bool:
-    return all(limits.get(name, Quantity(0)).nanos > 0 for name in QOS_RESOURCES)
+    cpu, memory = limits.get(CPU), limits.get(MEMORY)
+    return cpu is not None and cpu.nanos > 0 and memory is not None and memory.nanos > 0
 
 
 def pod_qos(spec: PodSpec) -> QOSClass:
@@ -59,7 +59,7 @@ def pod_qos(spec: PodSpec) -> QOSClass:
         guaranteed = all(_has_qos_limits(c.limits) for c in containers)
     if not requests and not limits:
         return QOSClass.BEST_EFFORT
-    guaranteed = guaranteed and all(name in limits and limits[name] == q for name, q in requests.items())
+    guaranteed = guaranteed and all(limits.get(name) == total for name, total in requests.items())
     if guaranteed and len(requests) == len(limits):
         return QOSClass.GUARANTEED
     return QOSClass.BURSTABLE

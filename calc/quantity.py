@@ -74,12 +74,16 @@ _QUANTITY = re.compile(
 _EXPONENT = re.compile(r"[eE](?P<exp>[+-]?[0-9]+)")
 
 
+_set = object.__setattr__  # Quantity is immutable; only its constructor and canonical() write
+
+
 class Quantity:
     """An exact Kubernetes quantity: ``nanos`` (value x 10^9), its ``format``, and ``text``.
 
-    ``text`` is the string as written when Kubernetes keeps it (``ParseQuantity`` caches
-    an input that already looks canonical, such as ``1.500`` or ``1E3``, and ``String()``
-    returns it); None otherwise. Arithmetic results never keep it.
+    ``text`` is the string Kubernetes prints for it: the input as written where Kubernetes
+    keeps it (``ParseQuantity`` caches an input that already looks canonical, such as
+    ``1.500`` or ``1E3``, and ``String()`` returns it), else the canonical form, filled in
+    by ``canonical`` on first use (None until then). Arithmetic results start without it.
     """
 
     __slots__ = ("format", "nanos", "text")
@@ -89,9 +93,9 @@ class Quantity:
     text: str | None
 
     def __init__(self, nanos: int, format: Format = Format.DECIMAL_SI, text: str | None = None) -> None:  # noqa: A002
-        object.__setattr__(self, "nanos", nanos)
-        object.__setattr__(self, "format", format)
-        object.__setattr__(self, "text", text)
+        _set(self, "nanos", nanos)
+        _set(self, "format", format)
+        _set(self, "text", text)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Quantity is immutable")
@@ -159,9 +163,11 @@ def round_up_milli(q: Quantity) -> Quantity:
     pod (``SetDefaults_ResourceList``), so every figure of a pod is a whole number of milli.
     A value that needs no rounding keeps its text, as RoundUp keeps the cached string.
     """
-    if q.nanos % 10**6 == 0:
+    nanos = q.nanos
+    if nanos % 1_000_000 == 0:
         return q
-    return Quantity(round_away(Fraction(q.nanos), 10**6) * 10**6, q.format)
+    milli = -(-abs(nanos) // 1_000_000)
+    return Quantity((milli if nanos > 0 else -milli) * 1_000_000, q.format)
 
 
 def round_away(x: Fraction, step: int) -> int:
@@ -187,24 +193,31 @@ def parse_quantity(text: str) -> Quantity:
     m = _QUANTITY.fullmatch(text)
     if m is None:
         raise QuantityError(text, _grammar_hint(text))
-    sign, int_digits, frac, suffix = m["sign"], m["int"], m["frac"] or "", m["suffix"]
+    sign, int_digits, frac, suffix = m.groups()
+    frac = frac or ""
     if not int_digits and not frac:
         # Kubernetes reads "Mi", "." or "-" as zero; a calculator trusted with capacity
         # decisions refuses a number with no digits at all.
         raise QuantityError(text, "no digits before the suffix")
-    fmt, base, exponent = _interpret_suffix(text, suffix)
-    mantissa = int(int_digits + frac or "0")
+    fmt, base, exponent = _SUFFIXES.get(suffix) or _interpret_suffix(text, suffix)
+    mantissa = int(int_digits + frac)
     if mantissa == 0:
         return Quantity(0, fmt)
     if base == 10:
         nanos = _decimal_nanos(text, mantissa, exponent - len(frac))
-    else:
-        nanos = round_away(Fraction(mantissa * 2**exponent * NANO, 10 ** len(frac)), 1)
+    elif not frac:
+        nanos = mantissa * _BINARY_NANOS[exponent]
+    else:  # round up (away from zero) to a whole nano
+        nanos = -(-mantissa * _BINARY_NANOS[exponent] // 10 ** len(frac))
     if nanos > MAX_NANOS:
         raise QuantityError(text, f"larger than the largest quantity Kubernetes stores ({MAX_VALUE})")
     if fmt is Format.BINARY_SI and nanos < NANO:
         fmt = Format.DECIMAL_SI  # below one, a binary quantity turns decimal ("0.000000000001Ki" is 2n)
-    kept = text if _keeps_text(fmt, int_digits.lstrip("0") or "0", frac, exponent) else None
+    num = int_digits.lstrip("0") or "0"
+    if base == 10 and not frac and exponent % 3 == 0 and exponent >= -9:  # the common case: 250m, 2, 512M
+        kept = text if len(num) <= 18 and not num.endswith("000") and num != "0" else None
+    else:
+        kept = text if _keeps_text(fmt, num, frac, exponent) else None
     return Quantity(-nanos if sign == "-" else nanos, fmt, kept)
 
 
@@ -225,6 +238,12 @@ def _keeps_text(fmt: Format, num: str, denom: str, exponent: int) -> bool:
     if len(shifted) > 18 or scale < -9:
         return False
     return scale % 3 == 0 and not shifted.endswith("000") and shifted[0] != "0"
+
+
+_SUFFIXES = {s: (Format.DECIMAL_SI, 10, e) for s, e in _DECIMAL_SUFFIXES.items()} | {
+    s: (Format.BINARY_SI, 2, e) for s, e in _BINARY_SUFFIXES.items()
+}
+_BINARY_NANOS = {e: 2**e * NANO for e in _BINARY_SUFFIXES.values()}
 
 
 def _interpret_suffix(text: str, suffix: str) -> tuple[Format, int, int]:
@@ -273,8 +292,12 @@ def trim_space(text: str) -> str:
 
 def canonical(q: Quantity) -> str:
     """Kubernetes' canonical string of ``q`` (``Quantity.String`` / ``CanonicalizeBytes``)."""
-    if q.text is not None:
-        return q.text
+    if q.text is None:
+        _set(q, "text", _canonical(q))
+    return q.text  # type: ignore[return-value]
+
+
+def _canonical(q: Quantity) -> str:
     if q.nanos == 0:
         return "0"
     fmt = q.format

@@ -8,6 +8,7 @@ IsOvercommitAllowed, IsHugePageResourceName) and ``pkg/apis/core/validation``
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from calc.errors import DimensionError, QuantityError
 from calc.quantity import Quantity, parse_quantity, trim_space
@@ -34,6 +35,7 @@ def is_native(name: str) -> bool:
     return "/" not in name or "kubernetes.io/" in name
 
 
+@lru_cache(maxsize=1024)
 def is_extended(name: str) -> bool:
     """A resource such as ``nvidia.com/gpu`` (IsExtendedResourceName)."""
     if is_native(name) or name.startswith("requests."):
@@ -41,16 +43,18 @@ def is_extended(name: str) -> bool:
     return not qualified_name_errors("requests." + name)
 
 
+@lru_cache(maxsize=1024)
 def overcommit_allowed(name: str) -> bool:
     """Whether a request may be below its limit (IsOvercommitAllowed)."""
     return is_native(name) and not is_hugepages(name)
 
 
-def qualified_name_errors(name: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def qualified_name_errors(name: str) -> tuple[str, ...]:
     """What makes ``name`` not a qualified name (apimachinery IsQualifiedName)."""
     parts = name.split("/")
     if len(parts) > 2:
-        return ["a qualified name has at most one '/'"]
+        return ("a qualified name has at most one '/'",)
     errors = []
     if len(parts) == 2:
         prefix = parts[0]
@@ -65,12 +69,13 @@ def qualified_name_errors(name: str) -> list[str]:
         errors.append("the name part must be no more than 63 characters")
     elif not _QUALIFIED_NAME.fullmatch(short):
         errors.append("the name part must consist of alphanumerics, '-', '_' or '.', starting and ending alphanumeric")
-    return errors
+    return tuple(errors)
 
 
-def container_resource_name_errors(name: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def container_resource_name_errors(name: str) -> tuple[str, ...]:
     """Why ``name`` may not be used in a container's resources (validateContainerResourceName)."""
-    errors = qualified_name_errors(name)
+    errors = list(qualified_name_errors(name))
     if "/" not in name:
         if name not in STANDARD_CONTAINER_RESOURCES and not is_hugepages(name):
             errors.append(
@@ -78,9 +83,10 @@ def container_resource_name_errors(name: str) -> list[str]:
             )
     elif not is_native(name) and not is_extended(name):
         errors.append("doesn't follow extended resource name standard")
-    return errors
+    return tuple(errors)
 
 
+@lru_cache(maxsize=1024)
 def dimension_of(name: str) -> Dimension:
     """What a resource's quantities count: bytes, cores, or plain units."""
     if name in (MEMORY, EPHEMERAL_STORAGE, "storage") or is_hugepages(name):
@@ -108,6 +114,7 @@ def parse_any(text: str, dimension: Dimension | None, resource: str | None = Non
             raise QuantityError(text, f"{err.reason}; nor is it a unit expression: {unit_err.reason}") from err
 
 
+@lru_cache(maxsize=8192)
 def parse_resource_quantity(name: str, text: str) -> Quantity:
     """A manifest's quantity for resource ``name``: Kubernetes grammar or a unit expression.
 

@@ -19,8 +19,9 @@ the path of the offending field, relative to the PodSpec, with Kubernetes' own m
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
-from calc.effective import aggregate, is_pod_level_resource
+from calc.effective import aggregate, is_pod_level_resource, limits_of, requests_of
 from calc.errors import Path, PodInvalidError, QuantityError, Violation
 from calc.pod import PodResources, PodSpec, ResourceList
 from calc.quantity import Quantity, parse_quantity
@@ -34,17 +35,18 @@ from calc.resources import (
     qualified_name_errors,
 )
 
-NameCheck = Callable[[str], list[str]]
+NameCheck = Callable[[str], tuple[str, ...]]
 
 
-def pod_resource_name_errors(name: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def pod_resource_name_errors(name: str) -> tuple[str, ...]:
     """validatePodResourceName: a qualified name that pod-level resources support."""
     errors = qualified_name_errors(name)
     if errors:
         return errors
     if not is_pod_level_resource(name):
-        return [f'Unsupported value: "{name}": supported values: "cpu", "hugepages-", "memory"']
-    return []
+        return (f'Unsupported value: "{name}": supported values: "cpu", "hugepages-", "memory"',)
+    return ()
 
 
 def _quantity_errors(name: str, q: Quantity) -> list[str]:
@@ -52,9 +54,9 @@ def _quantity_errors(name: str, q: Quantity) -> list[str]:
     errors = []
     if q.nanos < 0:
         errors.append("must be greater than or equal to 0")
-    if is_extended(name) and q.nanos % 10**9:
+    if q.nanos % 10**9 and is_extended(name):
         errors.append("must be an integer")
-    if is_hugepages(name) and not _whole_pages(name, q):
+    if name.startswith("hugepages-") and not _whole_pages(name, q):
         errors.append(f"{q} is not positive integer multiple of {name}")
     return errors
 
@@ -76,24 +78,30 @@ def requirements_violations(
 ) -> list[Violation]:
     """validateResourceRequirements for one requests/limits pair at ``path``."""
     out: list[Violation] = []
-    for name, q in limits.items():
-        at = (*path, "limits", name)
-        out += [Violation(at, msg, name) for msg in name_errors(name)]
-        out += [Violation(at, msg, str(q)) for msg in _quantity_errors(name, q)]
-    for name, q in requests.items():
-        at = (*path, "requests", name)
-        out += [Violation(at, msg, name) for msg in name_errors(name)]
-        out += [Violation(at, msg, str(q)) for msg in _quantity_errors(name, q)]
-        limit = limits.get(name)
-        if limit is not None:
-            if q != limit and not overcommit_allowed(name):
-                out.append(Violation(at, f"must be equal to {name} limit of {limit}", str(q)))
-            elif q > limit:
-                out.append(Violation(at, f"must be less than or equal to {name} limit of {limit}", str(q)))
-        elif not overcommit_allowed(name):
-            out.append(Violation((*path, "limits", name), "Limit must be set for non overcommitable resources"))
-    names = set(requests) | set(limits)
-    if any(is_hugepages(n) for n in names) and not names & {CPU, MEMORY}:
+    hugepages = cpu_or_memory = False
+    for field, resources in (("limits", limits), ("requests", requests)):
+        for name, q in resources.items():
+            nanos = q.nanos
+            is_hugepages = name.startswith("hugepages-")
+            if name_errors(name):
+                out += [Violation((*path, field, name), msg, name) for msg in name_errors(name)]
+            if nanos < 0 or is_hugepages or (nanos % 1_000_000_000 and is_extended(name)):
+                out += [Violation((*path, field, name), msg, str(q)) for msg in _quantity_errors(name, q)]
+            hugepages = hugepages or is_hugepages
+            cpu_or_memory = cpu_or_memory or name in (CPU, MEMORY)
+            if field == "limits":
+                continue
+            limit = limits.get(name)
+            if limit is None:
+                if not overcommit_allowed(name):
+                    out.append(Violation((*path, "limits", name), "Limit must be set for non overcommitable resources"))
+            elif nanos != limit.nanos and not overcommit_allowed(name):
+                out.append(Violation((*path, field, name), f"must be equal to {name} limit of {limit}", str(q)))
+            elif nanos > limit.nanos:
+                out.append(
+                    Violation((*path, field, name), f"must be less than or equal to {name} limit of {limit}", str(q))
+                )
+    if hugepages and not cpu_or_memory:
         out.append(Violation(path, "HugePages require cpu or memory"))
     return out
 
@@ -101,7 +109,7 @@ def requirements_violations(
 def _consistency_violations(spec: PodSpec, res: PodResources) -> list[Violation]:
     """validatePodResourceConsistency: pod-level figures cover the containers'."""
     out: list[Violation] = []
-    for name, total in aggregate(spec, lambda c: c.requests).totals.items():
+    for name, total in aggregate(spec, requests_of).totals.items():
         pod_request = res.requests.get(name)
         if pod_request is not None and total > pod_request:
             out.append(
@@ -111,7 +119,7 @@ def _consistency_violations(spec: PodSpec, res: PodResources) -> list[Violation]
                     str(pod_request),
                 )
             )
-    for name, total in aggregate(spec, lambda c: c.limits).totals.items():
+    for name, total in aggregate(spec, limits_of).totals.items():
         pod_limit = res.limits.get(name)
         if is_hugepages(name) and pod_limit is not None and total > pod_limit:
             out.append(

@@ -336,3 +336,17 @@ def test_json_list_body(client: FlaskClient) -> None:
     result = ok(client.post(EFFECTIVE, data=json.dumps(body), content_type="application/json"))
     assert [i["path"] for i in result["items"]] == ["/items/0", "/items/1", "/items/2"]
     assert result["total"]["pods"] == 3
+
+
+def test_a_billion_laughs_stream_is_refused_fast(client: FlaskClient) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(8):  # 9^9 nodes once expanded, from 400 bytes
+        lines.append(f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]")
+    response = post_yaml(client, "\n".join(lines) + "\nkind: Pod\nspec: {containers: [{name: c}]}\n")
+    assert response.status_code == 413
+    assert response.get_json()["detail"] == "the YAML's aliases expand to more than 2,000,000 nodes"
+
+
+def test_a_few_aliases_are_fine(client: FlaskClient) -> None:
+    text = "x: &r {requests: {cpu: 100m}}\ncontainers:\n- {name: a, resources: *r}\n- {name: b, resources: *r}\n"
+    assert ok(post_yaml(client, text))["items"][0]["pod"]["requests"] == {"cpu": "200m"}

@@ -1,0 +1,418 @@
+"""podcalc's benchmarks: every figure next to a baseline measured in the same run.
+
+    make bench            (installs wrk and the bench extras, then runs this)
+
+Absolute times drift on a shared 2-core machine, so each result is reported as a ratio
+against a baseline taken on the same machine, in the same run:
+
+1. HTTP: POST /v1/effective-resources (a typical pod) under the project's gunicorn
+   configuration, loaded by wrk on loopback, against a bare Flask hello endpoint under
+   the same configuration.
+2. Bulk: a 1,000-Deployment YAML stream through the API and the CLI, against
+   ``yaml.load_all`` with the C loader on the same bytes; 10,000 pods to show it is linear.
+3. Core: one pod in-process, and quantity parsing against the Kubernetes Python client.
+4. Memory: RSS of a worker idle, after bulk runs, and its peak on a 10 MiB body.
+5. Start-up: process start to the first 200 from /healthz.
+
+Traffic goes to 127.0.0.1 only; every run is bounded in time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS: list[tuple[str, str, str, str, str]] = []  # benchmark, podcalc, baseline, ratio, target
+
+
+def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, dict[str, str]]:
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
+
+
+TYPICAL_POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "web"},
+    "spec": {
+        "initContainers": [
+            {"name": "migrate", "resources": _resources("500m", "256Mi", "1", "256Mi")},
+            {"name": "proxy", "restartPolicy": "Always", "resources": _resources("100m", "64Mi", "200m", "128Mi")},
+        ],
+        "containers": [{"name": "app", "resources": _resources("250m", "512Mi", "1", "1Gi")}],
+    },
+}
+
+
+def record(name: str, ours: str, baseline: str, ratio: str, target: str) -> None:
+    RESULTS.append((name, ours, baseline, ratio, target))
+    print(f"  {name}: {ours} | baseline {baseline} | {ratio} | {target}", flush=True)
+
+
+def deployments(count: int) -> str:
+    """A YAML stream of ``count`` Deployments, each with its own figures (no cache flatters us)."""
+    docs = []
+    for i in range(count):
+        cpu, mem = 100 + i % 900, 64 + i % 2000
+        docs.append(
+            f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web-{i}, namespace: team-{i % 17}}}
+spec:
+  replicas: {1 + i % 5}
+  template:
+    spec:
+      initContainers:
+      - name: migrate
+        image: registry.example/migrate:{i}
+        resources: {{requests: {{cpu: {cpu}m, memory: {mem}Mi}}, limits: {{cpu: "1", memory: {mem}Mi}}}}
+      - name: proxy
+        image: registry.example/proxy:1.{i % 7}
+        restartPolicy: Always
+        resources: {{requests: {{cpu: {cpu // 4}m, memory: 64Mi}}, limits: {{cpu: 250m, memory: 128Mi}}}}
+      containers:
+      - name: app
+        image: registry.example/app:{i}
+        ports: [{{containerPort: 8080}}]
+        env: [{{name: MODE, value: production}}, {{name: SHARD, value: "{i}"}}]
+        resources:
+          requests: {{cpu: {cpu}m, memory: {mem * 2}Mi}}
+          limits: {{cpu: "{1 + i % 3}", memory: {mem * 4}Mi}}
+"""
+        )
+    return "---\n".join(docs)
+
+
+def pods(count: int) -> str:
+    return "---\n".join(
+        f"kind: Pod\nmetadata: {{name: p-{i}}}\nspec:\n  containers:\n  - name: c\n"
+        f"    resources: {{requests: {{cpu: {1 + i % 999}m, memory: {1 + i % 999}Mi}}}}\n"
+        for i in range(count)
+    )
+
+
+def best(fn: Callable[[], object], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
+    """The project's gunicorn configuration serving ``app``; yields (url, process, start-up seconds)."""
+    port = free_port()
+    environment = (
+        os.environ | {"PODCALC_WORKERS": "2", "PODCALC_THREADS": "4", "PODCALC_LOG_LEVEL": "warning"} | (env or {})
+    )
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            app,
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = start + 20
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"{app} did not start") from None
+                time.sleep(0.01)
+        yield url, process, time.perf_counter() - start
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def worker_pids(master: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True, check=False).stdout
+    return [int(p) for p in out.split()]
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    m = re.search(rf"{field}:\s+(\d+) kB", status)
+    return int(m.group(1)) / 1024 if m else float("nan")
+
+
+def post(url: str, body: bytes, content_type: str) -> dict[str, object]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type}, method="POST")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def wrk(url: str, body: str | None, seconds: int, connections: int = 16) -> tuple[float, float, float]:
+    """req/s, p50 ms, p99 ms from wrk on loopback."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if body is not None:
+            script.write(
+                'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = {json.dumps(body)}\n"
+            )
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+    os.unlink(script.name)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"wrk saw {non2xx.group(1)} failed responses")
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return rate, percentile("50"), percentile("99")
+
+
+def bench_http(seconds: int) -> None:
+    print("HTTP (wrk -t2 -c16 on loopback)", flush=True)
+    body = json.dumps(TYPICAL_POD)
+    with gunicorn("bench.hello:app") as (url, _, _):
+        base = wrk(url + "/hello", None, seconds)
+    with gunicorn("api.wsgi:app") as (url, _, _):
+        ours = wrk(url + "/v1/effective-resources", body, seconds)
+    record(
+        "HTTP POST /v1/effective-resources, req/s",
+        f"{ours[0]:,.0f}",
+        f"{base[0]:,.0f} (bare Flask hello)",
+        f"{ours[0] / base[0]:.0%} of bare",
+        ">= 70%",
+    )
+    record(
+        "HTTP p50 / p99 latency",
+        f"{ours[1]:.1f} / {ours[2]:.1f} ms",
+        f"{base[1]:.1f} / {base[2]:.1f} ms",
+        "",
+        "p99 < 20 ms",
+    )
+
+
+def bench_bulk() -> None:
+    print("Bulk", flush=True)
+    text = deployments(1000)
+    data = text.encode()
+    parse = best(lambda: list(yaml.load_all(data, Loader=yaml.CSafeLoader)))
+    small, big = pods(1_000).encode(), pods(10_000).encode()
+    parse_big = best(lambda: list(yaml.load_all(big, Loader=yaml.CSafeLoader)), 3)
+    env = {"PODCALC_MAX_CONTENT_LENGTH": str(64 * 1024 * 1024)}
+    with gunicorn("api.wsgi:app", env) as (url, _, _):
+        endpoint = url + "/v1/effective-resources"
+        body = post(endpoint, data, "application/yaml")
+        assert len(body["items"]) == 1000  # type: ignore[arg-type]
+        api = best(lambda: post(endpoint, data, "application/yaml"))
+        api_small = best(lambda: post(endpoint, small, "application/yaml"))
+        api_big = best(lambda: post(endpoint, big, "application/yaml"), 3)
+    with tempfile.NamedTemporaryFile("wb", suffix=".yaml", delete=False) as f:
+        f.write(data)
+    cli = best(
+        lambda: subprocess.run(
+            [str(BIN / "podcalc"), "effective", "-o", "json", f.name], capture_output=True, check=True
+        ),
+        3,
+    )
+    os.unlink(f.name)
+    kib = len(data) / 1024
+    record(
+        f"1,000 Deployments ({kib:,.0f} KiB YAML) via the API",
+        f"{api:.3f} s",
+        f"{parse:.3f} s (yaml C loader)",
+        f"{api / parse:.2f}x",
+        "<= 1.5x",
+    )
+    record(
+        "same stream via the CLI (process start included)",
+        f"{cli:.3f} s",
+        f"{parse:.3f} s",
+        f"{cli / parse:.2f}x",
+        "<= 1.5x",
+    )
+    record(
+        f"10,000 Pods ({len(big) / 1024:,.0f} KiB) via the API",
+        f"{api_big:.3f} s",
+        f"{parse_big:.3f} s (yaml C loader)",
+        f"{api_big / parse_big:.2f}x",
+        "",
+    )
+    record(
+        "growth from 1,000 to 10,000 Pods via the API",
+        f"{api_big / api_small:.1f}x the time",
+        f"{api_small:.3f} s for 1,000",
+        f"{api_big / api_small / 10:.2f} of linear",
+        "linear (1.00)",
+    )
+
+
+def bench_core() -> None:
+    print("Core (in-process)", flush=True)
+    from kubernetes.utils.quantity import parse_quantity as client_parse
+
+    from api.schemas import PodSpecSchema
+    from api.service import Document, evaluate_documents
+    from calc.evaluate import evaluate_pod
+    from calc.quantity import parse_quantity
+
+    spec = PodSpecSchema().load(TYPICAL_POD["spec"])
+    n = 3000
+    pod = timeit.timeit(lambda: evaluate_pod(spec), number=n) / n
+    whole = timeit.timeit(lambda: evaluate_documents([Document(0, TYPICAL_POD)]), number=n) / n
+    empty = timeit.timeit(lambda: json.loads(json.dumps(TYPICAL_POD)), number=n) / n
+    record(
+        "one typical pod: defaults, validation, requests, limits, QoS, phases",
+        f"{pod * 1e6:.0f} us",
+        f"{empty * 1e6:.0f} us (json round trip of the pod)",
+        f"{pod / empty:.1f}x",
+        "< 15 us",
+    )
+    record(
+        "one typical pod, body in to response dict out",
+        f"{whole * 1e6:.0f} us",
+        f"{empty * 1e6:.0f} us",
+        f"{whole / empty:.1f}x",
+        "",
+    )
+
+    strings = (
+        [f"{i}m" for i in range(1, 500)]
+        + [f"{i}Mi" for i in range(1, 500)]
+        + [f"{i}.5Gi" for i in range(100)]
+        + ["1e3", "0.5", "128974848"]
+    )
+    raw_parse = parse_quantity.__wrapped__
+    ours = best(lambda: [raw_parse(s) for s in strings], 20) / len(strings)
+    cached = best(lambda: [parse_quantity(s) for s in strings], 20) / len(strings)
+    theirs = best(lambda: [client_parse(s) for s in strings], 20) / len(strings)
+    record(
+        "quantity parse, uncached",
+        f"{ours * 1e6:.2f} us",
+        f"{theirs * 1e6:.2f} us (kubernetes.utils.parse_quantity)",
+        f"{theirs / ours:.1f}x faster",
+        "faster, exact",
+    )
+    record(
+        "quantity parse, repeated strings (cached)",
+        f"{cached * 1e6:.2f} us",
+        f"{theirs * 1e6:.2f} us",
+        f"{theirs / cached:.1f}x faster",
+        "",
+    )
+
+
+def bench_memory_and_startup() -> None:
+    print("Memory and start-up", flush=True)
+    starts = []
+    for _ in range(3):
+        with gunicorn("api.wsgi:app") as (_, _, seconds):
+            starts.append(seconds)
+    with gunicorn("bench.hello:app") as (_, _, seconds):
+        hello_start = seconds
+    record(
+        "start-up to first 200 from /healthz",
+        f"{statistics.median(starts):.2f} s",
+        f"{hello_start:.2f} s (bare Flask)",
+        f"{statistics.median(starts) / hello_start:.1f}x",
+        "< 1 s",
+    )
+
+    env = {"PODCALC_MAX_CONTENT_LENGTH": str(64 * 1024 * 1024), "PODCALC_WORKERS": "1"}
+    data = deployments(1000).encode()
+    ten_mib = deployments(17_000).encode()[: 10 * 1024 * 1024]
+    ten_mib = ten_mib[: ten_mib.rfind(b"---\n")]
+    with gunicorn("bench.hello:app", {"PODCALC_WORKERS": "1"}) as (_, process, _):
+        hello_rss = rss_mb(worker_pids(process.pid)[0])
+    with gunicorn("api.wsgi:app", env) as (url, process, _):
+        worker = worker_pids(process.pid)[0]
+        endpoint = url + "/v1/effective-resources"
+        idle = rss_mb(worker)
+        after = []
+        for _ in range(5):
+            post(endpoint, data, "application/yaml")
+            after.append(rss_mb(worker))
+        post(endpoint, ten_mib, "application/yaml")
+        peak = rss_mb(worker, "VmHWM")
+        settled = rss_mb(worker)
+    record(
+        "RSS of one idle worker",
+        f"{idle:.0f} MB",
+        f"{hello_rss:.0f} MB (bare Flask worker)",
+        f"+{idle - hello_rss:.0f} MB",
+        "< 60 MB",
+    )
+    record(
+        "RSS after each of 5 bulk runs",
+        " / ".join(f"{m:.0f}" for m in after) + " MB",
+        f"{idle:.0f} MB idle",
+        f"+{after[-1] - after[0]:.0f} MB from run 1 to 5",
+        "no growth",
+    )
+    record(
+        f"peak RSS on a {len(ten_mib) / 2**20:.1f} MiB body",
+        f"{peak:.0f} MB (then {settled:.0f} MB)",
+        f"{idle:.0f} MB idle",
+        f"{peak / idle:.1f}x",
+        "",
+    )
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("wrk is not installed: make bench installs it (apt-get install wrk)", file=sys.stderr)
+        return 2
+    seconds = int(os.environ.get("BENCH_SECONDS", "10"))
+    bench_core()
+    bench_bulk()
+    bench_http(seconds)
+    bench_memory_and_startup()
+    print("\n| benchmark | podcalc | baseline (same run) | ratio | target |\n| --- | --- | --- | --- | --- |")
+    for row in RESULTS:
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
