@@ -2,21 +2,63 @@
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("PODCALC_BIND", "127.0.0.1:8080")
 # The work is CPU-bound and short: one process per core, a few threads to overlap I/O.
 workers = int(os.environ.get("PODCALC_WORKERS", min(multiprocessing.cpu_count(), 4)))
 worker_class = "gthread"
 threads = int(os.environ.get("PODCALC_THREADS", 4))
-timeout = int(os.environ.get("PODCALC_TIMEOUT", 30))
-graceful_timeout = 20
+timeout = int(os.environ.get("PODCALC_TIMEOUT", 30))  # a worker silent this long is killed and replaced
+graceful_timeout = int(os.environ.get("PODCALC_GRACEFUL_TIMEOUT", 20))  # SIGTERM: finish in-flight requests
 keepalive = 5
-max_requests = 10000
+max_requests = 10000  # recycle workers now and then, jittered so they do not all restart at once
 max_requests_jitter = 1000
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PODCALC_LOG_LEVEL", "info")
+logger_class = "api.gunicorn_logging.JsonLogger"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "api.observability.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "root": {"level": loglevel.upper(), "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {
+            "level": "INFO",
+            "handlers": ["access"],
+            "propagate": False,
+        },
+    },
+}
+logconfig_dict["handlers"]["access"] = {  # access lines are JSON already: print them as they are
+    "class": "logging.StreamHandler",
+    "stream": "ext://sys.stdout",
+}
+
+# Prometheus multiprocess mode: every worker writes its metrics to files in this directory,
+# /metrics adds them up. Set before any worker imports prometheus_client.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="podcalc-metrics-")
+    _own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+else:
+    _own_metrics_dir = None
+
+
+def child_exit(server, worker):
+    """A worker is gone: its live gauges must not count any more."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
 def post_fork(server, worker):

@@ -7,11 +7,21 @@ from typing import Any
 
 from flask import Flask
 
-from api import problems, views
+from api import observability, problems, views
+from api.intake import Limits
 
+_LIMITS = Limits()
 DEFAULTS: dict[str, Any] = {
     # Largest request body accepted, in bytes (413 beyond). PODCALC_MAX_CONTENT_LENGTH.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Origins allowed to call from a browser (comma-separated, or *); none by default.
+    "CORS_ORIGINS": "",
+    # Limits of one request (413 beyond), each PODCALC_<NAME>: see api.intake.Limits.
+    "MAX_DOCUMENTS": _LIMITS.documents,
+    "MAX_WORKLOADS": _LIMITS.workloads,
+    "MAX_CONTAINERS": _LIMITS.containers,
+    "MAX_NODES": _LIMITS.nodes,
+    "MAX_DEPTH": _LIMITS.depth,
     # The contract served at /openapi.yaml.
     "OPENAPI_PATH": str(Path(__file__).resolve().parent.parent / "openapi.yaml"),
 }
@@ -25,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["podcalc.limits"] = Limits.from_config(app.config)
     app.register_blueprint(views.bp)
+    observability.register(app)
     problems.register(app)
     return app

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -89,8 +91,14 @@ def _text(data: bytes) -> str:
         ) from err
 
 
-def read_documents(data: bytes, media_type: str) -> list[Any]:
+def read_documents(data: bytes, media_type: str, limits: Limits | None = None) -> list[Any]:
     """The documents of a body: one JSON value, or every document of a YAML stream."""
+    documents = _read(data, media_type)
+    check_size(documents, limits or Limits())
+    return documents
+
+
+def _read(data: bytes, media_type: str) -> list[Any]:
     if not data.strip():
         raise ProblemError(400, "Empty body", "the request body is empty: send manifests as JSON or YAML")
     text = _text(data)
@@ -108,36 +116,63 @@ def read_documents(data: bytes, media_type: str) -> list[Any]:
         raise ProblemError(400, "Malformed JSON", str(err)) from err
 
 
-# Aliases let a small YAML stand for a huge tree ("billion laughs"); beyond this many nodes
-# once expanded, a stream is refused before anything walks it.
-MAX_EXPANDED_NODES = 2_000_000
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one request may ask for; each refusal names the limit and its setting."""
+
+    documents: int = 20_000  # documents in a stream (PODCALC_MAX_DOCUMENTS)
+    workloads: int = 20_000  # workloads in a request, Lists expanded (PODCALC_MAX_WORKLOADS)
+    containers: int = 200  # containers and init containers in one pod (PODCALC_MAX_CONTAINERS)
+    nodes: int = 2_000_000  # values in the body once YAML aliases are expanded (PODCALC_MAX_NODES)
+    depth: int = 64  # nesting of objects and lists (PODCALC_MAX_DEPTH)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Limits:
+        return cls(**{f: int(config[f"MAX_{f.upper()}"]) for f in cls.__slots__ if f"MAX_{f.upper()}" in config})
 
 
-def _expanded_size(value: Any, memo: dict[int, int]) -> int:
-    """Nodes in ``value`` with every alias expanded, counting each shared subtree once per use."""
+def too_large(what: str, limit: int, setting: str, errors: list[dict[str, Any]] | None = None) -> ProblemError:
+    return ProblemError(413, "Content Too Large", f"{what}: the limit is {limit:,} ({setting})", errors)
+
+
+def check_size(documents: list[Any], limits: Limits) -> None:
+    """Refuse a body with too many documents, nested too deeply, or too large once expanded.
+
+    Aliases let a small YAML stand for a huge tree ("billion laughs"): shared subtrees are
+    counted once per use, without expanding them.
+    """
+    if len(documents) > limits.documents:
+        raise too_large(f"{len(documents):,} documents", limits.documents, "PODCALC_MAX_DOCUMENTS")
+    memo: dict[int, int] = {}
+    total = 0
+    for document in documents:
+        total += _size(document, 1, limits.depth, memo)
+        if total > limits.nodes:
+            raise too_large("the body expands to too many values", limits.nodes, "PODCALC_MAX_NODES")
+
+
+def _size(value: Any, depth: int, max_depth: int, memo: dict[int, int]) -> int:
     if isinstance(value, dict):
         children: Any = value.values()
     elif isinstance(value, list):
         children = value
     else:
         return 1
+    if depth > max_depth:
+        raise too_large(f"values nested more than {max_depth} levels deep", max_depth, "PODCALC_MAX_DEPTH")
     known = memo.get(id(value))
     if known is None:
-        known = memo[id(value)] = 1 + sum(_expanded_size(child, memo) for child in children)
+        known = 1
+        for child in children:
+            known += _size(child, depth + 1, max_depth, memo) if isinstance(child, dict | list) else 1
+        memo[id(value)] = known
     return known
 
 
 def load_yaml_stream(text: str) -> list[Any]:
     """Every document of a YAML stream, with a 400 naming the line where it breaks."""
     try:
-        documents = list(yaml.load_all(text, Loader=ExactLoader))
-        if "*" in text:  # only aliases can make the tree larger than the text
-            memo: dict[int, int] = {}
-            if sum(_expanded_size(d, memo) for d in documents) > MAX_EXPANDED_NODES:
-                raise ProblemError(
-                    413, "Content Too Large", f"the YAML's aliases expand to more than {MAX_EXPANDED_NODES:,} nodes"
-                )
-        return documents
+        return list(yaml.load_all(text, Loader=ExactLoader))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""

@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from api.intake import Limits, too_large
 from api.problems import ProblemError, flatten_messages, pointer
 from api.responses import pod_result, quantities
 from api.schemas import PodSpecSchema, load_resource_list
@@ -26,6 +27,7 @@ from calc.units import convert, unit_factor
 from calc.workloads import Skipped, Workload, classify, objects, scale, sum_resources
 
 _pod_spec_schema = PodSpecSchema()
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +62,17 @@ class _Evaluated:
 
 
 def evaluate_documents(
-    documents: Iterable[Document], nodes: int | None = None, units: Mapping[str, str] | None = None
+    documents: Iterable[Document],
+    nodes: int | None = None,
+    units: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """The effective resources of every workload in ``documents``, and their totals."""
     units = dict(units or {})
     _check_units(units)
     found = [(doc, path, obj) for doc in documents if doc.value is not None for path, obj in objects(doc.value)]
+    if len(found) > limits.workloads:
+        raise too_large(f"{len(found):,} objects in the request", limits.workloads, "PODCALC_MAX_WORKLOADS")
     classes, errors = _runtime_classes(found)  # admission needs them before any pod
     evaluated: list[_Evaluated] = []
     skipped: list[dict[str, Any]] = []
@@ -76,7 +83,7 @@ def evaluate_documents(
         elif isinstance(what, Skipped):
             skipped.append(_skipped(doc, what))
         else:
-            result = _evaluate(doc, what, classes)
+            result = _evaluate(doc, what, classes, limits)
             if isinstance(result, list):
                 errors += result
             else:
@@ -114,12 +121,18 @@ def _runtime_classes(
 
 
 def _evaluate(
-    doc: Document, workload: Workload, classes: Mapping[str, ResourceList | None]
+    doc: Document, workload: Workload, classes: Mapping[str, ResourceList | None], limits: Limits
 ) -> _Evaluated | list[dict[str, Any]]:
     raw_spec, missing = _at(doc.value, workload.spec_path)
     if missing is not None:
         what = "a PodSpec object" if workload.kind == "PodSpec" else f"a {workload.kind} needs an object here"
         return [_error(doc, workload, missing, what)]
+    count = sum(
+        len(raw_spec.get(f) or ()) for f in ("containers", "initContainers") if isinstance(raw_spec.get(f), list)
+    )
+    if count > limits.containers:
+        where = _error(doc, workload, workload.spec_path, f"{count} containers")
+        raise too_large(f"{count:,} containers in one pod", limits.containers, "PODCALC_MAX_CONTAINERS", [where])
     prefix = pointer(*workload.spec_path)
     try:
         loaded = _pod_spec_schema.load(raw_spec)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, request
 
 from api.intake import media_type_of, read_documents
 from api.service import Document, describe_quantity, evaluate_documents, parameter_error
+from calc.units import registry
 
 bp = Blueprint("v1", __name__)
 
@@ -43,9 +44,12 @@ def _units() -> dict[str, str]:
 @bp.post("/v1/effective-resources")
 def effective_resources() -> Response:
     """Manifests in (JSON or a YAML stream); each workload's effective resources and the totals out."""
+    limits = current_app.extensions["podcalc.limits"]
     media_type = media_type_of(request.mimetype)
-    documents = read_documents(request.get_data(), media_type)
-    body = evaluate_documents((Document(i, value) for i, value in enumerate(documents)), nodes=_nodes(), units=_units())
+    documents = read_documents(request.get_data(), media_type, limits)
+    body = evaluate_documents(
+        (Document(i, value) for i, value in enumerate(documents)), nodes=_nodes(), units=_units(), limits=limits
+    )
     return _json_response(body)
 
 
@@ -59,6 +63,14 @@ def quantity() -> Response:
 @bp.get("/healthz")
 def healthz() -> Response:
     return _json_response({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """Ready to answer: the unit registry builds and the contract can be read."""
+    registry()
+    Path(current_app.config["OPENAPI_PATH"]).stat()
+    return _json_response({"status": "ready"})
 
 
 @bp.get("/openapi.yaml")

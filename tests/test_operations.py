@@ -1,0 +1,137 @@
+"""Running it as a shared service: limits, request ids, security headers, CORS, metrics, probes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from api import create_app
+from tests.conftest import ContractClient
+
+EFFECTIVE = "/v1/effective-resources"
+
+
+def client_with(**config: Any) -> FlaskClient:
+    app = create_app({"TESTING": True, **config})
+    app.test_client_class = ContractClient
+    return app.test_client()
+
+
+def pod(containers: int) -> dict[str, Any]:
+    return {
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": f"c{i}"} for i in range(containers)]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("config", "body", "content_type", "detail"),
+    [
+        ({"MAX_CONTENT_LENGTH": 100}, json.dumps(pod(5)), "application/json", "The data value transmitted exceeds"),
+        ({"MAX_DOCUMENTS": 2}, "a: 1\n---\nb: 2\n---\nc: 3\n", "application/yaml", "3 documents: the limit is 2 (PODCALC_MAX_DOCUMENTS)"),  # noqa: E501
+        (
+            {"MAX_WORKLOADS": 2},
+            json.dumps({"kind": "List", "items": [pod(1), pod(1), pod(1)]}),
+            "application/json",
+            "3 objects in the request: the limit is 2 (PODCALC_MAX_WORKLOADS)",
+        ),
+        ({"MAX_CONTAINERS": 3}, json.dumps(pod(4)), "application/json", "4 containers in one pod: the limit is 3 (PODCALC_MAX_CONTAINERS)"),  # noqa: E501
+        ({"MAX_DEPTH": 5}, json.dumps({"a": [[[[[[1]]]]]]}), "application/json", "values nested more than 5 levels deep: the limit is 5 (PODCALC_MAX_DEPTH)"),  # noqa: E501
+        ({"MAX_NODES": 10}, json.dumps(pod(5)), "application/json", "the body expands to too many values: the limit is 10 (PODCALC_MAX_NODES)"),  # noqa: E501
+    ],
+    ids=["body", "documents", "workloads", "containers", "depth", "nodes"],
+)  # fmt: skip
+def test_each_limit_is_413_naming_the_limit(config: dict[str, Any], body: str, content_type: str, detail: str) -> None:
+    response = client_with(**config).post(EFFECTIVE, data=body, content_type=content_type)
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert detail in response.get_json()["detail"]
+
+
+def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PODCALC_MAX_CONTAINERS", "1")
+    app = create_app()
+    assert app.extensions["podcalc.limits"].containers == 1
+    assert app.test_client().post(EFFECTIVE, json=pod(2)).status_code == 413
+
+
+def test_a_pod_within_the_limits_passes(client: FlaskClient) -> None:
+    assert client.post(EFFECTIVE, json=pod(200)).status_code == 200
+
+
+def test_request_id_is_honoured_or_made(client: FlaskClient) -> None:
+    assert client.get("/healthz", headers={"X-Request-ID": "job-42.a:b"}).headers["X-Request-ID"] == "job-42.a:b"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id\u2028"}).headers["X-Request-ID"]
+    assert len(made) == 32
+    assert made != "bad id"
+    assert client.get("/nothing").headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/v1/quantity?value=1", "/nothing", "/metrics"])
+def test_security_headers_on_every_response(client: FlaskClient, path: str) -> None:
+    headers = client.get(path).headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_cors_is_off_by_default(client: FlaskClient) -> None:
+    response = client.get("/healthz", headers={"Origin": "https://dash.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_for_configured_origins() -> None:
+    c = client_with(CORS_ORIGINS="https://dash.example, https://ops.example")
+    allowed = c.get("/healthz", headers={"Origin": "https://ops.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://ops.example"
+    assert "Origin" in allowed.headers["Vary"]
+    other = c.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    preflight = c.open(EFFECTIVE, method="OPTIONS", headers={"Origin": "https://dash.example"})
+    assert preflight.headers["Access-Control-Allow-Methods"] == "GET, POST, OPTIONS"
+    assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
+
+
+def test_metrics_count_requests_by_route_and_status(client: FlaskClient) -> None:
+    client.get("/v1/quantity?value=1")
+    client.get("/v1/quantity")
+    client.get("/no/such/route")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'podcalc_http_requests_total{method="GET",route="/v1/quantity",status="200"}' in text
+    assert 'podcalc_http_requests_total{method="GET",route="/v1/quantity",status="400"}' in text
+    assert 'podcalc_http_requests_total{method="GET",route="(unmatched)",status="404"}' in text
+    assert 'podcalc_http_request_duration_seconds_bucket{le="0.001",method="GET",route="/v1/quantity"}' in text
+
+
+def test_readiness(client: FlaskClient) -> None:
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+
+
+def test_json_log_formatter() -> None:
+    import logging
+
+    from api.observability import JsonFormatter
+
+    record = logging.LogRecord("podcalc", logging.ERROR, __file__, 1, "boom %s", ("x",), None)
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["level"], line["logger"], line["message"]) == ("error", "podcalc", "boom x")
+
+
+def test_unexpected_errors_are_problems_without_details(app: Flask) -> None:
+    @app.get("/explode")
+    def explode() -> None:
+        raise RuntimeError("secret internals")
+
+    app.test_client_class = FlaskClient  # a route outside the contract, on purpose
+    response = app.test_client().get("/explode")
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body["detail"] == "an unexpected error occurred; it has been logged"
+    assert "secret" not in response.get_data(as_text=True)
