@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # podcalc: slim, non-root, gunicorn. Build: docker build -t podcalc .
-FROM python:3.11-slim-bookworm AS build
+# Pinned to a patch release; pin the digest too where the registry is reachable.
+FROM python:3.11.7-slim-bookworm AS build
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /venv
@@ -13,16 +14,19 @@ COPY calc ./calc
 COPY api ./api
 RUN /venv/bin/pip install --no-deps .
 
-FROM python:3.11-slim-bookworm
+FROM python:3.11.7-slim-bookworm
 LABEL org.opencontainers.image.title="podcalc" \
       org.opencontainers.image.description="Kubernetes resource and QoS calculator" \
-      org.opencontainers.image.licenses="Apache-2.0"
+      org.opencontainers.image.version="1.0.0" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.documentation="README.md; the API contract is served at /openapi.yaml"
 RUN useradd --system --uid 10001 --no-create-home podcalc
 COPY --from=build /venv /venv
 WORKDIR /app
 COPY gunicorn.conf.py openapi.yaml ./
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 PODCALC_BIND=0.0.0.0:8080 \
     PODCALC_OPENAPI_PATH=/app/openapi.yaml
+# Writes nothing but /tmp (metrics files): runs with a read-only root filesystem.
 USER 10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \

@@ -46,6 +46,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="podcalc-metrics-")
     _own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 else:
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
     _own_metrics_dir = None
 
 
