@@ -8,7 +8,7 @@ PORT   ?= 8080
 HOST   ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit fmt clean bench
+.PHONY: help run test lint typecheck unit fmt clean bench load-test
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ $(VENV)/.bench-deps: pyproject.toml constraints.txt | $(BIN)/python
 bench: $(VENV)/.bench-deps ## run the benchmarks (installs wrk with apt-get if missing; about 2 minutes)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run
+
+load-test: $(VENV)/.bench-deps ## sustained load, a worker killed mid-load, memory over a long run (about 2 minutes)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.load_fault
 
 fmt: $(VENV)/.dev-deps ## format the code and fix what ruff can
 	$(BIN)/ruff format .

@@ -13,7 +13,8 @@ threads = int(os.environ.get("PODCALC_THREADS", 4))
 timeout = int(os.environ.get("PODCALC_TIMEOUT", 30))  # a worker silent this long is killed and replaced
 graceful_timeout = int(os.environ.get("PODCALC_GRACEFUL_TIMEOUT", 20))  # SIGTERM: finish in-flight requests
 keepalive = 5
-max_requests = 10000  # recycle workers now and then, jittered so they do not all restart at once
+# Recycle workers now and then, jittered so they do not all restart at once (0: never).
+max_requests = int(os.environ.get("PODCALC_MAX_REQUESTS", 10000))
 max_requests_jitter = 1000
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-"

@@ -1,0 +1,87 @@
+"""The live server, as deployed (gunicorn, the project's configuration), against its contract.
+
+schemathesis generates requests from openapi.yaml (examples, boundary cases, random data)
+and checks every response: no 5xx, and status codes, content types, headers and bodies as
+the contract says. Bounded: a fixed seed and a fixed number of examples per operation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"  # noqa: E501
+
+
+@pytest.fixture(scope="module")
+def live_url() -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"PODCALC_WORKERS": "1", "PODCALC_LOG_LEVEL": "warning"}
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "api.wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1):
+                break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("gunicorn did not start")
+            time.sleep(0.05)
+    yield url
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def test_live_server_keeps_its_contract_under_generated_requests(live_url: str, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = subprocess.run(
+        [
+            str(BIN / "st"), "run", str(ROOT / "openapi.yaml"), "--url", live_url,
+            "--max-examples", "25", "--seed", "1", "--checks", CHECKS,
+            "--report", "ndjson", "--report-ndjson-path", str(report), "--no-color",
+        ],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "passed" in result.stdout
+    assert report.exists()
+
+
+def test_live_server_answers_every_kind_of_request(live_url: str) -> None:
+    body = (ROOT / "examples" / "stream.yaml").read_bytes()
+    request = urllib.request.Request(
+        live_url + "/v1/effective-resources?nodes=3", data=body, headers={"Content-Type": "application/yaml"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["X-Request-ID"]
+        assert json.loads(response.read())["total"]["pods"] == 6
+    with urllib.request.urlopen(live_url + "/metrics", timeout=10) as response:
+        assert 'route="/v1/effective-resources",status="200"' in response.read().decode()
+
+
+def test_schemathesis_is_installed() -> None:
+    assert shutil.which("st", path=str(BIN))
