@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _whole(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}")
     return int(text)
 
@@ -102,7 +102,9 @@ def _read(files: Sequence[str], stdin: TextIO) -> list[Document]:
     documents: list[Document] = []
     for name in files:
         if name == "-":
-            data, label, is_json = stdin.read().encode(), "<stdin>", False
+            raw = getattr(stdin, "buffer", None)
+            data = raw.read() if raw is not None else stdin.read().encode()
+            label, is_json = "<stdin>", False
         else:
             try:
                 data = Path(name).read_bytes()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -22,22 +23,41 @@ JSON_TYPES = frozenset({"application/json"})
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
 
 
-class RawNumber(str):
-    """A non-integer number as written (``0.5``, ``1e3``), for exact quantity parsing."""
+class RawNumber:
+    """A number as written (``0.5``, ``1e3``), for exact quantity parsing.
 
-    __slots__ = ()
+    Not a ``str``: a number where the API wants a string (a name, a kind) is refused, as the
+    API server refuses it; only quantity fields read ``str(number)``.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"RawNumber({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RawNumber) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _integer(text: str) -> int | RawNumber:
-    """A JSON or YAML integer; a long one stays text, for the field that reads it to judge."""
-    return RawNumber(text) if len(text) > _LONGEST_INT else int(text)
-
-
 _LONGEST_INT = 64  # longer integers are no count and no quantity; Python refuses 4300 digits
+
+
+def _integer(text: str) -> int | RawNumber:
+    """A JSON integer; a long one stays text, for the field that reads it to judge."""
+    return RawNumber(text) if len(text) > _LONGEST_INT else int(text)
 
 
 def loads_exact(text: str) -> Any:
@@ -45,41 +65,74 @@ def loads_exact(text: str) -> Any:
     return json.loads(text, parse_float=RawNumber, parse_int=_integer, parse_constant=_reject_constant)
 
 
+# kubectl reads YAML with go-yaml (through sigs.k8s.io/yaml), whose rules for plain numbers
+# differ from PyYAML's YAML 1.1: 1e3 is a float (PyYAML: a string), 1:30 is a string
+# (PyYAML: 90, base 60), 08 is the float 8. These are go-yaml v2's resolve() rules.
+_GO_INT = re.compile(r"[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)")
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_GO_SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ExactLoader(_SafeLoader):  # type: ignore[valid-type, misc]
-    """PyYAML's safe loader (C where available) with floats kept as written."""
+    """PyYAML's safe loader (C where available), numbers resolved as go-yaml resolves them."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float"))]
+        for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
-def _raw_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> RawNumber:
+ExactLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(f"^(?:{_GO_INT.pattern})$"), list("-+0123456789"))
+ExactLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(f"^(?:{_GO_FLOAT.pattern}|{_GO_SPECIAL_FLOAT.pattern})$"),
+    list("-+.0123456789"),
+)
+
+
+def _go_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | RawNumber:
+    """A YAML integer as go-yaml reads it: 0x, 0b and a leading 0 (octal) as in Go."""
+    text = str(loader.construct_scalar(node))
+    if len(text) > _LONGEST_INT:
+        return RawNumber(text)
+    digits = text.replace("_", "")
+    sign, body = (-1, digits[1:]) if digits.startswith("-") else (1, digits.lstrip("+"))
+    if body.startswith(("0b", "0x")):
+        return sign * int(body, 0)
+    if len(body) > 1 and body.startswith("0"):
+        try:
+            return sign * int(body, 8)
+        except ValueError:  # 08, 0009: not octal, so go-yaml reads a float
+            return RawNumber(go_json_float(float(digits)))
+    return sign * int(body)
+
+
+def _go_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> RawNumber:
     """A YAML float as the API server receives it: kubectl turns YAML into JSON through a
-    float64, so ``cpu: 1.500`` arrives as ``1.5``; ``.nan`` and ``.inf`` stay as written."""
-    value = loader.construct_yaml_float(node)
-    if math.isnan(value) or math.isinf(value):
-        return RawNumber(loader.construct_scalar(node))
-    return RawNumber(go_json_float(value))
+    float64, so ``cpu: 1.500`` arrives as ``1.5`` and ``1e3`` as ``1000``; ``.nan`` and
+    ``.inf`` stay as written (kubectl cannot send them)."""
+    text = str(loader.construct_scalar(node))
+    if _GO_SPECIAL_FLOAT.fullmatch(text):
+        return RawNumber(text)
+    return RawNumber(go_json_float(float(text)))
 
 
 def go_json_float(value: float) -> str:
     """A float64 as Go's encoding/json writes it: the shortest digits that read back the
     same, in plain notation unless below 1e-6 or from 1e21 on (then ``1e-7``, ``1.5e+21``)."""
     magnitude = abs(value)
+    if math.isinf(value):
+        return repr(value)
     if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21):
         text = repr(value)  # Python's repr is the same shortest form, with e-07 / e+21
         return text[:-2] + text[-1] if len(text) >= 4 and text[-4:-1] == "e-0" else text
     return format(Decimal(repr(value)).normalize(), "f")
 
 
-def _long_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | RawNumber:
-    text = loader.construct_scalar(node)
-    if len(text) > _LONGEST_INT:
-        return RawNumber(text)
-    return loader.construct_yaml_int(node)  # type: ignore[no-any-return]
-
-
-ExactLoader.add_constructor("tag:yaml.org,2002:float", _raw_float)
-ExactLoader.add_constructor("tag:yaml.org,2002:int", _long_int)
+ExactLoader.add_constructor("tag:yaml.org,2002:int", _go_int)
+ExactLoader.add_constructor("tag:yaml.org,2002:float", _go_float)
 
 
 def _text(data: bytes) -> str:
@@ -123,7 +176,9 @@ class Limits:
     documents: int = 20_000  # documents in a stream (PODCALC_MAX_DOCUMENTS)
     workloads: int = 20_000  # workloads in a request, Lists expanded (PODCALC_MAX_WORKLOADS)
     containers: int = 200  # containers and init containers in one pod (PODCALC_MAX_CONTAINERS)
-    nodes: int = 2_000_000  # values in the body once YAML aliases are expanded (PODCALC_MAX_NODES)
+    # values in the body once YAML aliases are expanded (PODCALC_MAX_NODES): about what a
+    # 1 MiB body of plain JSON can hold, so aliases cannot make a request cost more than that
+    nodes: int = 300_000
     depth: int = 64  # nesting of objects and lists (PODCALC_MAX_DEPTH)
 
     @classmethod
@@ -143,7 +198,7 @@ def check_size(documents: list[Any], limits: Limits) -> None:
     """
     if len(documents) > limits.documents:
         raise too_large(f"{len(documents):,} documents", limits.documents, "PODCALC_MAX_DOCUMENTS")
-    memo: dict[int, int] = {}
+    memo: dict[int, tuple[int, int]] = {}
     total = 0
     for document in documents:
         total += _size(document, 1, limits.depth, memo)
@@ -151,21 +206,33 @@ def check_size(documents: list[Any], limits: Limits) -> None:
             raise too_large("the body expands to too many values", limits.nodes, "PODCALC_MAX_NODES")
 
 
-def _size(value: Any, depth: int, max_depth: int, memo: dict[int, int]) -> int:
+def _size(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, int]]) -> int:
+    """Values in ``value`` once expanded; refuses nesting beyond ``max_depth`` wherever a
+    shared (aliased) subtree is used, since its height is remembered with its size."""
+    return _measure(value, depth, max_depth, memo)[0]
+
+
+def _measure(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
     if isinstance(value, dict):
         children: Any = value.values()
     elif isinstance(value, list):
         children = value
     else:
-        return 1
-    if depth > max_depth:
-        raise too_large(f"values nested more than {max_depth} levels deep", max_depth, "PODCALC_MAX_DEPTH")
+        return 1, 0
     known = memo.get(id(value))
     if known is None:
-        known = 1
+        if depth > max_depth:
+            raise too_large(f"values nested more than {max_depth} levels deep", max_depth, "PODCALC_MAX_DEPTH")
+        size, height = 1, 0
         for child in children:
-            known += _size(child, depth + 1, max_depth, memo) if isinstance(child, dict | list) else 1
-        memo[id(value)] = known
+            if isinstance(child, dict | list):
+                child_size, child_height = _measure(child, depth + 1, max_depth, memo)
+                size, height = size + child_size, max(height, child_height + 1)
+            else:
+                size += 1
+        known = memo[id(value)] = (size, height)
+    if depth + known[1] > max_depth:
+        raise too_large(f"values nested more than {max_depth} levels deep", max_depth, "PODCALC_MAX_DEPTH")
     return known
 
 

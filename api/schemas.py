@@ -13,11 +13,13 @@ the fields below give the same errors, in the same nested form, in a single pass
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
+from api.intake import RawNumber
 from calc.errors import QuantityError
 from calc.pod import Container, ContainerType, PodResources, PodSpec
 from calc.quantity import Quantity
@@ -37,9 +39,11 @@ def load_resource_list(value: Any) -> dict[str, Quantity]:
     out: dict[str, Quantity] = {}
     errors: dict[str, list[str]] = {}
     for name, raw in value.items():
-        if raw is None:  # Quantity.UnmarshalJSON reads null as zero
+        if not isinstance(name, str):  # YAML allows any key; a resource name is a string
+            errors[str(name)] = ["a resource name must be a string"]
+        elif raw is None:  # Quantity.UnmarshalJSON reads null as zero
             out[name] = _ZERO
-        elif isinstance(raw, bool) or not isinstance(raw, str | int):
+        elif isinstance(raw, bool) or not isinstance(raw, str | int | RawNumber):
             errors[name] = ["must be a quantity such as '500m', '1Gi' or a number"]
         else:
             try:
@@ -132,7 +136,8 @@ class ContainersField(fields.Field):
             elif policy is None:
                 ctype = ContainerType.INIT
             else:
-                problems["restartPolicy"] = [f'Unsupported value: {policy!r}: supported values: "Always"']
+                shown = json.dumps(policy) if isinstance(policy, str | int | float | bool) else "(not a string)"
+                problems["restartPolicy"] = [f'Unsupported value: {shown}: supported values: "Always"']
         if problems:
             return None, problems
         return Container(name=name, type=ctype, index=index, requests=requests, limits=limits), {}

@@ -23,7 +23,7 @@ def _nodes() -> int | None:
     text = request.args.get("nodes")
     if text is None:
         return None
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise parameter_error("nodes", f"must be a whole number of nodes, not {text!r}")
     return int(text)
 

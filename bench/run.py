@@ -240,7 +240,7 @@ def bench_bulk() -> None:
     parse = best(lambda: list(yaml.load_all(data, Loader=yaml.CSafeLoader)))
     small, big = pods(1_000).encode(), pods(10_000).encode()
     parse_big = best(lambda: list(yaml.load_all(big, Loader=yaml.CSafeLoader)), 3)
-    env = {"PODCALC_MAX_CONTENT_LENGTH": str(64 * 1024 * 1024)}
+    env = {"PODCALC_MAX_CONTENT_LENGTH": str(64 * 1024 * 1024), "PODCALC_MAX_NODES": "10000000"}
     with gunicorn("api.wsgi:app", env) as (url, _, _):
         endpoint = url + "/v1/effective-resources"
         body = post(endpoint, data, "application/yaml")
@@ -359,7 +359,7 @@ def bench_memory_and_startup() -> None:
         "< 1 s",
     )
 
-    env = {"PODCALC_MAX_CONTENT_LENGTH": str(64 * 1024 * 1024), "PODCALC_WORKERS": "1"}
+    env = {"PODCALC_MAX_CONTENT_LENGTH": str(64 * 1024 * 1024), "PODCALC_MAX_NODES": "10000000", "PODCALC_WORKERS": "1"}
     data = deployments(1000).encode()
     ten_mib = deployments(17_000).encode()[: 10 * 1024 * 1024]
     ten_mib = ten_mib[: ten_mib.rfind(b"---\n")]

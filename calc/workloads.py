@@ -27,6 +27,7 @@ from calc.errors import Path, Violation
 from calc.pod import ResourceList
 from calc.quantity import Quantity
 
+MAX_INT32 = 2**31 - 1
 _TEMPLATE = ("spec", "template", "spec")
 TEMPLATE_PATHS: dict[str, Path] = {
     "Pod": ("spec",),
@@ -147,6 +148,8 @@ def _count(spec: Mapping[str, Any], key: str, path: Path, default: int | None = 
         return [Violation((*path, key), "must be a whole number")]
     if value < 0:
         return [Violation((*path, key), "must be greater than or equal to 0")]
+    if value > MAX_INT32:  # the API's int32 field cannot hold it
+        return [Violation((*path, key), f"must be less than or equal to {MAX_INT32}")]
     return value
 
 

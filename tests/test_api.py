@@ -245,7 +245,7 @@ INVALID_BODIES = [
     (
         "an init container's restartPolicy can only be Always",
         {"containers": [{"name": "a"}], "initContainers": [{"name": "i", "restartPolicy": "OnFailure"}]},
-        [("/initContainers/0/restartPolicy", "Unsupported value: 'OnFailure'")],
+        [("/initContainers/0/restartPolicy", 'Unsupported value: "OnFailure"')],
     ),
     (
         "a Deployment without a pod template",

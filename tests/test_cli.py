@@ -148,3 +148,17 @@ def test_help_explains_the_commands() -> None:
     for text in ("effective", "quantity", "exit status: 0 success, 1 invalid input, 2 usage error", "helm template"):
         assert text in result.stdout
     assert "--nodes" in run("effective", "--help").stdout
+
+
+def test_stdin_that_is_not_utf8_is_invalid_input() -> None:
+    result = subprocess.run(
+        [PODCALC, "effective", "-"], input=b'a: "\xff"\n', capture_output=True, timeout=60, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.decode() == "podcalc: malformed body: <stdin>: not UTF-8 text\n"
+
+
+def test_nodes_must_be_ascii_digits(stream_file: Path) -> None:
+    result = run("effective", "--nodes", "\u00b2", str(stream_file))
+    assert result.returncode == 2
+    assert "must be a whole number" in result.stderr

@@ -194,13 +194,60 @@ items:
     assert body["total"]["requests"] == {"cpu": "200m", "memory": "1Gi"}
 
 
-def test_yaml_numbers_reach_kubernetes_as_kubectl_sends_them(client: FlaskClient) -> None:
-    # kubectl turns YAML into JSON through a float64: 1.500 arrives as 1.5; 1e3 is a string in YAML
-    text = "containers: [{name: a, resources: {requests: {cpu: 1.500, memory: 128974848, ephemeral-storage: 1e3}}}]"
-    body = ok(post_yaml(client, text))
-    assert body["items"][0]["pod"]["requests"] == {"cpu": "1500m", "ephemeral-storage": "1e3", "memory": "128974848"}
-    text = 'containers: [{name: a, resources: {requests: {cpu: "1.500", memory: 0.5Gi}}}]'
-    assert ok(post_yaml(client, text))["items"][0]["pod"]["requests"] == {"cpu": "1.500", "memory": "512Mi"}
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("1.500", "1500m"),  # kubectl sends YAML floats through a float64: 1.5
+        ("1e3", "1k"),  # go-yaml reads 1e3 as a float (PyYAML: a string); 1000 prints 1k
+        ("2E6", "2M"),
+        ("1e-3", "1m"),
+        ("0.1", "100m"),
+        ("08", "8"),  # not octal: go-yaml reads the float 8
+        ("010", "8"),  # octal
+        ("0x10", "16"),
+        ("128974848", "128974848"),
+        ('"1.500"', "1.500"),  # a string reaches the API server as written, and is kept
+        ('"1e3"', "1e3"),
+        ("0.5Gi", "512Mi"),
+    ],
+)
+def test_yaml_numbers_reach_kubernetes_as_kubectl_sends_them(client: FlaskClient, written: str, stored: str) -> None:
+    text = f"containers: [{{name: a, resources: {{requests: {{cpu: {written}}}}}}}]"
+    assert ok(post_yaml(client, text))["items"][0]["pod"]["requests"] == {"cpu": stored}
+
+
+def test_yaml_base_60_is_not_a_number(client: FlaskClient) -> None:
+    # PyYAML reads 1:30 as 90; go-yaml, and so kubectl, keeps the string, which is no quantity
+    response = post_yaml(client, "containers: [{name: a, resources: {requests: {cpu: 1:30}}}]")
+    assert response.status_code == 422
+    assert "invalid quantity '1:30'" in response.get_json()["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer", "detail"),
+    [
+        ("containers: [{name: a, resources: {requests: {1: 500m}}}]", "/containers/0/resources/requests/1", "a resource name must be a string"),  # noqa: E501
+        ("kind: Pod\nmetadata: {name: 1.5}\nspec: {containers: [{name: a}]}", "/metadata/name", "must be a string"),
+        ("containers: [{name: 2.5}]", "/containers/0/name", "Not a valid string."),
+        ("kind: Deployment\nspec: {replicas: 3000000000, template: {spec: {containers: [{name: a}]}}}", "/spec/replicas", "must be less than or equal to 2147483647"),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_yaml_values_of_the_wrong_type(client: FlaskClient, text: str, pointer: str, detail: str) -> None:
+    response = post_yaml(client, text)
+    assert response.status_code == 422, response.get_json()
+    errors = response.get_json()["errors"]
+    assert (errors[0]["pointer"], errors[0]["detail"]) == (pointer, detail)
+
+
+def test_aliases_cannot_nest_deeper_than_the_limit(client: FlaskClient) -> None:
+    # an anchor defined shallow and used deep: 40 Lists of 30 levels, chained through aliases
+    lines = ["defs:", "- &A0 {containers: [{name: a}]}"]
+    for i in range(1, 41):
+        lines.append(f"- &A{i} " + "{kind: List, items: [" * 30 + f"*A{i - 1}" + "]}" * 30)
+    lines.append("kind: List\nitems: [*A40]")
+    response = post_yaml(client, "\n".join(lines))
+    assert response.status_code == 413
+    assert "nested more than 64 levels deep" in response.get_json()["detail"]
 
 
 def test_every_problem_of_every_document_is_listed(client: FlaskClient) -> None:
@@ -345,11 +392,16 @@ def test_a_billion_laughs_stream_is_refused_fast(client: FlaskClient) -> None:
     response = post_yaml(client, "\n".join(lines) + "\nkind: Pod\nspec: {containers: [{name: c}]}\n")
     assert response.status_code == 413
     assert (
-        response.get_json()["detail"]
-        == "the body expands to too many values: the limit is 2,000,000 (PODCALC_MAX_NODES)"
+        response.get_json()["detail"] == "the body expands to too many values: the limit is 300,000 (PODCALC_MAX_NODES)"
     )
 
 
 def test_a_few_aliases_are_fine(client: FlaskClient) -> None:
     text = "x: &r {requests: {cpu: 100m}}\ncontainers:\n- {name: a, resources: *r}\n- {name: b, resources: *r}\n"
     assert ok(post_yaml(client, text))["items"][0]["pod"]["requests"] == {"cpu": "200m"}
+
+
+def test_nodes_parameter_must_be_ascii_digits(client: FlaskClient) -> None:
+    response = post_yaml(client, STREAM, "?nodes=%C2%B2")
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["parameter"] == "nodes"
