@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTAINERS": _LIMITS.containers,
     "MAX_NODES": _LIMITS.nodes,
     "MAX_DEPTH": _LIMITS.depth,
+    "MAX_QUANTITY_LENGTH": _LIMITS.quantity_length,
     # The contract served at /openapi.yaml.
     "OPENAPI_PATH": str(Path(__file__).resolve().parent.parent / "openapi.yaml"),
 }

@@ -180,6 +180,7 @@ class Limits:
     # 1 MiB body of plain JSON can hold, so aliases cannot make a request cost more than that
     nodes: int = 300_000
     depth: int = 64  # nesting of objects and lists (PODCALC_MAX_DEPTH)
+    quantity_length: int = 256  # characters of one quantity, at most 256 (PODCALC_MAX_QUANTITY_LENGTH)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Limits:

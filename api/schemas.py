@@ -22,7 +22,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from api.intake import RawNumber
 from calc.errors import QuantityError
 from calc.pod import Container, ContainerType, PodResources, PodSpec
-from calc.quantity import Quantity
+from calc.quantity import MAX_LENGTH, Quantity
 from calc.resources import parse_resource_quantity
 
 _MISSING = "Missing data for required field."
@@ -30,8 +30,11 @@ _NOT_AN_OBJECT = "Invalid input type."
 _ZERO = Quantity(0)
 
 
-def load_resource_list(value: Any) -> dict[str, Quantity]:
-    """A ResourceList: resource name -> quantity (a string, a number as written, or null)."""
+def load_resource_list(value: Any, max_length: int = MAX_LENGTH) -> dict[str, Quantity]:
+    """A ResourceList: resource name -> quantity (a string, a number as written, or null).
+
+    Quantities longer than ``max_length`` characters are refused before they are parsed.
+    """
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -45,9 +48,13 @@ def load_resource_list(value: Any) -> dict[str, Quantity]:
             out[name] = _ZERO
         elif isinstance(raw, bool) or not isinstance(raw, str | int | RawNumber):
             errors[name] = ["must be a quantity such as '500m', '1Gi' or a number"]
+        elif len(text := str(raw)) > max_length:
+            errors[name] = [
+                f"a quantity of {len(text):,} characters: the limit is {max_length} (PODCALC_MAX_QUANTITY_LENGTH)"
+            ]
         else:
             try:
-                out[name] = parse_resource_quantity(name, str(raw))
+                out[name] = parse_resource_quantity(name, text)
             except QuantityError as err:
                 errors[name] = [str(err)]
     if errors:
@@ -55,7 +62,7 @@ def load_resource_list(value: Any) -> dict[str, Quantity]:
     return out
 
 
-def _load_requirements(value: Any) -> tuple[dict[str, Quantity], dict[str, Quantity], dict[str, Any]]:
+def _load_requirements(value: Any, max_length: int) -> tuple[dict[str, Quantity], dict[str, Quantity], dict[str, Any]]:
     """``resources`` of a container or a pod: (requests, limits, errors by field)."""
     if value is None:
         return {}, {}, {}
@@ -65,32 +72,38 @@ def _load_requirements(value: Any) -> tuple[dict[str, Quantity], dict[str, Quant
     errors: dict[str, Any] = {}
     for key in ("requests", "limits"):
         try:
-            loaded[key] = load_resource_list(value.get(key))
+            loaded[key] = load_resource_list(value.get(key), max_length)
         except ValidationError as err:
             errors[key] = err.messages
     return loaded.get("requests", {}), loaded.get("limits", {}), errors
 
 
-class ResourceListField(fields.Field):
+class _QuantityFields(fields.Field):
+    """A field that parses quantities, at most ``max_length`` characters each."""
+
+    max_length = MAX_LENGTH
+
+
+class ResourceListField(_QuantityFields):
     """A ResourceList field; errors are keyed by resource name."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Quantity]:
-        return load_resource_list(value)
+        return load_resource_list(value, self.max_length)
 
 
-class ResourcesField(fields.Field):
+class ResourcesField(_QuantityFields):
     """Pod-level ``spec.resources``: requests and limits."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> PodResources | None:
         if value is None:
             return None
-        requests, limits, errors = _load_requirements(value)
+        requests, limits, errors = _load_requirements(value, self.max_length)
         if errors:
             raise ValidationError(errors)
         return PodResources(requests=requests, limits=limits)
 
 
-class ContainersField(fields.Field):
+class ContainersField(_QuantityFields):
     """``containers`` or ``initContainers``: a list of named containers and their resources."""
 
     def __init__(self, *, init: bool, **kwargs: Any) -> None:
@@ -125,7 +138,7 @@ class ContainersField(fields.Field):
             problems["name"] = ["Not a valid string."]
         elif not name:
             problems["name"] = ["Required value"]
-        requests, limits, resource_errors = _load_requirements(raw.get("resources"))
+        requests, limits, resource_errors = _load_requirements(raw.get("resources"), self.max_length)
         if resource_errors:
             problems["resources"] = resource_errors
         ctype = ContainerType.CONTAINER
@@ -144,10 +157,19 @@ class ContainersField(fields.Field):
 
 
 class PodSpecSchema(Schema):
-    """The resource-relevant part of a PodSpec, loaded as a ``calc.pod.PodSpec``."""
+    """The resource-relevant part of a PodSpec, loaded as a ``calc.pod.PodSpec``.
+
+    ``max_quantity_length`` bounds every quantity string (at most the core's own 256).
+    """
 
     class Meta:
         unknown = EXCLUDE
+
+    def __init__(self, *, max_quantity_length: int = MAX_LENGTH, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for field in self.fields.values():
+            if isinstance(field, _QuantityFields):
+                field.max_length = min(max_quantity_length, MAX_LENGTH)
 
     containers = ContainersField(
         init=False, required=True, validate=validate.Length(min=1, error="a pod needs at least one container")

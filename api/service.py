@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from marshmallow import ValidationError
@@ -26,7 +27,13 @@ from calc.resources import UNBOUNDED_WITHOUT_LIMIT, dimension_of, parse_any
 from calc.units import convert, unit_factor
 from calc.workloads import Skipped, Workload, classify, objects, scale, sum_resources
 
-_pod_spec_schema = PodSpecSchema()
+
+@lru_cache(maxsize=8)
+def _schema(max_quantity_length: int) -> PodSpecSchema:
+    """One schema per quantity-length limit (there is one per app)."""
+    return PodSpecSchema(max_quantity_length=max_quantity_length)
+
+
 DEFAULT_LIMITS = Limits()
 
 
@@ -73,7 +80,7 @@ def evaluate_documents(
     found = [(doc, path, obj) for doc in documents if doc.value is not None for path, obj in objects(doc.value)]
     if len(found) > limits.workloads:
         raise too_large(f"{len(found):,} objects in the request", limits.workloads, "PODCALC_MAX_WORKLOADS")
-    classes, errors = _runtime_classes(found)  # admission needs them before any pod
+    classes, errors = _runtime_classes(found, limits)  # admission needs them before any pod
     evaluated: list[_Evaluated] = []
     skipped: list[dict[str, Any]] = []
     for doc, path, obj in found:
@@ -99,7 +106,7 @@ def evaluate_documents(
 
 
 def _runtime_classes(
-    found: list[tuple[Document, tuple[str | int, ...], Any]],
+    found: list[tuple[Document, tuple[str | int, ...], Any]], limits: Limits
 ) -> tuple[dict[str, ResourceList | None], list[dict[str, Any]]]:
     """The RuntimeClasses of the stream: name -> overhead.podFixed (None without one)."""
     classes: dict[str, ResourceList | None] = {}
@@ -113,7 +120,7 @@ def _runtime_classes(
         if not isinstance(name, str):
             continue  # classify reports a malformed name
         try:
-            classes[name] = None if fixed is None else load_resource_list(fixed)
+            classes[name] = None if fixed is None else load_resource_list(fixed, limits.quantity_length)
         except ValidationError as err:
             at = pointer(*path, "overhead", "podFixed")
             errors += [_error(doc, None, None, detail, at) for at, detail in flatten_messages(err.messages, at)]
@@ -135,7 +142,7 @@ def _evaluate(
         raise too_large(f"{count:,} containers in one pod", limits.containers, "PODCALC_MAX_CONTAINERS", [where])
     prefix = pointer(*workload.spec_path)
     try:
-        loaded = _pod_spec_schema.load(raw_spec)
+        loaded = _schema(limits.quantity_length).load(raw_spec)
     except ValidationError as err:
         return [_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
     spec = apply_runtime_class(loaded, classes)

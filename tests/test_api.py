@@ -262,12 +262,12 @@ INVALID_BODIES = [
     (
         "an integer too long to be a quantity",
         {"containers": [{"name": "a", "resources": {"limits": {"cpu": 10**4000}}}]},
-        [("/containers/0/resources/limits/cpu", "longer than 256 characters")],
+        [("/containers/0/resources/limits/cpu", "the limit is 256 (PODCALC_MAX_QUANTITY_LENGTH)")],
     ),
     (
         "a quantity too long to read is refused at once",
         {"containers": [{"name": "a", "resources": {"limits": {"cpu": "1" * 100_000 + "!"}}}]},
-        [("/containers/0/resources/limits/cpu", "longer than 256 characters")],
+        [("/containers/0/resources/limits/cpu", "the limit is 256 (PODCALC_MAX_QUANTITY_LENGTH)")],
     ),
     ("a Pod without a spec", {"kind": "Pod"}, [("/spec", "a Pod needs an object here")]),
     (

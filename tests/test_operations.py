@@ -135,3 +135,17 @@ def test_unexpected_errors_are_problems_without_details(app: Flask) -> None:
     body = response.get_json()
     assert body["detail"] == "an unexpected error occurred; it has been logged"
     assert "secret" not in response.get_data(as_text=True)
+
+
+def test_quantity_length_limit_is_reported_at_the_field() -> None:
+    body = {"containers": [{"name": "a", "resources": {"requests": {"cpu": "1234567m"}}}]}
+    response = client_with(MAX_QUANTITY_LENGTH=5).post(EFFECTIVE, json=body)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0] == {
+        "document": 0,
+        "kind": "PodSpec",
+        "name": None,
+        "pointer": "/containers/0/resources/requests/cpu",
+        "detail": "a quantity of 8 characters: the limit is 5 (PODCALC_MAX_QUANTITY_LENGTH)",
+    }
+    assert client_with().post(EFFECTIVE, json=body).status_code == 200
