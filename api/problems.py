@@ -8,7 +8,7 @@ into the body) or by query parameter (``parameter``), with what was wrong (``det
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, json, request
@@ -30,21 +30,6 @@ class ProblemError(Exception):
         self.title = title
         self.detail = detail
         self.errors = errors
-
-
-class InputError(ProblemError):
-    """422: the body is well-formed JSON but says something invalid, field by field."""
-
-    def __init__(self, errors: Iterable[tuple[str, str]], detail: str | None = None) -> None:
-        listed = [{"pointer": pointer, "detail": message} for pointer, message in errors]
-        super().__init__(
-            422,
-            "Invalid input",
-            detail
-            or f"{len(listed)} field(s) are invalid: "
-            + "; ".join(f"{e['pointer'] or '/'}: {e['detail']}" for e in listed),
-            listed,
-        )
 
 
 def pointer(*parts: str | int) -> str:

@@ -100,11 +100,6 @@ class Quantity:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Quantity is immutable")
 
-    @classmethod
-    def from_value(cls, value: Fraction | int, format: Format = Format.DECIMAL_SI) -> Quantity:  # noqa: A002
-        """The quantity of an exact value in base units, rounded away from zero to nano."""
-        return cls(round_away(Fraction(value) * NANO, 1), format)
-
     @property
     def value(self) -> Fraction:
         """The exact value in base units (bytes, cores, count)."""
