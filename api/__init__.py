@@ -8,21 +8,15 @@ from typing import Any
 from flask import Flask
 
 from api import observability, problems, views
-from api.intake import Limits
+from api.intake import DEFAULT_LIMITS, Limits
 
-_LIMITS = Limits()
 DEFAULTS: dict[str, Any] = {
     # Largest request body accepted, in bytes (413 beyond). PODCALC_MAX_CONTENT_LENGTH.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Origins allowed to call from a browser (comma-separated, or *); none by default.
     "CORS_ORIGINS": "",
-    # Limits of one request (413 beyond), each PODCALC_<NAME>: see api.intake.Limits.
-    "MAX_DOCUMENTS": _LIMITS.documents,
-    "MAX_WORKLOADS": _LIMITS.workloads,
-    "MAX_CONTAINERS": _LIMITS.containers,
-    "MAX_NODES": _LIMITS.nodes,
-    "MAX_DEPTH": _LIMITS.depth,
-    "MAX_QUANTITY_LENGTH": _LIMITS.quantity_length,
+    # Limits of one request (413 beyond), each PODCALC_MAX_<NAME>: see api.intake.Limits.
+    **{key: getattr(DEFAULT_LIMITS, field) for field, key in Limits.config_keys().items()},
     # The contract served at /openapi.yaml.
     "OPENAPI_PATH": str(Path(__file__).resolve().parent.parent / "openapi.yaml"),
 }

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from api.intake import Limits, check_size, load_yaml_stream, read_documents
+from api.intake import DEFAULT_LIMITS, check_size, load_yaml_stream, read_documents
 from api.problems import ProblemError
 from api.service import Document, describe_quantity, evaluate_documents
 
@@ -113,7 +113,7 @@ def _read(files: Sequence[str], stdin: TextIO) -> list[Document]:
             label, is_json = name, name.endswith(".json")
         try:
             values = read_documents(data, "application/json") if is_json else load_yaml_stream(data.decode("utf-8"))
-            check_size(values, Limits())
+            check_size(values, DEFAULT_LIMITS)
         except UnicodeDecodeError as err:
             raise ProblemError(400, "Malformed body", f"{label}: not UTF-8 text") from err
         except ProblemError as err:

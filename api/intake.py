@@ -147,7 +147,7 @@ def _text(data: bytes) -> str:
 def read_documents(data: bytes, media_type: str, limits: Limits | None = None) -> list[Any]:
     """The documents of a body: one JSON value, or every document of a YAML stream."""
     documents = _read(data, media_type)
-    check_size(documents, limits or Limits())
+    check_size(documents, limits or DEFAULT_LIMITS)
     return documents
 
 
@@ -184,7 +184,15 @@ class Limits:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Limits:
-        return cls(**{f: int(config[f"MAX_{f.upper()}"]) for f in cls.__slots__ if f"MAX_{f.upper()}" in config})
+        """The limits set by the config keys ``MAX_<FIELD>`` (the others keep their defaults)."""
+        return cls(**{f: int(config[key]) for f, key in cls.config_keys().items() if key in config})
+
+    @classmethod
+    def config_keys(cls) -> dict[str, str]:
+        return {field: f"MAX_{field.upper()}" for field in cls.__slots__}
+
+
+DEFAULT_LIMITS = Limits()
 
 
 def too_large(what: str, limit: int, setting: str, errors: list[dict[str, Any]] | None = None) -> ProblemError:

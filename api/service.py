@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from api.intake import Limits, too_large
+from api.intake import DEFAULT_LIMITS, Limits, too_large
 from api.problems import ProblemError, flatten_messages, pointer
 from api.responses import pod_result, quantities
 from api.schemas import PodSpecSchema, load_resource_list
@@ -32,9 +32,6 @@ from calc.workloads import Skipped, Workload, classify, objects, scale, sum_reso
 def _schema(max_quantity_length: int) -> PodSpecSchema:
     """One schema per quantity-length limit (there is one per app)."""
     return PodSpecSchema(max_quantity_length=max_quantity_length)
-
-
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +187,7 @@ def _error(
 
 
 def _skipped(doc: Document, s: Skipped) -> dict[str, Any]:
-    entry = {
+    return {
         "document": doc.index,
         "path": pointer(*s.path),
         "kind": s.kind,
@@ -198,13 +195,6 @@ def _skipped(doc: Document, s: Skipped) -> dict[str, Any]:
         "namespace": s.namespace,
         "reason": s.reason,
     }
-    return entry
-
-
-def _pods(workload: Workload, nodes: int | None) -> int | None:
-    if workload.pods is None:
-        return nodes
-    return workload.pods
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +210,7 @@ class _Counted:
 
 def _item(e: _Evaluated, nodes: int | None, units: Mapping[str, str]) -> tuple[dict[str, Any], _Counted | None]:
     w, ev = e.workload, e.evaluation
-    pods = _pods(w, nodes)
+    pods = nodes if w.pods is None else w.pods  # a DaemonSet: one pod per node
     pod = pod_result(ev)
     if units:
         pod["inUnits"] = _in_units(ev.requests, ev.limits, units)

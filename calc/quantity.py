@@ -208,22 +208,18 @@ def parse_quantity(text: str) -> Quantity:
         raise QuantityError(text, f"larger than the largest quantity Kubernetes stores ({MAX_VALUE})")
     if fmt is Format.BINARY_SI and nanos < NANO:
         fmt = Format.DECIMAL_SI  # below one, a binary quantity turns decimal ("0.000000000001Ki" is 2n)
-    num = int_digits.lstrip("0") or "0"
-    if base == 10 and not frac and exponent % 3 == 0 and exponent >= -9:  # the common case: 250m, 2, 512M
-        kept = text if len(num) <= 18 and not num.endswith("000") and num != "0" else None
-    else:
-        kept = text if _keeps_text(fmt, num, frac, exponent) else None
+    kept = text if _keeps_text(base, int_digits.lstrip("0") or "0", frac, exponent) else None
     return Quantity(-nanos if sign == "-" else nanos, fmt, kept)
 
 
-def _keeps_text(fmt: Format, num: str, denom: str, exponent: int) -> bool:
+def _keeps_text(base: int, num: str, denom: str, exponent: int) -> bool:
     """Whether ``ParseQuantity`` takes its int64 fast path and caches the input string.
 
     Decimal: at most 18 digits, scale >= -9, scale a multiple of 3, the digits neither
     ending in 000 nor starting with 0. Binary: no fraction, the value fits int64 with room
     to spare (``precision``), and its low three bits are not all zero.
     """
-    if fmt is Format.BINARY_SI:
+    if base == 2:
         if denom or 15 - len(num) - exponent * 3 // 10 - 1 < 0:
             return False
         value = int(num)

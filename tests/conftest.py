@@ -65,11 +65,16 @@ class ContractClient(FlaskClient):
         return response
 
 
-@pytest.fixture
-def app() -> Flask:
-    app = create_app({"TESTING": True})
+def contract_app(**config: Any) -> Flask:
+    """The app with ``config``, its test client checking every response against the contract."""
+    app = create_app({"TESTING": True, **config})
     app.test_client_class = ContractClient
     return app
+
+
+@pytest.fixture
+def app() -> Flask:
+    return contract_app()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api import create_app
+from tests.conftest import contract_app
 
 ROOT = Path(__file__).resolve().parent.parent
 EFFECTIVE = "/v1/effective-resources"
@@ -337,11 +338,7 @@ def test_malformed_requests(client: FlaskClient, data: Any, content_type: str | 
 
 
 def test_body_too_large_is_413() -> None:
-    app = create_app({"TESTING": True, "MAX_CONTENT_LENGTH": 64})
-    from tests.conftest import ContractClient
-
-    app.test_client_class = ContractClient
-    body = problem(app.test_client().post(EFFECTIVE, json=DEPLOYMENT_POD), 413)
+    body = problem(contract_app(MAX_CONTENT_LENGTH=64).test_client().post(EFFECTIVE, json=DEPLOYMENT_POD), 413)
     assert body["title"] == "Request Entity Too Large"
 
 

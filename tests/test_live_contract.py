@@ -8,18 +8,16 @@ the contract says. Bounded: a fixed seed and a fixed number of examples per oper
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bench.run import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -28,31 +26,9 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 
 @pytest.fixture(scope="module")
 def live_url() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {"PODCALC_WORKERS": "1", "PODCALC_LOG_LEVEL": "warning"}
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "api.wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("gunicorn did not start")
-            time.sleep(0.05)
-    yield url
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
+    """gunicorn with the project's configuration, one worker, on a free loopback port."""
+    with gunicorn("api.wsgi:app", {"PODCALC_WORKERS": "1"}) as (url, _, _):
+        yield url
 
 
 def test_live_server_keeps_its_contract_under_generated_requests(live_url: str, tmp_path: Path) -> None:

@@ -10,15 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
-from tests.conftest import ContractClient
+from tests.conftest import contract_app
 
 EFFECTIVE = "/v1/effective-resources"
 
 
 def client_with(**config: Any) -> FlaskClient:
-    app = create_app({"TESTING": True, **config})
-    app.test_client_class = ContractClient
-    return app.test_client()
+    return contract_app(**config).test_client()
 
 
 def pod(containers: int) -> dict[str, Any]:
