@@ -156,6 +156,34 @@ class ContainersField(_QuantityFields):
         return Container(name=name, type=ctype, index=index, requests=requests, limits=limits), {}
 
 
+class AffinityField(fields.Field):
+    """``affinity``, read only for whether a pod (anti-)affinity term reaches other namespaces
+    (``usesCrossNamespacePodAffinity``, the CrossNamespacePodAffinity quota scope)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, dict):
+            raise ValidationError(_NOT_AN_OBJECT)
+        for kind in ("podAffinity", "podAntiAffinity"):
+            rules = value.get(kind)
+            if not isinstance(rules, dict):
+                continue
+            terms = list(_dicts(rules.get("requiredDuringSchedulingIgnoredDuringExecution")))
+            terms += [
+                t.get("podAffinityTerm") for t in _dicts(rules.get("preferredDuringSchedulingIgnoredDuringExecution"))
+            ]
+            if any(
+                isinstance(t, dict) and (t.get("namespaces") or t.get("namespaceSelector") is not None) for t in terms
+            ):
+                return True
+        return False
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 class PodSpecSchema(Schema):
     """The resource-relevant part of a PodSpec, loaded as a ``calc.pod.PodSpec``.
 
@@ -178,6 +206,10 @@ class PodSpecSchema(Schema):
     overhead = ResourceListField(load_default=dict, allow_none=True)
     resources = ResourcesField(load_default=None, allow_none=True)
     runtimeClassName = fields.String(load_default=None, allow_none=True)  # noqa: N815
+    activeDeadlineSeconds = fields.Integer(strict=True, load_default=None, allow_none=True)  # noqa: N815
+    priorityClassName = fields.String(load_default=None, allow_none=True)  # noqa: N815
+    nodeName = fields.String(load_default=None, allow_none=True)  # noqa: N815
+    affinity = AffinityField(load_default=False, allow_none=True)
 
     @post_load
     def _to_pod_spec(self, data: Mapping[str, Any], **kwargs: Any) -> PodSpec:
@@ -198,4 +230,8 @@ class PodSpecSchema(Schema):
             overhead=data.get("overhead") or {},
             resources=data.get("resources"),
             runtime_class_name=data.get("runtimeClassName"),
+            active_deadline_seconds=data.get("activeDeadlineSeconds"),
+            priority_class_name=data.get("priorityClassName"),
+            node_name=data.get("nodeName"),
+            cross_namespace_affinity=bool(data.get("affinity")),
         )

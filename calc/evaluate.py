@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from calc.defaults import Defaulted, apply_defaults
@@ -18,6 +20,10 @@ from calc.effective import (
     pod_unbounded_limits,
     requests_of,
 )
+from calc.errors import PodInvalidError, Violation
+from calc.limitrange import Filled, LimitRange, LimitViolation
+from calc.limitrange import apply_defaults as apply_limit_range
+from calc.limitrange import check as check_limit_ranges
 from calc.pod import PodSpec, ResourceList
 from calc.qos import QOSClass, pod_qos
 from calc.validation import validate
@@ -35,20 +41,45 @@ class PodEvaluation:
     phases: tuple[Phase, ...]  # each init step, then running
     requests_set_by: dict[str, str]  # resource -> phase id, "podResources" or "overhead"
     limits_set_by: dict[str, str]
+    limit_range_filled: tuple[Filled, ...] = ()  # what LimitRange defaults set
+    limit_violations: tuple[LimitViolation, ...] = ()  # LimitRange rules broken: admission refuses the pod
 
     @property
     def spec(self) -> PodSpec:
         return self.defaulted.spec
 
 
-def evaluate_pod(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) -> PodEvaluation:
-    """Default, validate and compute ``spec`` as the API server, scheduler and kubelet do.
+class LimitRangeConflictError(PodInvalidError):
+    """A pod valid as written that LimitRange defaults make invalid (a default limit below
+    its request): the API server refuses it after admission."""
 
-    Raises ``PodInvalidError`` with every violation when the API server would reject it.
+    def __init__(self, violations: list[Violation], filled: Sequence[Filled]) -> None:
+        super().__init__(violations)
+        self.filled = tuple(filled)
+
+
+def evaluate_pod(
+    spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS, limit_ranges: Sequence[LimitRange] = ()
+) -> PodEvaluation:
+    """Default, admit, validate and compute ``spec`` as the API server, scheduler and kubelet do.
+
+    ``limit_ranges`` are those of the pod's namespace: their defaults fill the containers
+    (after decoding's request-from-limit), and the rules they break are recorded.
+    Raises ``PodInvalidError`` with every violation when the API server would reject it
+    (``LimitRangeConflictError`` when only the LimitRange defaults make it invalid).
     """
     defaulted = apply_defaults(spec)
     pod = defaulted.spec
     validate(pod)
+    filled: list[Filled] = []
+    if limit_ranges:
+        pod, filled = apply_limit_range(pod, limit_ranges)
+        if filled:
+            defaulted = dataclasses.replace(defaulted, spec=pod)
+            try:
+                validate(pod)
+            except PodInvalidError as err:
+                raise LimitRangeConflictError(err.violations, filled) from err
     request_steps, limit_steps = phase_use(pod, requests_of), phase_use(pod, limits_of)
     requests = effective_requests(pod, options, aggregate(pod, requests_of, request_steps))
     limits = effective_limits(pod, options, aggregate(pod, limits_of, limit_steps))
@@ -61,4 +92,6 @@ def evaluate_pod(spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS) 
         phases=tuple(phases(pod, request_steps, limit_steps)),
         requests_set_by=requests.set_by,
         limits_set_by=limits.set_by,
+        limit_range_filled=tuple(filled),
+        limit_violations=tuple(check_limit_ranges(pod, limit_ranges)) if limit_ranges else (),
     )

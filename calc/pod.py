@@ -57,6 +57,11 @@ class PodSpec:
     overhead: ResourceList = field(default_factory=dict)
     resources: PodResources | None = None  # spec.resources; None when absent
     runtime_class_name: str | None = None  # spec.runtimeClassName: its RuntimeClass may set the overhead
+    # what quota scopes and node fit look at
+    active_deadline_seconds: int | None = None  # spec.activeDeadlineSeconds: >= 0 makes the pod Terminating
+    priority_class_name: str | None = None  # spec.priorityClassName
+    node_name: str | None = None  # spec.nodeName: a pod already bound to a node
+    cross_namespace_affinity: bool = False  # a pod (anti-)affinity term names namespaces or a namespaceSelector
 
     @property
     def all_containers(self) -> tuple[Container, ...]:

@@ -18,7 +18,7 @@ objects without a pod template (Service, ConfigMap, ...) are skipped with the re
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,7 +160,7 @@ def scale(resources: ResourceList, times: int) -> dict[str, Quantity]:
     return {name: Quantity(q.nanos * times, q.format) for name, q in resources.items()}
 
 
-def sum_resources(lists: list[ResourceList]) -> dict[str, Quantity]:
+def sum_resources(lists: Sequence[ResourceList]) -> dict[str, Quantity]:
     """Per-resource sums in the given order (the first operand's format, as Quantity.Add)."""
     total: dict[str, Quantity] = {}
     for resources in lists:

@@ -1,0 +1,316 @@
+"""Nodes: allocatable from capacity and a reservation model, pods per node, and bin packing.
+
+Allocatable is what the kubelet offers the scheduler (``pkg/kubelet/cm`` node allocatable)::
+
+    allocatable = capacity - kube-reserved - system-reserved - hard eviction threshold
+
+the threshold counting for memory (``memory.available``) and ephemeral-storage
+(``nodefs.available``), and ``pods`` = maxPods. The managed offerings set kube-reserved by
+published formulas; each model below names its source and the version implemented.
+
+A pod fits a node when, for every resource it requests, request <= allocatable - already
+requested, and the node has a pod slot left (the scheduler's ``NodeResourcesFit`` filter,
+which uses the effective requests, overhead included). A pod that requests nothing needs
+only the slot.
+
+Packing is first-fit decreasing over identical pods kept as groups, so a workload of a
+million replicas costs the same as one of three: an estimate of how many nodes the
+scheduler would fill, not a replay of its scoring.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from calc.pod import Container, PodSpec, ResourceList
+from calc.quantity import NANO, Format, Quantity
+from calc.resources import CPU, EPHEMERAL_STORAGE, MEMORY
+
+PODS = "pods"
+MEMORY_AVAILABLE = "memory.available"
+NODEFS_AVAILABLE = "nodefs.available"
+# The scheduler's scoring defaults for a container without a request (pkg/scheduler/util).
+DEFAULT_MILLI_CPU_REQUEST = Quantity(100 * 10**6, Format.DECIMAL_SI)  # 100m
+DEFAULT_MEMORY_REQUEST = Quantity(200 * 2**20 * NANO, Format.BINARY_SI)  # 200Mi
+MI = 2**20
+GI = 2**30
+
+
+class Model(enum.Enum):
+    """How kube-reserved and eviction thresholds are set."""
+
+    EXPLICIT = "explicit"  # kubeReserved, systemReserved and evictionHard as given (kubelet defaults)
+    GKE = "gke"
+    EKS = "eks"
+    AKS = "aks"  # AKS 1.29 and later
+    AKS_LEGACY = "aks-legacy"  # AKS before 1.29
+
+
+# (upper bound in cores or GiB, fraction of that band) -- the last band has no upper bound.
+Bands = tuple[tuple[Fraction | None, Fraction], ...]
+# GKE (cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes) and EKS
+# (amazon-eks-ami, nodeadm kubelet config getCPUMillicoresToReserve) share the CPU bands.
+CPU_BANDS: Bands = (
+    (Fraction(1), Fraction(6, 100)),
+    (Fraction(2), Fraction(1, 100)),
+    (Fraction(4), Fraction(5, 1000)),
+    (None, Fraction(25, 10000)),
+)
+# GKE memory bands; also AKS before 1.29.
+MEMORY_BANDS: Bands = (
+    (Fraction(4), Fraction(25, 100)),
+    (Fraction(8), Fraction(20, 100)),
+    (Fraction(16), Fraction(10, 100)),
+    (Fraction(128), Fraction(6, 100)),
+    (None, Fraction(2, 100)),
+)
+# AKS CPU: 60m for the first core, 40m the second, 20m each of the next two, 10m after.
+AKS_CPU_BANDS: Bands = (
+    (Fraction(1), Fraction(60, 1000)),
+    (Fraction(2), Fraction(40, 1000)),
+    (Fraction(4), Fraction(20, 1000)),
+    (None, Fraction(10, 1000)),
+)
+
+MODEL_SOURCES = {
+    Model.EXPLICIT: "kubelet node allocatable: --kube-reserved, --system-reserved, --eviction-hard "
+    "(default memory.available<100Mi, nodefs.available<10%)",
+    Model.GKE: "GKE Standard node allocatable (cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes): "
+    "memory 255Mi below 1Gi else 25% of the first 4Gi, 20% of the next 4Gi, 10% of the next 8Gi, 6% of the "
+    "next 112Gi, 2% above 128Gi; CPU 6% of the first core, 1% of the second, 0.5% of the next two, 0.25% "
+    "above four; eviction memory.available<100Mi",
+    Model.EKS: "Amazon EKS AMI (awslabs/amazon-eks-ami, AL2 bootstrap.sh and AL2023 nodeadm): kube-reserved "
+    "memory 11Mi x maxPods + 255Mi, CPU as GKE's bands; eviction memory.available<100Mi, nodefs.available<10%",
+    Model.AKS: "AKS 1.29+ (learn.microsoft.com/azure/aks/node-resource-reservations): kube-reserved memory "
+    "min(20Mi x maxPods + 50Mi, 25% of memory); CPU 60m, 40m, 20m x2, then 10m per core; "
+    "eviction memory.available<100Mi",
+    Model.AKS_LEGACY: "AKS before 1.29 (learn.microsoft.com/azure/aks/node-resource-reservations): kube-reserved "
+    "memory 25% of the first 4Gi, 20% of the next 4Gi, 10% of the next 8Gi, 6% of the next 112Gi, 2% above "
+    "128Gi; CPU as AKS 1.29+; eviction memory.available<750Mi",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """What a node holds back from its capacity."""
+
+    model: Model
+    kube_reserved: ResourceList = field(default_factory=dict)
+    system_reserved: ResourceList = field(default_factory=dict)
+    # evictionHard: memory.available / nodefs.available, a quantity or a fraction of capacity
+    eviction_hard: Mapping[str, Quantity | Fraction] = field(default_factory=dict)
+
+
+KUBELET_EVICTION_DEFAULTS: Mapping[str, Quantity | Fraction] = {
+    MEMORY_AVAILABLE: Quantity(100 * MI * NANO, Format.BINARY_SI),
+    NODEFS_AVAILABLE: Fraction(10, 100),
+}
+
+
+def _banded(total: Fraction, bands: Bands) -> Fraction:
+    """sum over bands of (the part of ``total`` inside the band) x the band's fraction."""
+    reserved, lower = Fraction(0), Fraction(0)
+    for upper, share in bands:
+        top = total if upper is None else min(total, upper)
+        if top > lower:
+            reserved += (top - lower) * share
+        if upper is None or total <= upper:
+            break
+        lower = upper
+    return reserved
+
+
+def _cpu(cores: Fraction) -> Quantity:
+    """Cores as a quantity, rounded up to whole millicores."""
+    return Quantity(-(-cores * 1000 // 1) * 10**6, Format.DECIMAL_SI)
+
+
+def _bytes(amount: Fraction) -> Quantity:
+    """Bytes as a quantity, rounded up to whole bytes."""
+    return Quantity(-(-amount // 1) * NANO, Format.BINARY_SI)
+
+
+def reservation(model: Model, capacity: ResourceList, max_pods: int) -> Reservation:
+    """The kube-reserved and eviction thresholds a managed offering sets for this shape."""
+    cores = capacity[CPU].value if CPU in capacity else Fraction(0)
+    memory = capacity[MEMORY].value if MEMORY in capacity else Fraction(0)
+    mem_100mi: Mapping[str, Quantity | Fraction] = {MEMORY_AVAILABLE: Quantity(100 * MI * NANO, Format.BINARY_SI)}
+    if model is Model.GKE:
+        mem = Fraction(255 * MI) if memory < GI else _banded(memory / GI, MEMORY_BANDS) * GI
+        kube = {CPU: _cpu(_banded(cores, CPU_BANDS)), MEMORY: _bytes(mem)}
+        return Reservation(model, kube, {}, mem_100mi)
+    if model is Model.EKS:
+        kube = {CPU: _cpu(_banded(cores, CPU_BANDS)), MEMORY: _bytes(Fraction((11 * max_pods + 255) * MI))}
+        return Reservation(model, kube, {}, {**mem_100mi, NODEFS_AVAILABLE: Fraction(10, 100)})
+    if model is Model.AKS:
+        mem = min(Fraction((20 * max_pods + 50) * MI), memory / 4)
+        kube = {CPU: _cpu(_banded(cores, AKS_CPU_BANDS)), MEMORY: _bytes(mem)}
+        return Reservation(model, kube, {}, mem_100mi)
+    if model is Model.AKS_LEGACY:
+        kube = {CPU: _cpu(_banded(cores, AKS_CPU_BANDS)), MEMORY: _bytes(_banded(memory / GI, MEMORY_BANDS) * GI)}
+        return Reservation(model, kube, {}, {MEMORY_AVAILABLE: Quantity(750 * MI * NANO, Format.BINARY_SI)})
+    return Reservation(model, {}, {}, KUBELET_EVICTION_DEFAULTS)
+
+
+def allocatable(capacity: ResourceList, reserved: Reservation, max_pods: int) -> dict[str, Quantity]:
+    """capacity - kube-reserved - system-reserved - hard eviction, clamped at zero; pods = maxPods."""
+    out: dict[str, Quantity] = {}
+    for name, q in capacity.items():
+        if name == PODS:
+            continue
+        nanos = q.nanos
+        for held in (reserved.kube_reserved, reserved.system_reserved):
+            if name in held:
+                nanos -= held[name].nanos
+        signal = {MEMORY: MEMORY_AVAILABLE, EPHEMERAL_STORAGE: NODEFS_AVAILABLE}.get(name)
+        threshold = reserved.eviction_hard.get(signal) if signal else None
+        if isinstance(threshold, Quantity):
+            nanos -= threshold.nanos
+        elif isinstance(threshold, Fraction):
+            nanos -= -(-q.nanos * threshold.numerator // threshold.denominator)
+        out[name] = Quantity(max(nanos, 0), q.format)
+    out[PODS] = Quantity(max_pods * NANO)
+    return out
+
+
+def subtract(free: ResourceList, used: ResourceList) -> dict[str, Quantity]:
+    """free - used per resource of ``free``, clamped at zero."""
+    return {n: Quantity(max(q.nanos - (used[n].nanos if n in used else 0), 0), q.format) for n, q in free.items()}
+
+
+def pods_that_fit(free: ResourceList, pod: ResourceList) -> tuple[int, str]:
+    """How many pods requesting ``pod`` fit in ``free`` (which includes ``pods`` slots), and why no more.
+
+    The limiting resource is the first, by name, to run out; ``pods`` when only slots count.
+    """
+    slots = free[PODS].nanos // NANO if PODS in free else 0
+    best, limiting = slots, PODS
+    for name in sorted(pod):
+        need = pod[name].nanos
+        if need <= 0 or name == PODS:
+            continue
+        have = free[name].nanos if name in free else 0
+        n = have // need
+        if n < best:
+            best, limiting = n, name
+    return best, limiting
+
+
+@dataclass(frozen=True, slots=True)
+class PodGroup:
+    """``count`` identical pods of one workload (``key`` is the caller's index)."""
+
+    key: int
+    count: int
+    requests: ResourceList
+
+
+@dataclass(slots=True)
+class NodeGroup:
+    """``count`` nodes in the same state: what is free on each, and the pods placed on each."""
+
+    count: int
+    free: dict[str, Quantity]
+    placed: dict[int, int]  # PodGroup.key -> pods on each node
+    name: str | None = None  # a real Node's name; None for a node of a shape
+
+
+@dataclass(frozen=True, slots=True)
+class Packing:
+    nodes: list[NodeGroup]
+    unplaced: dict[int, int]  # PodGroup.key -> pods that fit nowhere
+    opened: int  # nodes opened (0 when packing onto existing nodes only)
+
+
+def dominant_share(requests: ResourceList, node: ResourceList) -> Fraction:
+    """The largest share of ``node`` one pod takes (a pod slot included): the packing order."""
+    share = Fraction(1, max(node[PODS].nanos // NANO, 1)) if PODS in node else Fraction(0)
+    for name, q in requests.items():
+        have = node[name].nanos if name in node else 0
+        if q.nanos > 0:
+            share = max(share, Fraction(q.nanos, have) if have else Fraction(10**18))
+    return share
+
+
+def pack(groups: Sequence[PodGroup], nodes: list[NodeGroup], new_node: ResourceList | None) -> Packing:
+    """First-fit decreasing: each group (largest dominant share first) fills the first nodes with room.
+
+    ``nodes`` are the nodes already there, in order; when ``new_node`` (free resources of an
+    empty node) is given, nodes of that shape are opened as needed, else what does not fit
+    stays unplaced. Identical pods fill a node before the next, so groups of nodes in the
+    same state stay together and the cost grows with groups, not pods.
+    """
+    reference = new_node if new_node is not None else (nodes[0].free if nodes else {})
+    order = sorted(groups, key=lambda g: -dominant_share(g.requests, reference))
+    unplaced: dict[int, int] = {}
+    opened = 0
+    for g in order:
+        left = g.count
+        i = 0
+        while left and i < len(nodes):
+            node = nodes[i]
+            k, _ = pods_that_fit(node.free, g.requests)
+            if k:
+                left, added = _place(nodes, i, g, k, left)
+                i += added
+            i += 1
+        if left and new_node is not None:
+            k, _ = pods_that_fit(new_node, g.requests)
+            if k:
+                full, rest = divmod(left, k)
+                for count, per_node in ((full, k), (1 if rest else 0, rest)):
+                    if count:
+                        nodes.append(NodeGroup(count, _after(new_node, g.requests, per_node), {g.key: per_node}))
+                        opened += count
+                left = 0
+        if left:
+            unplaced[g.key] = unplaced.get(g.key, 0) + left
+    return Packing(nodes, unplaced, opened)
+
+
+def _after(free: ResourceList, requests: ResourceList, pods: int) -> dict[str, Quantity]:
+    """``free`` after ``pods`` pods requesting ``requests`` (and a slot each)."""
+    out = {}
+    for name, q in free.items():
+        use = pods * NANO if name == PODS else pods * requests[name].nanos if name in requests else 0
+        out[name] = Quantity(q.nanos - use, q.format)
+    return out
+
+
+def _place(nodes: list[NodeGroup], i: int, g: PodGroup, k: int, left: int) -> tuple[int, int]:
+    """Put up to ``k`` pods of ``g`` on each node of ``nodes[i]``; (pods left, groups inserted)."""
+    node = nodes[i]
+    if left >= k * node.count:
+        node.free = _after(node.free, g.requests, k)
+        node.placed[g.key] = node.placed.get(g.key, 0) + k
+        return left - k * node.count, 0
+    full, rest = divmod(left, k)
+    parts: list[NodeGroup] = []
+    for count, per_node in ((full, k), (1 if rest else 0, rest)):
+        if count:
+            placed = dict(node.placed)
+            placed[g.key] = placed.get(g.key, 0) + per_node
+            parts.append(NodeGroup(count, _after(node.free, g.requests, per_node), placed, node.name))
+    untouched = node.count - full - (1 if rest else 0)
+    if untouched:
+        parts.append(NodeGroup(untouched, node.free, node.placed, node.name))
+    nodes[i : i + 1] = parts
+    return 0, len(parts) - 1
+
+
+def scoring_spec(spec: PodSpec) -> PodSpec:
+    """The pod as the scheduler's scoring sees it (``NonMissingContainerRequests``): every
+    container, init and sidecar too, without a cpu or memory request counts 100m / 200Mi."""
+
+    def fill(c: Container) -> Container:
+        missing = {n: q for n, q in ((CPU, DEFAULT_MILLI_CPU_REQUEST), (MEMORY, DEFAULT_MEMORY_REQUEST))}
+        missing = {n: q for n, q in missing.items() if n not in c.requests}
+        return dataclasses.replace(c, requests={**c.requests, **missing}) if missing else c
+
+    return dataclasses.replace(
+        spec, containers=tuple(map(fill, spec.containers)), init_containers=tuple(map(fill, spec.init_containers))
+    )
