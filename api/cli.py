@@ -1,6 +1,7 @@
 """The ``podcalc`` command: the same calculation as the HTTP API, without a server.
 
     podcalc effective FILE... | -     effective resources of every workload, and totals
+    podcalc plan FILE... | -          admission, quota headroom and node fit, with cluster objects
     podcalc quantity VALUE            one quantity explained
 
 Exit status: 0 success, 1 invalid input (the message names file, document and field),
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 import yaml
 
 from api.intake import DEFAULT_LIMITS, check_size, load_yaml_stream, read_documents
+from api.plan import plan_documents
 from api.problems import ProblemError
 from api.service import Document, describe_quantity, evaluate_documents
 
@@ -40,6 +42,7 @@ examples:
   podcalc effective -o json k8s/*.yaml          the HTTP API's response body
   podcalc effective --nodes 12 daemonset.yaml   count a DaemonSet's pods on 12 nodes
   podcalc effective --unit memory=GiB --unit cpu=cores app.yaml
+  podcalc plan app.yaml quota.yaml nodes.yaml   LimitRanges, quotas and node fit of app.yaml
   podcalc quantity 1.5Gi --unit GiB             1536Mi = 1610612736 bytes = 1.5 GiB
 
 exit status: 0 success, 1 invalid input, 2 usage error
@@ -63,17 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="effective requests, limits and QoS of every workload in FILEs",
         description="Effective requests, limits, unbounded limits and QoS class of every workload, and totals.",
     )
-    effective.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
-    effective.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
-    effective.add_argument("--nodes", type=_whole, help="node count, to total a DaemonSet's pods (one per node)")
-    effective.add_argument(
-        "--unit",
-        action="append",
-        default=[],
-        type=_unit,
-        metavar="RESOURCE=UNIT",
-        help="also show RESOURCE in UNIT, e.g. memory=GiB, cpu=cores (repeatable)",
+    plan = commands.add_parser(
+        "plan",
+        help="LimitRange admission, ResourceQuota headroom and node fit of the workloads in FILEs",
+        description="Admission through LimitRanges and ResourceQuotas, pods per node and nodes needed. FILEs hold "
+        "workloads and the cluster's objects: LimitRange, ResourceQuota, Node, and podcalc's NodeShape.",
     )
+    for sub in (effective, plan):
+        sub.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
+        sub.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
+        sub.add_argument("--nodes", type=_whole, help="node count, to total a DaemonSet's pods (one per node)")
+        sub.add_argument(
+            "--unit",
+            action="append",
+            default=[],
+            type=_unit,
+            metavar="RESOURCE=UNIT",
+            help="also show RESOURCE in UNIT, e.g. memory=GiB, cpu=cores (repeatable)",
+        )
 
     quantity = commands.add_parser(
         "quantity", help="one quantity: canonical form and exact value", description="Explain one quantity."
@@ -179,6 +189,78 @@ def _table(body: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _columns(rows: Sequence[Sequence[object]], indent: str = "") -> list[str]:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def _plan_table(body: dict[str, Any]) -> str:
+    items = body["items"]
+
+    def label(index: int) -> str:
+        item = items[index]
+        return f"{item['kind']}/{item['name'] or '(unnamed)'}"
+
+    rows: list[Sequence[object]] = [
+        ("WORKLOAD", "NAMESPACE", "PODS", "ADMITTED", "QOS", "REQUESTS/POD", "MORE (QUOTA)")
+    ]
+    for item in items:
+        pod, quota = item["pod"], item["quota"]
+        more = "-" if quota["morePods"] is None else f"{quota['morePods']} ({quota['limitedBy']['resource']})"
+        pods = item["pods"] if item["pods"] is not None else "1/node"
+        rows.append(
+            (
+                label(items.index(item)),
+                item["namespace"],
+                pods,
+                item["admission"]["podsAdmitted"],
+                pod["qosClass"] if pod else "-",
+                _resources(pod["requests"]) if pod else "-",
+                more,
+            )
+        )
+    lines = _columns(rows)
+    for index, item in enumerate(items):
+        if item["limitRangeDefaults"]["annotation"]:
+            lines.append(f"{label(index)}: {item['limitRangeDefaults']['annotation']}")
+        for r in item["admission"]["rejections"]:
+            lines.append(f"refused: {label(index)}: {r['message']}")
+    for q in body["quotas"]:
+        state = "fits" if q["fits"] else "does not fit"
+        lines += ["", f"quota {q['namespace'] or 'default'}/{q['name']}: {state}; binds first: {q['binding'] or '-'}"]
+        table: list[Sequence[object]] = [("RESOURCE", "HARD", "USED", "REQUESTED", "REMAINING", "USE")]
+        for name, hard in q["hard"].items():
+            table.append(
+                (
+                    name,
+                    hard,
+                    q["used"].get(name, "0"),
+                    q["requested"].get(name, "0"),
+                    q["remaining"][name],
+                    q["utilisation"][name] or "-",
+                )
+            )
+        lines += _columns(table, "  ")
+    existing = body["nodes"]
+    if existing:
+        lines += ["", f"nodes: {'everything fits' if existing['fits'] else 'not everything fits'}"]
+        table = [("NODE", "ALLOCATABLE", "FREE")]
+        table += [(n["name"], _resources(n["allocatable"]), _resources(n["free"])) for n in existing["nodes"]]
+        lines += _columns(table, "  ")
+        lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods" for u in existing["unplaced"]]
+    for shape in body["nodeShapes"]:
+        lines += [
+            "",
+            f"node shape {shape['name']} ({shape['reservation']['model']}): allocatable "
+            f"{_resources(shape['allocatable'])}; nodes needed: {shape['nodesNeeded']}",
+        ]
+        lines += [
+            f"  {label(f['item'])}: {f['pods']} per node (limited by {f['limitedBy']})" for f in shape["podsPerNode"]
+        ]
+        lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods fit on no node" for u in shape["unplaced"]]
+    return "\n".join(lines)
+
+
 def _quantity_text(body: dict[str, Any]) -> str:
     base = f" {body['baseUnit']}" if body["baseUnit"] else ""
     text = f"{body['canonical']} = {body['value']}{base} ({body['format']}; a pod stores {body['stored']})"
@@ -218,7 +300,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             print(json.dumps(body, indent=2) if args.output == "json" else _quantity_text(body), file=stdout)
             return EXIT_OK
         documents = _read(args.files, stdin)
-        body = evaluate_documents(documents, nodes=args.nodes, units=dict(args.unit))
+        if args.command == "plan":
+            body = plan_documents(documents, nodes_count=args.nodes, units=dict(args.unit))
+        else:
+            body = evaluate_documents(documents, nodes=args.nodes, units=dict(args.unit))
     except _UsageError as err:
         print(f"podcalc: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -229,7 +314,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     elif args.output == "yaml":
         print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
     else:
-        print(_table(body), file=stdout)
+        print(_plan_table(body) if args.command == "plan" else _table(body), file=stdout)
     return EXIT_OK
 
 

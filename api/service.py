@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -20,7 +20,8 @@ from api.responses import pod_result, quantities
 from api.schemas import PodSpecSchema, load_resource_list
 from calc.admission import apply_runtime_class
 from calc.errors import PodInvalidError, QuantityError
-from calc.evaluate import PodEvaluation, evaluate_pod
+from calc.evaluate import LimitRangeConflictError, PodEvaluation, evaluate_pod
+from calc.limitrange import LimitRange
 from calc.pod import ResourceList
 from calc.quantity import decimal_string, round_up_milli
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT, dimension_of, parse_any
@@ -59,7 +60,7 @@ def _where(error: Mapping[str, Any]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Evaluated:
+class Evaluated:
     document: Document
     workload: Workload
     evaluation: PodEvaluation
@@ -73,21 +74,18 @@ def evaluate_documents(
 ) -> dict[str, Any]:
     """The effective resources of every workload in ``documents``, and their totals."""
     units = dict(units or {})
-    _check_units(units)
-    found = [(doc, path, obj) for doc in documents if doc.value is not None for path, obj in objects(doc.value)]
-    if len(found) > limits.workloads:
-        raise too_large(f"{len(found):,} objects in the request", limits.workloads, "PODCALC_MAX_WORKLOADS")
-    classes, errors = _runtime_classes(found, limits)  # admission needs them before any pod
-    evaluated: list[_Evaluated] = []
+    found = collect(documents, units, limits)
+    classes, errors = runtime_classes(found, limits)  # admission needs them before any pod
+    evaluated: list[Evaluated] = []
     skipped: list[dict[str, Any]] = []
     for doc, path, obj in found:
         what = classify(obj, path)
         if isinstance(what, list):
-            errors += [_error(doc, None, v.path, v.message) for v in what]
+            errors += [stream_error(doc, None, v.path, v.message) for v in what]
         elif isinstance(what, Skipped):
-            skipped.append(_skipped(doc, what))
+            skipped.append(skipped_entry(doc, what))
         else:
-            result = _evaluate(doc, what, classes, limits)
+            result = evaluate_workload(doc, what, classes, limits)
             if isinstance(result, list):
                 errors += result
             else:
@@ -96,13 +94,25 @@ def evaluate_documents(
         raise StreamInvalidError(errors)
     items, counted = [], []
     for e in evaluated:
-        item, count = _item(e, nodes, units)
+        item, count = workload_item(e, nodes, units)
         items.append(item)
         counted.append(count)
     return {"items": items, "skipped": skipped, "total": _total(evaluated, counted, units)}
 
 
-def _runtime_classes(
+Found = list[tuple[Document, tuple[str | int, ...], Any]]  # (document, path in it, object)
+
+
+def collect(documents: Iterable[Document], units: Mapping[str, str], limits: Limits) -> Found:
+    """Every object of the stream (Lists expanded), once the parameters and its size are checked."""
+    check_units(units)
+    found = [(doc, path, obj) for doc in documents if doc.value is not None for path, obj in objects(doc.value)]
+    if len(found) > limits.workloads:
+        raise too_large(f"{len(found):,} objects in the request", limits.workloads, "PODCALC_MAX_WORKLOADS")
+    return found
+
+
+def runtime_classes(
     found: list[tuple[Document, tuple[str | int, ...], Any]], limits: Limits
 ) -> tuple[dict[str, ResourceList | None], list[dict[str, Any]]]:
     """The RuntimeClasses of the stream: name -> overhead.podFixed (None without one)."""
@@ -120,36 +130,47 @@ def _runtime_classes(
             classes[name] = None if fixed is None else load_resource_list(fixed, limits.quantity_length)
         except ValidationError as err:
             at = pointer(*path, "overhead", "podFixed")
-            errors += [_error(doc, None, None, detail, at) for at, detail in flatten_messages(err.messages, at)]
+            errors += [stream_error(doc, None, None, detail, at) for at, detail in flatten_messages(err.messages, at)]
     return classes, errors
 
 
-def _evaluate(
-    doc: Document, workload: Workload, classes: Mapping[str, ResourceList | None], limits: Limits
-) -> _Evaluated | list[dict[str, Any]]:
+def evaluate_workload(
+    doc: Document,
+    workload: Workload,
+    classes: Mapping[str, ResourceList | None],
+    limits: Limits,
+    limit_ranges: Sequence[LimitRange] = (),
+) -> Evaluated | list[dict[str, Any]]:
+    """One workload's pod evaluated, or the errors that make its input invalid.
+
+    ``limit_ranges`` (those of its namespace) apply their defaults and rules; a pod that only
+    their defaults make invalid raises ``LimitRangeConflictError`` for the caller to report.
+    """
     raw_spec, missing = _at(doc.value, workload.spec_path)
     if missing is not None:
         what = "a PodSpec object" if workload.kind == "PodSpec" else f"a {workload.kind} needs an object here"
-        return [_error(doc, workload, missing, what)]
+        return [stream_error(doc, workload, missing, what)]
     count = sum(
         len(raw_spec.get(f) or ()) for f in ("containers", "initContainers") if isinstance(raw_spec.get(f), list)
     )
     if count > limits.containers:
-        where = _error(doc, workload, workload.spec_path, f"{count} containers")
+        where = stream_error(doc, workload, workload.spec_path, f"{count} containers")
         raise too_large(f"{count:,} containers in one pod", limits.containers, "PODCALC_MAX_CONTAINERS", [where])
     prefix = pointer(*workload.spec_path)
     try:
         loaded = _schema(limits.quantity_length).load(raw_spec)
     except ValidationError as err:
-        return [_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
+        return [stream_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
     spec = apply_runtime_class(loaded, classes)
     if isinstance(spec, list):
-        return [_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in spec]
+        return [stream_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in spec]
     try:
-        evaluation = evaluate_pod(spec)
+        evaluation = evaluate_pod(spec, limit_ranges=limit_ranges)
+    except LimitRangeConflictError:
+        raise
     except PodInvalidError as err:
-        return [_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in err.violations]
-    return _Evaluated(doc, workload, evaluation)
+        return [stream_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in err.violations]
+    return Evaluated(doc, workload, evaluation)
 
 
 def _at(document: Any, path: tuple[str | int, ...]) -> tuple[Any, tuple[str | int, ...] | None]:
@@ -167,7 +188,7 @@ def _at(document: Any, path: tuple[str | int, ...]) -> tuple[Any, tuple[str | in
     return value, None
 
 
-def _error(
+def stream_error(
     doc: Document,
     workload: Workload | None,
     path: tuple[str | int, ...] | None,
@@ -186,7 +207,7 @@ def _error(
     return entry
 
 
-def _skipped(doc: Document, s: Skipped) -> dict[str, Any]:
+def skipped_entry(doc: Document, s: Skipped) -> dict[str, Any]:
     return {
         "document": doc.index,
         "path": pointer(*s.path),
@@ -198,7 +219,7 @@ def _skipped(doc: Document, s: Skipped) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Counted:
+class Counted:
     """A workload's total: pods at once, and the per-pod figures times that."""
 
     namespace: str | None
@@ -208,7 +229,7 @@ class _Counted:
     unbounded: tuple[str, ...]
 
 
-def _item(e: _Evaluated, nodes: int | None, units: Mapping[str, str]) -> tuple[dict[str, Any], _Counted | None]:
+def workload_item(e: Evaluated, nodes: int | None, units: Mapping[str, str]) -> tuple[dict[str, Any], Counted | None]:
     w, ev = e.workload, e.evaluation
     pods = nodes if w.pods is None else w.pods  # a DaemonSet: one pod per node
     pod = pod_result(ev)
@@ -216,7 +237,7 @@ def _item(e: _Evaluated, nodes: int | None, units: Mapping[str, str]) -> tuple[d
         pod["inUnits"] = _in_units(ev.requests, ev.limits, units)
     counted = None
     if pods is not None:
-        counted = _Counted(
+        counted = Counted(
             w.namespace, pods, scale(ev.requests, pods), scale(ev.limits, pods), ev.unbounded_limits if pods else ()
         )
     item = {
@@ -229,12 +250,12 @@ def _item(e: _Evaluated, nodes: int | None, units: Mapping[str, str]) -> tuple[d
         "podsPerNode": 1 if w.pods is None else None,
         "pods": pods,
         "pod": pod,
-        "total": None if counted is None else _figures(counted.requests, counted.limits, counted.unbounded, units),
+        "total": None if counted is None else figures(counted.requests, counted.limits, counted.unbounded, units),
     }
     return item, counted
 
 
-def _figures(
+def figures(
     requests: ResourceList, limits: ResourceList, unbounded: Iterable[str], units: Mapping[str, str]
 ) -> dict[str, Any]:
     present = set(unbounded)
@@ -248,7 +269,7 @@ def _figures(
     return out
 
 
-def _total(evaluated: list[_Evaluated], counted: list[_Counted | None], units: Mapping[str, str]) -> dict[str, Any]:
+def _total(evaluated: list[Evaluated], counted: list[Counted | None], units: Mapping[str, str]) -> dict[str, Any]:
     notes = [
         f"{e.workload.kind} {e.workload.name or '(unnamed)'} runs one pod per node: "
         "give a node count (nodes=N) to count it"
@@ -256,14 +277,14 @@ def _total(evaluated: list[_Evaluated], counted: list[_Counted | None], units: M
         if c is None
     ]
 
-    def block(group: list[_Counted]) -> dict[str, Any]:
+    def block(group: list[Counted]) -> dict[str, Any]:
         requests = sum_resources([c.requests for c in group])
         limits = sum_resources([c.limits for c in group])
         unbounded = {n for c in group for n in c.unbounded}
-        return {"pods": sum(c.pods for c in group)} | _figures(requests, limits, unbounded, units)
+        return {"pods": sum(c.pods for c in group)} | figures(requests, limits, unbounded, units)
 
     known = [c for c in counted if c is not None]
-    namespaces: dict[str | None, list[_Counted]] = {}
+    namespaces: dict[str | None, list[Counted]] = {}
     for c in known:
         namespaces.setdefault(c.namespace, []).append(c)
     by_namespace = [{"namespace": ns} | block(group) for ns, group in namespaces.items()]
@@ -272,7 +293,7 @@ def _total(evaluated: list[_Evaluated], counted: list[_Counted | None], units: M
     return overall | {"complete": not notes, "notes": notes, "byNamespace": by_namespace}
 
 
-def _check_units(units: Mapping[str, str]) -> None:
+def check_units(units: Mapping[str, str]) -> None:
     for resource, unit in units.items():
         try:
             _, dimension = unit_factor(unit)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from api.intake import media_type_of, read_documents
+from api.intake import Limits, media_type_of, read_documents
+from api.plan import plan_documents
 from api.service import Document, describe_quantity, evaluate_documents, parameter_error
 from calc.units import registry
 
@@ -41,16 +43,24 @@ def _units() -> dict[str, str]:
     return units
 
 
+def _stream(answer: Callable[[Iterable[Document], int | None, dict[str, str], Limits], Any]) -> Response:
+    """The body's documents (JSON or a YAML stream), answered with the query's nodes and units."""
+    limits = current_app.extensions["podcalc.limits"]
+    documents = read_documents(request.get_data(), media_type_of(request.mimetype), limits)
+    body = answer((Document(i, value) for i, value in enumerate(documents)), _nodes(), _units(), limits)
+    return _json_response(body)
+
+
 @bp.post("/v1/effective-resources")
 def effective_resources() -> Response:
-    """Manifests in (JSON or a YAML stream); each workload's effective resources and the totals out."""
-    limits = current_app.extensions["podcalc.limits"]
-    media_type = media_type_of(request.mimetype)
-    documents = read_documents(request.get_data(), media_type, limits)
-    body = evaluate_documents(
-        (Document(i, value) for i, value in enumerate(documents)), nodes=_nodes(), units=_units(), limits=limits
-    )
-    return _json_response(body)
+    """Manifests in; each workload's effective resources and the totals out."""
+    return _stream(evaluate_documents)
+
+
+@bp.post("/v1/plan")
+def plan() -> Response:
+    """Manifests and cluster objects in; admission, quota headroom and node fit out."""
+    return _stream(plan_documents)
 
 
 @bp.get("/v1/quantity")
