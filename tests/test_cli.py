@@ -162,3 +162,22 @@ def test_nodes_must_be_ascii_digits(stream_file: Path) -> None:
     result = run("effective", "--nodes", "\u00b2", str(stream_file))
     assert result.returncode == 2
     assert "must be a whole number" in result.stderr
+
+
+def test_plan_json_is_exactly_the_http_body(client: FlaskClient) -> None:
+    example = Path(__file__).resolve().parent.parent / "examples" / "plan.yaml"
+    result = run("plan", "-o", "json", str(example))
+    assert result.returncode == 0, result.stderr
+    http = client.post("/v1/plan", data=example.read_bytes(), content_type="application/yaml").get_json()
+    assert json.loads(result.stdout) == http
+
+
+def test_plan_with_an_invalid_limit_range_exits_1_naming_object_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "lr.yaml"
+    path.write_text(
+        "kind: LimitRange\nmetadata: {name: lr}\nspec: {limits: [{type: Container, min: {cpu: 2}, max: {cpu: 1}}]}\n"
+    )
+    result = run("plan", str(path))
+    assert result.returncode == 1
+    assert f"{path} document 0 LimitRange/lr /spec/limits/0/min/cpu: " in result.stderr
+    assert "min value 2 is greater than max value 1" in result.stderr

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,9 +50,10 @@ def test_calc_is_pure() -> None:
     assert offenders == []
 
 
-def test_readme_cli_example_is_what_the_cli_prints() -> None:
+@pytest.mark.parametrize("command", ["effective", "plan"])
+def test_readme_cli_example_is_what_the_cli_prints(command: str) -> None:
     readme = (ROOT / "README.md").read_text()
-    block = re.search(r"```console\n\$ \.venv/bin/podcalc (effective [^\n]+)\n(.*?)\n\n\$", readme, re.S)
+    block = re.search(rf"```console\n\$ \.venv/bin/podcalc ({command} [^\n]+)\n(.*?)\n(?:\n\$|```)", readme, re.S)
     assert block is not None
     podcalc = Path(__import__("sys").executable).parent / "podcalc"
     args = block.group(1).split()
