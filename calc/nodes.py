@@ -246,14 +246,25 @@ def pack(groups: Sequence[PodGroup], nodes: list[NodeGroup], new_node: ResourceL
     """
     reference = new_node if new_node is not None else (nodes[0].free if nodes else {})
     order = sorted(groups, key=lambda g: -dominant_share(g.requests, reference))
+    floors = _floors(order)
     unplaced: dict[int, int] = {}
     opened = 0
-    for g in order:
+    start = 0  # nodes before it can take no pod of the groups still to come
+    for position, g in enumerate(order):
         left = g.count
-        i = 0
+        # one pod's needs, pod slot included: a node short of any of them is passed over at once
+        needs = [(PODS, NANO)] + [(n, q.nanos) for n, q in g.requests.items() if q.nanos > 0 and n != PODS]
+        floor = floors[position]
+        while start < len(nodes) and _below(nodes[start].free, floor):
+            start += 1
+        i = start
         while left and i < len(nodes):
             node = nodes[i]
-            k, _ = pods_that_fit(node.free, g.requests)
+            free = node.free
+            if any(n not in free or free[n].nanos < need for n, need in needs):
+                i += 1
+                continue
+            k, _ = pods_that_fit(free, g.requests)
             if k:
                 left, added = _place(nodes, i, g, k, left)
                 i += added
@@ -270,6 +281,24 @@ def pack(groups: Sequence[PodGroup], nodes: list[NodeGroup], new_node: ResourceL
         if left:
             unplaced[g.key] = unplaced.get(g.key, 0) + left
     return Packing(nodes, unplaced, opened)
+
+
+def _floors(order: Sequence[PodGroup]) -> list[dict[str, int]]:
+    """For each position, what every group from there on needs at least, per resource.
+
+    A node with less of any of these than the floor can take none of the remaining pods.
+    """
+    floors: list[dict[str, int]] = []
+    floor: dict[str, int] | None = None
+    for g in reversed(order):
+        needs = {n: q.nanos for n, q in g.requests.items() if q.nanos > 0 and n != PODS} | {PODS: NANO}
+        floor = needs if floor is None else {n: min(v, needs[n]) for n, v in floor.items() if n in needs}
+        floors.append(floor)
+    return floors[::-1]
+
+
+def _below(free: ResourceList, floor: Mapping[str, int]) -> bool:
+    return any(n not in free or free[n].nanos < need for n, need in floor.items())
 
 
 def _after(free: ResourceList, requests: ResourceList, pods: int) -> dict[str, Quantity]:
