@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
         sub.add_argument("--nodes", type=_whole, help="node count, to total a DaemonSet's pods (one per node)")
         sub.add_argument(
+            "--kubernetes-version",
+            metavar="VERSION",
+            help="compute as this release would (1.24 to the current one; default: current)",
+        )
+        sub.add_argument(
             "--unit",
             action="append",
             default=[],
@@ -301,9 +306,13 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             return EXIT_OK
         documents = _read(args.files, stdin)
         if args.command == "plan":
-            body = plan_documents(documents, nodes_count=args.nodes, units=dict(args.unit))
+            body = plan_documents(
+                documents, nodes_count=args.nodes, units=dict(args.unit), kubernetes_version=args.kubernetes_version
+            )
         else:
-            body = evaluate_documents(documents, nodes=args.nodes, units=dict(args.unit))
+            body = evaluate_documents(
+                documents, nodes=args.nodes, units=dict(args.unit), kubernetes_version=args.kubernetes_version
+            )
     except _UsageError as err:
         print(f"podcalc: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -33,6 +33,8 @@ from api.service import (
     StreamInvalidError,
     collect,
     evaluate_workload,
+    kubernetes_block,
+    release,
     runtime_classes,
     skipped_entry,
     stream_error,
@@ -369,9 +371,11 @@ def plan_documents(
     nodes_count: int | None = None,
     units: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    kubernetes_version: str | None = None,
 ) -> dict[str, Any]:
     """The plan of ``documents``: the body of ``POST /v1/plan``."""
     units = dict(units or {})
+    release_features = release(kubernetes_version)
     found = collect(documents, units, limits)
     classes, errors = runtime_classes(found, limits)
     cluster, cluster_errors = _read_cluster(found, limits)
@@ -394,7 +398,7 @@ def plan_documents(
         ranges = [lr for lr, _ in cluster.limit_ranges.get(namespace, ())]
         pods = nodes_count if what.pods is None else what.pods
         try:
-            result = evaluate_workload(doc, what, classes, limits, ranges)
+            result = evaluate_workload(doc, what, classes, limits, ranges, release_features)
         except LimitRangeConflictError as err:
             entry = _Entry(len(entries), None, what, doc, namespace, pods, refused=err)
             entry.rejections.append(_conflict(what, err))
@@ -427,6 +431,7 @@ def plan_documents(
         "quotas": quotas,
         "nodes": _existing_nodes(entries, cluster),
         "nodeShapes": [_shape(s, entries) for s in cluster.shapes],
+        "kubernetes": kubernetes_block(release_features, [e.evaluated for e in entries if e.evaluated is not None]),
     }
 
 

@@ -26,6 +26,7 @@ from calc.pod import ResourceList
 from calc.quantity import decimal_string, round_up_milli
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT, dimension_of, parse_any
 from calc.units import convert, unit_factor
+from calc.versions import DEFAULT_FEATURES, Features, VersionError, as_released, features, parse_version
 from calc.workloads import Skipped, Workload, classify, objects, scale, sum_resources
 
 
@@ -64,6 +65,7 @@ class Evaluated:
     document: Document
     workload: Workload
     evaluation: PodEvaluation
+    notes: tuple[str, ...] = ()  # what the chosen Kubernetes release drops from the pod
 
 
 def evaluate_documents(
@@ -71,9 +73,14 @@ def evaluate_documents(
     nodes: int | None = None,
     units: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    kubernetes_version: str | None = None,
 ) -> dict[str, Any]:
-    """The effective resources of every workload in ``documents``, and their totals."""
+    """The effective resources of every workload in ``documents``, and their totals.
+
+    ``kubernetes_version`` (e.g. ``1.28``) computes as that release would; default: the current one.
+    """
     units = dict(units or {})
+    release_features = release(kubernetes_version)
     found = collect(documents, units, limits)
     classes, errors = runtime_classes(found, limits)  # admission needs them before any pod
     evaluated: list[Evaluated] = []
@@ -85,7 +92,7 @@ def evaluate_documents(
         elif isinstance(what, Skipped):
             skipped.append(skipped_entry(doc, what))
         else:
-            result = evaluate_workload(doc, what, classes, limits)
+            result = evaluate_workload(doc, what, classes, limits, features=release_features)
             if isinstance(result, list):
                 errors += result
             else:
@@ -97,7 +104,31 @@ def evaluate_documents(
         item, count = workload_item(e, nodes, units)
         items.append(item)
         counted.append(count)
-    return {"items": items, "skipped": skipped, "total": _total(evaluated, counted, units)}
+    return {
+        "items": items,
+        "skipped": skipped,
+        "total": _total(evaluated, counted, units),
+        "kubernetes": kubernetes_block(release_features, evaluated),
+    }
+
+
+def release(text: str | None) -> Features:
+    """The features of the release named by the ``kubernetesVersion`` parameter (default: current)."""
+    if text is None:
+        return DEFAULT_FEATURES
+    try:
+        return features(parse_version(text))
+    except VersionError as err:
+        raise parameter_error("kubernetesVersion", str(err)) from err
+
+
+def kubernetes_block(f: Features, evaluated: Iterable[Evaluated]) -> dict[str, Any]:
+    """The release computed as, its gates, and what it dropped from which workload."""
+    return {
+        "version": f.name,
+        "features": {"SidecarContainers": f.sidecar_containers, "PodLevelResources": f.pod_level_resources},
+        "notes": [f"{e.workload.kind} {e.workload.name or '(unnamed)'}: {n}" for e in evaluated for n in e.notes],
+    }
 
 
 Found = list[tuple[Document, tuple[str | int, ...], Any]]  # (document, path in it, object)
@@ -140,6 +171,7 @@ def evaluate_workload(
     classes: Mapping[str, ResourceList | None],
     limits: Limits,
     limit_ranges: Sequence[LimitRange] = (),
+    features: Features = DEFAULT_FEATURES,
 ) -> Evaluated | list[dict[str, Any]]:
     """One workload's pod evaluated, or the errors that make its input invalid.
 
@@ -161,6 +193,7 @@ def evaluate_workload(
         loaded = _schema(limits.quantity_length).load(raw_spec)
     except ValidationError as err:
         return [stream_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
+    loaded, notes = as_released(loaded, features)
     spec = apply_runtime_class(loaded, classes)
     if isinstance(spec, list):
         return [stream_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in spec]
@@ -170,7 +203,7 @@ def evaluate_workload(
         raise
     except PodInvalidError as err:
         return [stream_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in err.violations]
-    return Evaluated(doc, workload, evaluation)
+    return Evaluated(doc, workload, evaluation, tuple(notes))
 
 
 def _at(document: Any, path: tuple[str | int, ...]) -> tuple[Any, tuple[str | int, ...] | None]:

@@ -43,11 +43,12 @@ def _units() -> dict[str, str]:
     return units
 
 
-def _stream(answer: Callable[[Iterable[Document], int | None, dict[str, str], Limits], Any]) -> Response:
-    """The body's documents (JSON or a YAML stream), answered with the query's nodes and units."""
+def _stream(answer: Callable[[Iterable[Document], int | None, dict[str, str], Limits, str | None], Any]) -> Response:
+    """The body's documents (JSON or a YAML stream), answered with the query's parameters."""
     limits = current_app.extensions["podcalc.limits"]
     documents = read_documents(request.get_data(), media_type_of(request.mimetype), limits)
-    body = answer((Document(i, value) for i, value in enumerate(documents)), _nodes(), _units(), limits)
+    version = request.args.get("kubernetesVersion")
+    body = answer((Document(i, value) for i, value in enumerate(documents)), _nodes(), _units(), limits, version)
     return _json_response(body)
 
 

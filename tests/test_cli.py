@@ -181,3 +181,13 @@ def test_plan_with_an_invalid_limit_range_exits_1_naming_object_and_field(tmp_pa
     assert result.returncode == 1
     assert f"{path} document 0 LimitRange/lr /spec/limits/0/min/cpu: " in result.stderr
     assert "min value 2 is greater than max value 1" in result.stderr
+
+
+def test_kubernetes_version_flag() -> None:
+    example = Path(__file__).resolve().parent.parent / "examples" / "pod.json"
+    result = run("effective", "-o", "json", "--kubernetes-version", "1.28", str(example))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["items"][0]["pod"]["requests"] == {"cpu": "1", "memory": "64Mi"}
+    bad = run("effective", "--kubernetes-version", "1.99", str(example))
+    assert bad.returncode == 1
+    assert "kubernetesVersion: kubernetes version '1.99': the newest release podcalc knows is 1.37" in bad.stderr
