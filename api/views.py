@@ -39,7 +39,12 @@ def _units() -> dict[str, str]:
     for key, value in request.args.items():
         m = _UNIT_KEY.fullmatch(key)
         if m:
-            units[m["bracket"] or m["dot"]] = value
+            resource = m["bracket"] or m["dot"]
+            if len(resource) > 64 or not 0 < len(value) <= 32:
+                raise parameter_error(key, "a resource name of at most 64 characters and a unit of 1 to 32")
+            units[resource] = value
+    if len(units) > 8:
+        raise parameter_error("unit", f"at most 8 resources, not {len(units)}")
     return units
 
 
