@@ -7,7 +7,7 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /venv
 # Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml constraints.txt README.md ./
-RUN mkdir calc api && touch calc/__init__.py api/__init__.py \
+RUN mkdir -p calc api/static && touch calc/__init__.py api/__init__.py \
     && /venv/bin/pip install -c constraints.txt . \
     && /venv/bin/pip uninstall -y podcalc
 COPY calc ./calc

@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
 HOST   ?= 127.0.0.1
+CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint typecheck unit fmt clean bench load-test
@@ -37,8 +38,13 @@ lint: $(VENV)/.dev-deps ## ruff lint and format check
 typecheck: $(VENV)/.dev-deps ## mypy --strict on the calculation core
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev-deps ## the pytest suite
+unit: $(VENV)/.dev-deps $(CHROMIUM) ## the pytest suite
 	$(BIN)/pytest -q
+
+# Debian's Chromium, which the dashboard's browser tests drive through Playwright (Playwright
+# never downloads a browser of its own here). Installed only when missing.
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 $(VENV)/.bench-deps: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from api import observability, problems, views
+from api import dashboard, observability, problems, views
 from api.intake import DEFAULT_LIMITS, Limits
 
 DEFAULTS: dict[str, Any] = {
@@ -24,7 +24,8 @@ DEFAULTS: dict[str, Any] = {
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then PODCALC_* environment variables, then ``config``."""
-    app = Flask(__name__)
+    # No app-wide static route: the dashboard's blueprint serves its assets by name.
+    app = Flask(__name__, static_folder=None)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("PODCALC")
     if config:
@@ -32,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["podcalc.limits"] = Limits.from_config(app.config)
     app.register_blueprint(views.bp)
+    app.register_blueprint(dashboard.bp)
     observability.register(app)
     problems.register(app)
     return app

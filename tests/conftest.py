@@ -32,6 +32,10 @@ CONTRACT = OpenAPI.from_file_path(
         extra_media_type_deserializers={
             "application/problem+json": json.loads,
             "application/yaml": _yaml_text,
+            # the dashboard's assets (openapi-core knows text/html and text/plain already)
+            "text/css": bytes.decode,
+            "text/javascript": bytes.decode,
+            "image/svg+xml": bytes.decode,
         }
     ),
 )
