@@ -40,7 +40,14 @@ TEMPLATE_PATHS: dict[str, Path] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "PodTemplate": ("template", "spec"),
 }
-_REASONS = {"RuntimeClass": "a RuntimeClass runs no pods; its overhead is added to the pods that name it"}
+_CLUSTER = "a cluster object: /v1/plan (podcalc plan) applies it to the workloads"
+_REASONS = {
+    "RuntimeClass": "a RuntimeClass runs no pods; its overhead is added to the pods that name it",
+    "LimitRange": _CLUSTER,
+    "ResourceQuota": _CLUSTER,
+    "Node": _CLUSTER,
+    "NodeShape": _CLUSTER,
+}
 _REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 
 

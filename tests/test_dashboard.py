@@ -32,7 +32,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PLAN = "/v1/plan"  # not served yet: the page asks, gets a 404 and keeps its placeholder
+PLAN = "/v1/plan"
 
 
 @pytest.fixture(scope="module")
@@ -335,13 +335,37 @@ def test_text_is_readable_against_its_background(page: Page) -> None:
     assert all(ratio >= 4.5 for ratio in ratios.values()), ratios
 
 
-def test_the_plan_section_waits_for_the_plan_route(page: Page) -> None:
+def test_without_cluster_objects_the_plan_keeps_its_placeholder(page: Page) -> None:
     with page.expect_response(lambda response: response.url.endswith(PLAN)) as plan:
         calculate(page, (ROOT / "examples" / "pod.json").read_text())
-    assert plan.value.status == 404
+    assert plan.value.status == 200
     expect(page.locator("#plan-placeholder")).to_be_visible()
     expect(page.locator("#plan-placeholder")).to_contain_text("Plan: add LimitRange / ResourceQuota / Node objects")
     expect(page.locator("#plan-body")).to_be_empty()
+
+
+def test_plan_view_shows_quota_bars_and_pods_per_node(page: Page) -> None:
+    """examples/plan.yaml, worked out in the README: quota requests.cpu 5, asked 5750m (115%),
+    binding; the report Job's second pod refused; 2 nodes of the 4x16 shape, web 5 per node."""
+    with page.expect_response(lambda response: response.url.endswith(PLAN)):
+        calculate(page, (ROOT / "examples" / "plan.yaml").read_text())
+    expect(page.locator("#plan-placeholder")).to_be_hidden()
+    cpu = page.locator('.quota-line[data-resource="requests.cpu"]')
+    expect(cpu).to_have_class("quota-line binding over")
+    expect(cpu).to_contain_text("5750m of 5 (115%)")
+    expect(cpu).to_contain_text("binds first")
+    expect(page.locator('.quota-line[data-resource="requests.memory"]')).to_contain_text("10496Mi of 16Gi (64.07%)")
+    expect(page.locator('.quota-line[data-resource="pods"] meter')).to_have_attribute("value", "70")
+    expect(page.locator("#plan-admission")).to_contain_text(
+        "ResourceQuota: exceeded quota: shop-quota, requested: requests.cpu=1, used: requests.cpu=4750m, "
+        "limited: requests.cpu=5"
+    )
+    shape = page.locator('section[aria-label="node shape general-4x16"]')
+    expect(shape.locator(".nodes-needed")).to_have_text("2 node(s) needed")
+    rows = shape.locator("tbody tr")
+    expect(rows.nth(0)).to_have_text("Deployment/web5cpu")
+    expect(rows.nth(1)).to_have_text("Job/report3cpu")
+    page.screenshot(path=str(ARTIFACTS / "plan.png"), full_page=True)
 
 
 def test_the_split_of_a_stream_matches_the_apis_document_numbers(page: Page) -> None:

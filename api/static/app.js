@@ -831,13 +831,121 @@
   }
 
   /**
-   * The plan view: quota usage bars against hard limits, pods per node, the binding
-   * resource highlighted. Called only with a 200 answer of /v1/plan; to be written against
-   * that response (its shape is being defined with the route).
+   * The plan view, from a 200 answer of /v1/plan: admission per workload, each quota's
+   * usage against its hard limits (a meter per resource, the binding one highlighted), and
+   * pods per node for each node shape and Node, the limiting resource highlighted.
+   * Figures are shown as the API prints them; the meters only draw them.
    */
   function renderPlan(body) {
-    $("plan-placeholder").hidden = true;
-    $("plan-body").replaceChildren(el("p", {}, "The plan arrived; its view is not written yet."));
+    const items = body.items || [];
+    const label = (i) => (items[i] ? `${items[i].kind}/${items[i].name || "(unnamed)"}` : `item ${i}`);
+    const parts = [];
+
+    const admissionRows = items.map((item, i) =>
+      el(
+        "tr",
+        { class: item.admission.admitted ? "" : "refused" },
+        el("th", { scope: "row" }, label(i), el("span", { class: "ns" }, item.namespace)),
+        el("td", {}, String(item.pods ?? "1/node")),
+        el("td", {}, String(item.admission.podsAdmitted)),
+        el("td", {}, item.quota.morePods === null ? "no quota" : `${item.quota.morePods} (${item.quota.limitedBy.resource})`),
+        el(
+          "td",
+          {},
+          item.admission.rejections.length
+            ? el("ul", { class: "problems" }, item.admission.rejections.map((r) => el("li", { class: "problem" }, `${r.by}: ${r.message}`)))
+            : "admitted",
+          item.limitRangeDefaults.annotation ? el("span", { class: "hint annotation" }, item.limitRangeDefaults.annotation) : "",
+        ),
+      ),
+    );
+    parts.push(
+      el(
+        "table",
+        { class: "data", id: "plan-admission" },
+        el("caption", {}, "Admission: LimitRanges, then quotas, pod by pod in stream order"),
+        el("thead", {}, el("tr", {}, ...["Workload", "Pods", "Admitted", "More pods (quota)", "Outcome"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, admissionRows),
+      ),
+    );
+
+    for (const q of body.quotas || []) {
+      const rows = Object.keys(q.hard).map((name) => {
+        const share = q.utilisation[name];
+        const percent = share === null ? 100 : parseFloat(share);
+        const binding = name === q.binding;
+        const meter = el("meter", {
+          min: 0,
+          max: 100,
+          low: 80,
+          high: 99.99,
+          optimum: 0,
+          value: Math.min(percent, 100),
+          "aria-label": `${name}: ${q.total[name] || "0"} of ${q.hard[name]}`,
+        });
+        return el(
+          "li",
+          { class: `quota-line${binding ? " binding" : ""}${q.exceeded.includes(name) ? " over" : ""}`, "data-resource": name },
+          el("span", { class: "quota-name" }, name),
+          meter,
+          el("span", { class: "quota-figures" }, `${q.total[name] || "0"} of ${q.hard[name]} (${share === null ? "over a limit of 0" : share})`),
+          binding ? el("strong", { class: "badge binds" }, "binds first") : "",
+        );
+      });
+      parts.push(
+        el(
+          "section",
+          { class: "quota", "aria-label": `quota ${q.name}` },
+          el("h3", {}, `ResourceQuota ${q.namespace || "default"}/${q.name}: `, el("span", { class: q.fits ? "ok" : "problem" }, q.fits ? "fits" : "does not fit")),
+          el("ul", { class: "quota-lines" }, rows),
+          q.rejections.length ? el("ul", { class: "problems" }, q.rejections.map((r) => el("li", { class: "problem" }, `${label(r.item)}: ${r.pods} pod(s) refused: ${r.message}`))) : "",
+        ),
+      );
+    }
+
+    const fitTable = (caption, fits, id) =>
+      el(
+        "table",
+        { class: "data pods-per-node", id },
+        el("caption", {}, caption),
+        el("thead", {}, el("tr", {}, ...["Workload", "Pods per node", "Limited by"].map((h) => el("th", { scope: "col" }, h)))),
+        el(
+          "tbody",
+          {},
+          fits.map((f) => el("tr", {}, el("th", { scope: "row" }, label(f.item)), el("td", {}, String(f.pods)), el("td", {}, el("strong", { class: "limiting" }, f.limitedBy)))),
+        ),
+      );
+
+    for (const shape of body.nodeShapes || []) {
+      parts.push(
+        el(
+          "section",
+          { class: "shape", "aria-label": `node shape ${shape.name}` },
+          el("h3", {}, `Node shape ${shape.name} (${shape.reservation.model}): `, el("span", { class: "nodes-needed" }, `${shape.nodesNeeded} node(s) needed`)),
+          el("p", { class: "hint" }, `allocatable ${Object.entries(shape.allocatable).map(([k, v]) => `${k}=${v}`).join(" ")}; ${shape.packing}`),
+          fitTable(`Pods per ${shape.name} node`, shape.podsPerNode, `fit-${shape.name}`),
+          shape.unplaced.length ? el("ul", { class: "problems" }, shape.unplaced.map((u) => el("li", { class: "problem" }, `${label(u.item)}: ${u.pods} pod(s) fit on no node`))) : "",
+        ),
+      );
+    }
+    if (body.nodes) {
+      for (const node of body.nodes.nodes) {
+        parts.push(
+          el(
+            "section",
+            { class: "node", "aria-label": `node ${node.name}` },
+            el("h3", {}, `Node ${node.name}`),
+            el("p", { class: "hint" }, `free ${Object.entries(node.free).map(([k, v]) => `${k}=${v}`).join(" ")}`),
+            fitTable(`Pods per node on ${node.name}`, node.podsPerNode, `fit-node-${node.name}`),
+          ),
+        );
+      }
+      parts.push(el("p", { class: body.nodes.fits ? "ok" : "problem" }, body.nodes.fits ? "Every admitted pod fits on the Nodes given." : "Not every admitted pod fits on the Nodes given."));
+    }
+    const cluster = (body.quotas || []).length + (body.nodeShapes || []).length + (body.limitRanges || []).length;
+    const planned = cluster > 0 || Boolean(body.nodes);
+    $("plan-placeholder").hidden = planned; // without cluster objects there is nothing to plan against
+    $("plan-body").replaceChildren(...(planned ? parts : []));
     return body;
   }
 
