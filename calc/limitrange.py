@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from calc.effective import aggregate, limits_of, requests_of
+from calc.effective import POD_LEVEL_RESOURCES, aggregate, limits_of, requests_of
 from calc.errors import Path, Violation
 from calc.pod import Container, PodSpec, ResourceList
 from calc.quantity import NANO, Quantity, canonical
@@ -280,11 +280,21 @@ def check(spec: PodSpec, ranges: Sequence[LimitRange]) -> list[LimitViolation]:
                     for resource, message in _rules(item, c.requests, c.limits):
                         out.append(LimitViolation(limit_range.name, i, item.type, resource, c.name, message))
             elif item.type == POD:
-                requests = aggregate(spec, requests_of).totals
-                limits = aggregate(spec, limits_of).totals
+                requests, limits = _pod_figures(spec)
                 for resource, message in _rules(item, requests, limits):
                     out.append(LimitViolation(limit_range.name, i, item.type, resource, None, message))
     return out
+
+
+def _pod_figures(spec: PodSpec) -> tuple[ResourceList, ResourceList]:
+    """The plugin's own ``podRequests``/``podLimits``: max(init peak, app + sidecars), no
+    overhead; pod-level cpu and memory replace the containers' figures where set."""
+    requests = dict(aggregate(spec, requests_of).totals)
+    limits = dict(aggregate(spec, limits_of).totals)
+    if spec.resources is not None:
+        requests |= {n: q for n, q in spec.resources.requests.items() if n in POD_LEVEL_RESOURCES}
+        limits |= {n: q for n, q in spec.resources.limits.items() if n in POD_LEVEL_RESOURCES}
+    return requests, limits
 
 
 def _rules(item: LimitRangeItem, requests: ResourceList, limits: ResourceList) -> list[tuple[str, str]]:

@@ -205,7 +205,7 @@ def _matches(r: ScopeRequirement, pod: PodFacts) -> bool:
         Scope.NOT_BEST_EFFORT: pod.qos_class is not QOSClass.BEST_EFFORT,
         Scope.CROSS_NAMESPACE_POD_AFFINITY: pod.cross_namespace_affinity,
     }[scope]
-    return held if r.operator == "Exists" else not held
+    return held  # as podMatchesScopeFunc: only PriorityClass reads the operator
 
 
 def pod_usage(requests: ResourceList, limits: ResourceList) -> dict[str, Quantity]:

@@ -195,3 +195,9 @@ def test_validation(lists: dict[str, dict[str, str]], type_: str, expected: tupl
     violations = limitrange.validate(LimitRange("lr", None, (item(type_, **lists),)))
     field, start = expected
     assert any(field in v.path and v.message.startswith(start) for v in violations), violations
+
+
+def test_type_pod_takes_pod_level_cpu_and_memory() -> None:
+    pod = spec([C("app", {"cpu": "100m"})], pod_requests={"cpu": "2"}, pod_limits={"cpu": "2"})
+    ev = evaluate_pod(pod, limit_ranges=ranges(item("Pod", max={"cpu": "1"})))
+    assert [v.message for v in ev.limit_violations] == ["maximum cpu usage per Pod is 1, but limit is 2"]
