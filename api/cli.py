@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
         sub.add_argument("--nodes", type=_whole, help="node count, to total a DaemonSet's pods (one per node)")
         sub.add_argument(
+            "--explain",
+            action="store_true",
+            help="show where each figure comes from, and advice with the figures after it",
+        )
+        sub.add_argument(
             "--kubernetes-version",
             metavar="VERSION",
             help="compute as this release would (1.24 to the current one; default: current)",
@@ -266,6 +271,33 @@ def _plan_table(body: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _explanations(body: dict[str, Any]) -> str:
+    """``--explain`` as text: each figure's chain, then the advice."""
+    lines: list[str] = []
+    for item in body["items"]:
+        explained = item.get("explanation")
+        if not explained:
+            continue
+        lines += ["", f"{item['kind']}/{item['name'] or '(unnamed)'}:"]
+        for which in ("requests", "limits"):
+            for name, p in explained["provenance"][which].items():
+                parts = [f"{t['container']} {t['value']} ({t['source']})" for t in p["terms"]]
+                if p["podLevel"] is not None:
+                    parts = [f"pod-level {p['podLevel']}"]
+                if p["overhead"] is not None:
+                    parts.append(f"overhead {p['overhead']}")
+                lines.append(f"  {which} {name} {p['value']}, set by {p['setBy']}: " + " + ".join(parts))
+        for a in explained["advice"]:
+            lines.append(f"  advice ({a['kind']}): {a['message']}")
+            after = a["after"]
+            if after:
+                lines.append(
+                    f"    after: requests {_resources(after['requests'])}; limits {_resources(after['limits'])}; "
+                    f"{after['qosClass']}"
+                )
+    return "\n".join(lines)
+
+
 def _quantity_text(body: dict[str, Any]) -> str:
     base = f" {body['baseUnit']}" if body["baseUnit"] else ""
     text = f"{body['canonical']} = {body['value']}{base} ({body['format']}; a pod stores {body['stored']})"
@@ -307,11 +339,19 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         documents = _read(args.files, stdin)
         if args.command == "plan":
             body = plan_documents(
-                documents, nodes_count=args.nodes, units=dict(args.unit), kubernetes_version=args.kubernetes_version
+                documents,
+                nodes=args.nodes,
+                units=dict(args.unit),
+                kubernetes_version=args.kubernetes_version,
+                explain=args.explain,
             )
         else:
             body = evaluate_documents(
-                documents, nodes=args.nodes, units=dict(args.unit), kubernetes_version=args.kubernetes_version
+                documents,
+                nodes=args.nodes,
+                units=dict(args.unit),
+                kubernetes_version=args.kubernetes_version,
+                explain=args.explain,
             )
     except _UsageError as err:
         print(f"podcalc: {err}", file=sys.stderr)
@@ -324,6 +364,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
     else:
         print(_plan_table(body) if args.command == "plan" else _table(body), file=stdout)
+        if args.explain:
+            print(_explanations(body), file=stdout)
     return EXIT_OK
 
 

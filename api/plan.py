@@ -25,7 +25,7 @@ from marshmallow import ValidationError
 
 from api.intake import DEFAULT_LIMITS, Limits
 from api.problems import flatten_messages, pointer
-from api.responses import quantities
+from api.responses import explanation, quantities
 from api.schemas import load_resource_list
 from api.service import (
     Document,
@@ -40,7 +40,8 @@ from api.service import (
     stream_error,
     workload_item,
 )
-from calc import limitrange, nodes, quota
+from calc import limitrange, quota
+from calc import nodes as nodefit
 from calc.effective import pod_requests
 from calc.errors import Path, QuantityError, Violation
 from calc.evaluate import LimitRangeConflictError
@@ -81,7 +82,7 @@ class _Shape:
     name: str
     capacity: dict[str, Quantity]
     max_pods: int
-    reservation: nodes.Reservation
+    reservation: nodefit.Reservation
     where: _Located
 
 
@@ -220,7 +221,7 @@ def _read_node(r: _Reader) -> _Node:
     if raw is None:
         r.error(("status", "allocatable"), "Required value: a Node needs status.allocatable")
     alloc = r.resources(raw, at, rounded=False)
-    alloc.setdefault(nodes.PODS, Quantity(DEFAULT_MAX_PODS * NANO))
+    alloc.setdefault(nodefit.PODS, Quantity(DEFAULT_MAX_PODS * NANO))
     return _Node(r.name or "", alloc, _Located(r.doc, r.path))
 
 
@@ -231,8 +232,8 @@ def _read_shape(r: _Reader) -> _Shape:
     if not capacity and not r.errors:
         r.error(("spec", "capacity"), "Required value: e.g. {cpu: 16 cores, memory: 64 GiB}")
     max_pods = r.whole(r.at("spec", "maxPods"), ("spec", "maxPods"), DEFAULT_MAX_PODS)
-    if nodes.PODS in capacity:
-        max_pods = capacity.pop(nodes.PODS).nanos // NANO
+    if nodefit.PODS in capacity:
+        max_pods = capacity.pop(nodefit.PODS).nanos // NANO
     res = r.mapping("spec", "reservation")
     model_name = res.get("model", Model.EXPLICIT.value)
     try:
@@ -241,7 +242,7 @@ def _read_shape(r: _Reader) -> _Shape:
         shown = ", ".join(f'"{m.value}"' for m in Model)
         r.error(("spec", "reservation", "model"), f"Unsupported value: {model_name!r}: supported values: {shown}")
         model = Model.EXPLICIT
-    reservation = nodes.reservation(model, capacity, max_pods)
+    reservation = nodefit.reservation(model, capacity, max_pods)
     if model is Model.EXPLICIT:
         reservation = _explicit(r, res, reservation)
     elif set(res) - {"model"}:
@@ -249,19 +250,19 @@ def _read_shape(r: _Reader) -> _Shape:
     return _Shape(r.name or "", capacity, max_pods, reservation, _Located(r.doc, r.path))
 
 
-def _explicit(r: _Reader, res: Mapping[str, Any], default: nodes.Reservation) -> nodes.Reservation:
+def _explicit(r: _Reader, res: Mapping[str, Any], default: nodefit.Reservation) -> nodefit.Reservation:
     kube = r.resources(res.get("kubeReserved"), ("spec", "reservation", "kubeReserved"), rounded=False)
     system = r.resources(res.get("systemReserved"), ("spec", "reservation", "systemReserved"), rounded=False)
     raw = res.get("evictionHard")
     if raw is None:
-        return nodes.Reservation(Model.EXPLICIT, kube, system, default.eviction_hard)
+        return nodefit.Reservation(Model.EXPLICIT, kube, system, default.eviction_hard)
     eviction: dict[str, Quantity | Fraction] = {}
     if not isinstance(raw, Mapping):
         r.error(("spec", "reservation", "evictionHard"), "must be an object")
         raw = {}
     for signal, value in raw.items():
         at: Path = ("spec", "reservation", "evictionHard", signal)
-        if signal not in (nodes.MEMORY_AVAILABLE, nodes.NODEFS_AVAILABLE):
+        if signal not in (nodefit.MEMORY_AVAILABLE, nodefit.NODEFS_AVAILABLE):
             continue  # other signals (imagefs, inodes) do not reduce allocatable
         text = str(value)
         if text.endswith("%"):
@@ -270,12 +271,12 @@ def _explicit(r: _Reader, res: Mapping[str, Any], default: nodes.Reservation) ->
             except ValueError:
                 r.error(at, "must be a quantity or a percentage such as 10%")
         else:
-            name = "memory" if signal == nodes.MEMORY_AVAILABLE else "ephemeral-storage"
+            name = "memory" if signal == nodefit.MEMORY_AVAILABLE else "ephemeral-storage"
             try:
                 eviction[signal] = parse_resource_quantity(name, text)
             except QuantityError as err:
                 r.error(at, str(err))
-    return nodes.Reservation(Model.EXPLICIT, kube, system, eviction)
+    return nodefit.Reservation(Model.EXPLICIT, kube, system, eviction)
 
 
 _GROUPLESS = frozenset({"v1", ""})
@@ -368,10 +369,11 @@ class _Entry:
 
 def plan_documents(
     documents: Iterable[Document],
-    nodes_count: int | None = None,
+    nodes: int | None = None,
     units: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     kubernetes_version: str | None = None,
+    explain: bool = False,
 ) -> dict[str, Any]:
     """The plan of ``documents``: the body of ``POST /v1/plan``."""
     units = dict(units or {})
@@ -380,8 +382,8 @@ def plan_documents(
     classes, errors = runtime_classes(found, limits)
     cluster, cluster_errors = _read_cluster(found, limits)
     errors += cluster_errors
-    if cluster.nodes and nodes_count is None:
-        nodes_count = len(cluster.nodes)
+    if cluster.nodes and nodes is None:
+        nodes = len(cluster.nodes)
     entries: list[_Entry] = []
     skipped: list[dict[str, Any]] = []
     for doc, path, obj in found:
@@ -396,7 +398,7 @@ def plan_documents(
             continue
         namespace = what.namespace or DEFAULT_NAMESPACE
         ranges = [lr for lr, _ in cluster.limit_ranges.get(namespace, ())]
-        pods = nodes_count if what.pods is None else what.pods
+        pods = nodes if what.pods is None else what.pods
         try:
             result = evaluate_workload(doc, what, classes, limits, ranges, release_features)
         except LimitRangeConflictError as err:
@@ -423,7 +425,12 @@ def plan_documents(
     if errors:
         raise StreamInvalidError(errors)
     quotas = _admit_quotas(entries, cluster)
-    items = [_item(e, nodes_count, units) for e in entries]
+    items = [_item(e, nodes, units) for e in entries]
+    if explain:
+        for e, item in zip(entries, items, strict=True):
+            if e.evaluated is not None:
+                ranges = [lr for lr, _ in cluster.limit_ranges.get(e.namespace, ())]
+                item["explanation"] = explanation(e.evaluated.evaluation, ranges)
     return {
         "items": items,
         "skipped": skipped,
@@ -641,9 +648,9 @@ def _admit(e: _Entry, states: list[_QuotaState]) -> None:
 # --- items and nodes -------------------------------------------------------------------------
 
 
-def _item(e: _Entry, nodes_count: int | None, units: Mapping[str, str]) -> dict[str, Any]:
+def _item(e: _Entry, nodes: int | None, units: Mapping[str, str]) -> dict[str, Any]:
     if e.evaluated is not None:
-        item, _ = workload_item(e.evaluated, nodes_count, units)
+        item, _ = workload_item(e.evaluated, nodes, units)
     else:
         w = e.workload
         item = {
@@ -685,7 +692,7 @@ def _item(e: _Entry, nodes_count: int | None, units: Mapping[str, str]) -> dict[
         "morePods": e.quota_more,
         "limitedBy": e.quota_limited_by,
     }
-    item["scoringRequests"] = quantities(pod_requests(nodes.scoring_spec(ev.spec))) if ev is not None else None
+    item["scoringRequests"] = quantities(pod_requests(nodefit.scoring_spec(ev.spec))) if ev is not None else None
     return item
 
 
@@ -705,7 +712,7 @@ def _fits(free: ResourceList, entries: Sequence[_Entry]) -> list[dict[str, Any]]
     for e in entries:
         if e.evaluated is None:
             continue
-        n, limiting = nodes.pods_that_fit(free, e.per_pod)
+        n, limiting = nodefit.pods_that_fit(free, e.per_pod)
         out.append({"item": e.index, "pods": n, "limitedBy": limiting})
     return out
 
@@ -739,15 +746,15 @@ def _existing_nodes(entries: list[_Entry], cluster: _Cluster) -> dict[str, Any] 
                 "which is not in the stream"
             )
             continue
-        one = {**e.per_pod, nodes.PODS: Quantity(NANO)}
+        one = {**e.per_pod, nodefit.PODS: Quantity(NANO)}
         bound.setdefault(node, []).append(scale(one, e.admitted))
     daemons = _daemons(entries)
-    per_node_daemons = sum_resources([{**e.per_pod, nodes.PODS: Quantity(NANO)} for e in daemons])
+    per_node_daemons = sum_resources([{**e.per_pod, nodefit.PODS: Quantity(NANO)} for e in daemons])
     rows = []
     groups = []
     for n in cluster.nodes:
         used = sum_resources([*bound.get(n.name, []), per_node_daemons])
-        free = nodes.subtract(n.allocatable, used)
+        free = nodefit.subtract(n.allocatable, used)
         short = [r for r, q in used.items() if r not in n.allocatable or q.nanos > n.allocatable[r].nanos]
         rows.append(
             {
@@ -762,7 +769,7 @@ def _existing_nodes(entries: list[_Entry], cluster: _Cluster) -> dict[str, Any] 
             }
         )
         groups.append(NodeGroup(1, free, {}, n.name))
-    packing = nodes.pack(_placeable(entries), groups, None)
+    packing = nodefit.pack(_placeable(entries), groups, None)
     return {
         "nodes": rows,
         "packing": "first-fit decreasing by dominant share, an estimate of the scheduler",
@@ -774,12 +781,12 @@ def _existing_nodes(entries: list[_Entry], cluster: _Cluster) -> dict[str, Any] 
 
 
 def _shape(shape: _Shape, entries: list[_Entry]) -> dict[str, Any]:
-    alloc = nodes.allocatable(shape.capacity, shape.reservation, shape.max_pods)
+    alloc = nodefit.allocatable(shape.capacity, shape.reservation, shape.max_pods)
     daemons = _daemons(entries)
-    per_node = sum_resources([{**e.per_pod, nodes.PODS: Quantity(NANO)} for e in daemons])
-    free = nodes.subtract(alloc, per_node)
+    per_node = sum_resources([{**e.per_pod, nodefit.PODS: Quantity(NANO)} for e in daemons])
+    free = nodefit.subtract(alloc, per_node)
     short = sorted(r for r, q in per_node.items() if r not in alloc or q.nanos > alloc[r].nanos)
-    packing = nodes.pack(_placeable(entries), [], free)
+    packing = nodefit.pack(_placeable(entries), [], free)
     res = shape.reservation
     return {
         "name": shape.name,
@@ -789,7 +796,7 @@ def _shape(shape: _Shape, entries: list[_Entry]) -> dict[str, Any]:
         "maxPods": shape.max_pods,
         "reservation": {
             "model": res.model.value,
-            "source": nodes.MODEL_SOURCES[res.model],
+            "source": nodefit.MODEL_SOURCES[res.model],
             "kubeReserved": quantities(res.kube_reserved),
             "systemReserved": quantities(res.system_reserved),
             "evictionHard": {

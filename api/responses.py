@@ -7,10 +7,13 @@ is validated against openapi.yaml, which is what keeps these shapes honest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from calc.effective import Phase
 from calc.evaluate import PodEvaluation
+from calc.explain import Provenance, advise, provenance
+from calc.limitrange import LimitRange
 from calc.pod import ResourceList
 from calc.quantity import canonical
 
@@ -67,5 +70,41 @@ def pod_result(e: PodEvaluation) -> dict[str, Any]:
                 "requestsFromLimits": sorted(from_limits.get(c.name, ())),
             }
             for c in spec.all_containers
+        ],
+    }
+
+
+def _provenance(p: Provenance) -> dict[str, Any]:
+    return {
+        "value": canonical(p.value),
+        "setBy": p.set_by,
+        "terms": [{"container": t.container, "value": canonical(t.value), "source": t.source} for t in p.terms],
+        "podLevel": None if p.pod_level is None else canonical(p.pod_level),
+        "overhead": None if p.overhead is None else canonical(p.overhead),
+    }
+
+
+def explanation(e: PodEvaluation, limit_ranges: Sequence[LimitRange] = ()) -> dict[str, Any]:
+    """``?explain=true``: where every figure came from, and advice with the figures after it."""
+    requests, limits = provenance(e)
+    return {
+        "provenance": {
+            "requests": {n: _provenance(requests[n]) for n in sorted(requests)},
+            "limits": {n: _provenance(limits[n]) for n in sorted(limits)},
+        },
+        "advice": [
+            {
+                "kind": a.kind,
+                "message": a.message,
+                "after": None
+                if a.after is None
+                else {
+                    "requests": quantities(a.after.requests),
+                    "limits": quantities(a.after.limits),
+                    "unboundedLimits": list(a.after.unbounded_limits),
+                    "qosClass": a.after.qos_class.value,
+                },
+            }
+            for a in advise(e, limit_ranges)
         ],
     }

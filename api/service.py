@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 
 from api.intake import DEFAULT_LIMITS, Limits, too_large
 from api.problems import ProblemError, flatten_messages, pointer
-from api.responses import pod_result, quantities
+from api.responses import explanation, pod_result, quantities
 from api.schemas import PodSpecSchema, load_resource_list
 from calc.admission import apply_runtime_class
 from calc.errors import PodInvalidError, QuantityError
@@ -74,6 +74,7 @@ def evaluate_documents(
     units: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     kubernetes_version: str | None = None,
+    explain: bool = False,
 ) -> dict[str, Any]:
     """The effective resources of every workload in ``documents``, and their totals.
 
@@ -102,6 +103,8 @@ def evaluate_documents(
     items, counted = [], []
     for e in evaluated:
         item, count = workload_item(e, nodes, units)
+        if explain:
+            item["explanation"] = explanation(e.evaluation)
         items.append(item)
         counted.append(count)
     return {

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from api.intake import Limits, media_type_of, read_documents
+from api.intake import media_type_of, read_documents
 from api.plan import plan_documents
 from api.service import Document, describe_quantity, evaluate_documents, parameter_error
 from calc.units import registry
@@ -48,12 +48,25 @@ def _units() -> dict[str, str]:
     return units
 
 
-def _stream(answer: Callable[[Iterable[Document], int | None, dict[str, str], Limits, str | None], Any]) -> Response:
+def _flag(name: str) -> bool:
+    text = request.args.get(name, "false")
+    if text not in ("true", "false"):
+        raise parameter_error(name, f"must be true or false, not {text!r}")
+    return text == "true"
+
+
+def _stream(answer: Callable[..., Any]) -> Response:
     """The body's documents (JSON or a YAML stream), answered with the query's parameters."""
     limits = current_app.extensions["podcalc.limits"]
     documents = read_documents(request.get_data(), media_type_of(request.mimetype), limits)
-    version = request.args.get("kubernetesVersion")
-    body = answer((Document(i, value) for i, value in enumerate(documents)), _nodes(), _units(), limits, version)
+    body = answer(
+        (Document(i, value) for i, value in enumerate(documents)),
+        nodes=_nodes(),
+        units=_units(),
+        limits=limits,
+        kubernetes_version=request.args.get("kubernetesVersion"),
+        explain=_flag("explain"),
+    )
     return _json_response(body)
 
 
