@@ -2,6 +2,7 @@
 
     podcalc effective FILE... | -     effective resources of every workload, and totals
     podcalc plan FILE... | -          admission, quota headroom and node fit, with cluster objects
+    podcalc diff OLD NEW              the change in effective resources between two manifest sets
     podcalc quantity VALUE            one quantity explained
 
 Exit status: 0 success, 1 invalid input (the message names file, document and field),
@@ -20,12 +21,15 @@ from typing import Any, TextIO
 
 import yaml
 
+from api.diff import diff_documents, gate
 from api.intake import DEFAULT_LIMITS, check_size, load_yaml_stream, read_documents
 from api.plan import plan_documents
 from api.problems import ProblemError
 from api.service import Document, describe_quantity, evaluate_documents
+from calc.errors import QuantityError
+from calc.quantity import parse_quantity
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_GATE = 0, 1, 2, 3
 
 DESCRIPTION = """\
 podcalc computes what Kubernetes will see of your pods: effective requests and limits
@@ -43,9 +47,10 @@ examples:
   podcalc effective --nodes 12 daemonset.yaml   count a DaemonSet's pods on 12 nodes
   podcalc effective --unit memory=GiB --unit cpu=cores app.yaml
   podcalc plan app.yaml quota.yaml nodes.yaml   LimitRanges, quotas and node fit of app.yaml
+  podcalc diff main/k8s pr/k8s --fail-if-increase cpu=2   a CI gate: exit 3 if requests grow by more
   podcalc quantity 1.5Gi --unit GiB             1536Mi = 1610612736 bytes = 1.5 GiB
 
-exit status: 0 success, 1 invalid input, 2 usage error
+exit status: 0 success, 1 invalid input, 2 usage error, 3 a diff gate failed
 """
 
 
@@ -94,6 +99,26 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="RESOURCE=UNIT",
             help="also show RESOURCE in UNIT, e.g. memory=GiB, cpu=cores (repeatable)",
         )
+
+    diff = commands.add_parser(
+        "diff",
+        help="the change in effective requests and limits between two manifest sets",
+        description="Compare OLD and NEW (files, or directories of .yaml/.yml/.json files): per workload, "
+        "namespace and in total, with QoS changes and, given cluster objects, quota and node consequences.",
+    )
+    diff.add_argument("old", metavar="OLD", help="file or directory: the manifests before")
+    diff.add_argument("new", metavar="NEW", help="file or directory: the manifests after")
+    diff.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
+    diff.add_argument("--nodes", type=_whole, help="node count, to count a DaemonSet's pods (one per node)")
+    diff.add_argument("--kubernetes-version", metavar="VERSION", help="compute as this release would")
+    diff.add_argument(
+        "--fail-if-increase",
+        action="append",
+        default=[],
+        type=_unit,
+        metavar="RESOURCE=QUANTITY",
+        help="exit 3 if the total request of RESOURCE grows by more than QUANTITY (repeatable)",
+    )
 
     quantity = commands.add_parser(
         "quantity", help="one quantity: canonical form and exact value", description="Explain one quantity."
@@ -271,6 +296,73 @@ def _plan_table(body: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _files(path: str) -> list[str]:
+    """A file, or a directory's manifests (.yaml, .yml, .json), sorted."""
+    p = Path(path)
+    if p.is_dir():
+        found = sorted(str(f) for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json") and f.is_file())
+        if not found:
+            raise _UsageError(f"{path}: no .yaml, .yml or .json files")
+        return found
+    return [path]
+
+
+def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
+    for name, text in args.fail_if_increase:
+        try:
+            parse_quantity(text)
+        except QuantityError as err:
+            raise _UsageError(f"--fail-if-increase {name}={text}: {err}") from err
+    before = _read(_files(args.old), sys.stdin)
+    after = _read(_files(args.new), sys.stdin)
+    body = diff_documents(before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version)
+    if args.output == "json":
+        print(json.dumps(body), file=stdout)
+    elif args.output == "yaml":
+        print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
+    else:
+        print(_diff_table(body), file=stdout)
+    failures = gate(body, dict(args.fail_if_increase))
+    for failure in failures:
+        print(f"podcalc: gate: {failure}", file=sys.stderr)
+    return EXIT_GATE if failures else EXIT_OK
+
+
+def _diff_table(body: dict[str, Any]) -> str:
+    rows: list[Sequence[object]] = [("WORKLOAD", "NAMESPACE", "CHANGE", "PODS", "REQUESTS", "LIMITS", "QOS")]
+    for w in body["workloads"]:
+        if w["change"] == "unchanged":
+            continue
+        d = w["delta"]
+        rows.append(
+            (
+                f"{w['kind']}/{w['name']}",
+                w["namespace"],
+                w["change"],
+                f"{d['pods']:+d}",
+                _resources(d["requests"]),
+                _resources(d["limits"]),
+                w["qosChange"] or "-",
+            )
+        )
+    lines = _columns(rows) if len(rows) > 1 else ["no workload changed"]
+    total = body["total"]
+    lines += [
+        "",
+        f"total: {total['pods']:+d} pods; requests {_resources(total['requests'])}; "
+        f"limits {_resources(total['limits'])}",
+    ]
+    for ns in body["byNamespace"]:
+        lines.append(f"namespace {ns['namespace']}: {ns['pods']:+d} pods; requests {_resources(ns['requests'])}")
+    fits = {True: "fits", False: "does not fit", None: "absent"}
+    for q in body["quotas"]:
+        name = f"{q['namespace'] or 'default'}/{q['name']}"
+        lines.append(f"quota {name}: {fits[q['fitsBefore']]} -> {fits[q['fitsAfter']]}")
+    for s in body["nodeShapes"]:
+        lines.append(f"node shape {s['name']}: {s['nodesBefore']} -> {s['nodesAfter']} nodes")
+    return "\n".join(lines)
+
+
 def _explanations(body: dict[str, Any]) -> str:
     """``--explain`` as text: each figure's chain, then the advice."""
     lines: list[str] = []
@@ -336,6 +428,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             body = describe_quantity(args.value, args.resource, args.unit)
             print(json.dumps(body, indent=2) if args.output == "json" else _quantity_text(body), file=stdout)
             return EXIT_OK
+        if args.command == "diff":
+            return _diff(args, stdout)
         documents = _read(args.files, stdin)
         if args.command == "plan":
             body = plan_documents(

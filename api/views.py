@@ -9,8 +9,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from api.diff import diff_documents, side, what_if
 from api.intake import media_type_of, read_documents
 from api.plan import plan_documents
+from api.problems import ProblemError
 from api.service import Document, describe_quantity, evaluate_documents, parameter_error
 from calc.units import registry
 
@@ -80,6 +82,43 @@ def effective_resources() -> Response:
 def plan() -> Response:
     """Manifests and cluster objects in; admission, quota headroom and node fit out."""
     return _stream(plan_documents)
+
+
+def _json_body() -> Any:
+    """A JSON object body (the two-sided operations take JSON only)."""
+    limits = current_app.extensions["podcalc.limits"]
+    if media_type_of(request.mimetype) != "application/json":
+        raise ProblemError(415, "Unsupported Media Type", "this operation takes application/json")
+    (body,) = read_documents(request.get_data(), "application/json", limits)
+    if not isinstance(body, dict):
+        raise ProblemError(
+            422, "Invalid input", "the body must be a JSON object", [{"pointer": "", "detail": "must be a JSON object"}]
+        )
+    return body
+
+
+def _query() -> dict[str, Any]:
+    return {
+        "nodes": _nodes(),
+        "units": _units(),
+        "limits": current_app.extensions["podcalc.limits"],
+        "kubernetes_version": request.args.get("kubernetesVersion"),
+    }
+
+
+@bp.post("/v1/diff")
+def diff() -> Response:
+    """Two manifest sets (before, after): the change per workload, namespace and in total."""
+    body = _json_body()
+    limits = current_app.extensions["podcalc.limits"]
+    before, after = side(body.get("before"), "before", limits), side(body.get("after"), "after", limits)
+    return _json_response(diff_documents(before, after, **_query()))
+
+
+@bp.post("/v1/what-if")
+def what_if_view() -> Response:
+    """Manifests and changes to named workloads: the manifests before and after, compared."""
+    return _json_response(what_if(_json_body(), **_query()))
 
 
 @bp.get("/v1/quantity")

@@ -50,7 +50,7 @@ def test_calc_is_pure() -> None:
     assert offenders == []
 
 
-@pytest.mark.parametrize("command", ["effective", "plan"])
+@pytest.mark.parametrize("command", ["effective", "plan", "diff"])
 def test_readme_cli_example_is_what_the_cli_prints(command: str) -> None:
     readme = (ROOT / "README.md").read_text()
     block = re.search(rf"```console\n\$ \.venv/bin/podcalc ({command} [^\n]+)\n(.*?)\n(?:\n\$|```)", readme, re.S)
