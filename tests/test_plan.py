@@ -502,3 +502,102 @@ def test_readme_worked_example(client: FlaskClient) -> None:
         ([{"item": 0, "pods": 3}, {"item": 1, "pods": 1}], "550m"),
         ([{"item": 0, "pods": 2}], "2300m"),
     ]
+
+
+# tasks/administer-cluster/manage-resources/memory-constraint-namespace
+MEMORY_CONSTRAINTS = """
+apiVersion: v1
+kind: LimitRange
+metadata: {name: mem-min-max-demo-lr, namespace: constraints-mem-example}
+spec:
+  limits:
+  - max: {memory: 1Gi}
+    min: {memory: 500Mi}
+    type: Container
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: constraints-mem-demo-2, namespace: constraints-mem-example}
+spec:
+  containers:
+  - name: constraints-mem-demo-2-ctr
+    image: nginx
+    resources:
+      limits: {memory: "1.5Gi"}
+      requests: {memory: "800Mi"}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: constraints-mem-demo-3, namespace: constraints-mem-example}
+spec:
+  containers:
+  - name: constraints-mem-demo-3-ctr
+    image: nginx
+    resources:
+      limits: {memory: "800Mi"}
+      requests: {memory: "100Mi"}
+"""
+
+
+def test_memory_constraints_page(client: FlaskClient) -> None:
+    items = by_name(plan(client, MEMORY_CONSTRAINTS))
+    assert items["constraints-mem-demo-2"]["admission"]["rejections"][0]["message"] == (
+        "maximum memory usage per Container is 1Gi, but limit is 1536Mi"
+    )
+    assert items["constraints-mem-demo-3"]["admission"]["rejections"][0]["message"] == (
+        "minimum memory usage per Container is 500Mi, but request is 100Mi"
+    )
+
+
+# concepts/policy/resource-quotas: "Resource Quota Per PriorityClass"
+PRIORITY_QUOTAS = """
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ResourceQuota
+  metadata: {name: pods-high}
+  spec:
+    hard: {cpu: "1000", memory: "200Gi", pods: "10"}
+    scopeSelector:
+      matchExpressions:
+      - {operator: In, scopeName: PriorityClass, values: ["high"]}
+- apiVersion: v1
+  kind: ResourceQuota
+  metadata: {name: pods-medium}
+  spec:
+    hard: {cpu: "10", memory: "20Gi", pods: "10"}
+    scopeSelector:
+      matchExpressions:
+      - {operator: In, scopeName: PriorityClass, values: ["medium"]}
+- apiVersion: v1
+  kind: ResourceQuota
+  metadata: {name: pods-low}
+  spec:
+    hard: {cpu: "5", memory: "10Gi", pods: "10"}
+    scopeSelector:
+      matchExpressions:
+      - {operator: In, scopeName: PriorityClass, values: ["low"]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: high-priority}
+spec:
+  containers:
+  - name: high-priority
+    image: ubuntu
+    command: ["/bin/sh"]
+    args: ["-c", "while true; do echo hello; sleep 10;done"]
+    resources:
+      requests: {memory: "10Gi", cpu: "500m"}
+      limits: {memory: "10Gi", cpu: "500m"}
+  priorityClassName: high
+"""
+
+
+def test_quota_per_priority_class_page(client: FlaskClient) -> None:
+    """The page's `kubectl describe quota` after the pod: pods-high uses cpu 500m, memory 10Gi, pods 1."""
+    quotas = {q["name"]: q for q in plan(client, PRIORITY_QUOTAS)["quotas"]}
+    assert quotas["pods-high"]["total"] == {"cpu": "500m", "memory": "10Gi", "pods": "1"}
+    assert quotas["pods-medium"]["total"] == {}
+    assert quotas["pods-low"]["total"] == {}
