@@ -303,14 +303,23 @@ def _change(obj: Mapping[str, Any], change: Mapping[str, Any], at: str) -> Any:
 def _container_resources(obj: Any, containers: Any, at: str) -> Any:
     if not isinstance(containers, Mapping):
         raise _body_error(at, "must map container names to {requests, limits}")
-    spec = _get(obj, TEMPLATE_PATHS.get(obj["kind"], ("spec",)))
+    path = TEMPLATE_PATHS.get(obj.get("kind"), ("spec",)) if isinstance(obj, Mapping) else ()
+    spec: Any = obj
+    for key in path:
+        spec = spec.get(key) if isinstance(spec, Mapping) else None
+    if not isinstance(spec, dict):
+        raise _body_error(at, f"the workload has no pod template at {pointer(*path)}")
     for name, resources in containers.items():
         if not isinstance(resources, Mapping):
             raise _body_error(f"{at}/{name}", "must be {requests, limits}")
-        matches = [c for f in ("containers", "initContainers") for c in spec.get(f) or [] if c.get("name") == name]
+        listed = [spec.get(f) for f in ("containers", "initContainers")]
+        matches = [
+            c for cs in listed if isinstance(cs, list) for c in cs if isinstance(c, dict) and c.get("name") == name
+        ]
         if not matches:
             raise _body_error(f"{at}/{name}", f"no container {name!r} in the pod template")
-        matches[0]["resources"] = merge_patch(matches[0].get("resources") or {}, resources)
+        current = matches[0].get("resources")
+        matches[0]["resources"] = merge_patch(current if isinstance(current, Mapping) else {}, resources)
     return obj
 
 

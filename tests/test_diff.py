@@ -146,3 +146,17 @@ def test_cli_diff_gate_exit_status(tmp_path: Path) -> None:
     )  # fmt: skip
     assert dirs.returncode == 0, dirs.stderr
     assert '"total": {"pods": 4' in dirs.stdout
+
+
+def test_what_if_container_change_needs_a_pod_template(client: FlaskClient) -> None:
+    manifests = (EXAMPLES / "plan.yaml").read_text()
+    change = {
+        "target": {"kind": "Deployment", "name": "web", "namespace": "shop"},
+        "patch": {"spec": {"template": 5}},
+        "containers": {"web": {"limits": {"cpu": "2"}}},
+    }
+    response = client.post("/v1/what-if", json={"manifests": manifests, "changes": [change]})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"pointer": "/changes/0/containers", "detail": "the workload has no pod template at /spec/template/spec"}
+    ]
