@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 
@@ -183,6 +184,23 @@ def parse_quantity(text: str) -> Quantity:
         raise QuantityError(repr(text), "a quantity is a string such as '500m' or '1Gi'")
     if text == "":
         raise QuantityError(text, "empty string")
+    fast = _COMMON.fullmatch(text)
+    if fast is not None:  # the usual "500m", "128Mi", "2", "1.5Gi": a plain number and suffix
+        digits, frac, suffix = fast.groups()
+        fmt, multiplier, keeps = _COMMON_SUFFIXES[suffix]
+        if frac is None:
+            nanos = int(digits) * multiplier
+            if nanos <= MAX_NANOS:
+                return Quantity(nanos, fmt, text if keeps(digits) else None)
+        elif fmt is Format.BINARY_SI:  # a fraction of a binary unit: rounded up to a nano, never kept
+            nanos = -(-int(digits + frac) * multiplier // 10 ** len(frac))
+            if NANO <= nanos <= MAX_NANOS:
+                return Quantity(nanos, fmt)
+    return _parse_general(text)
+
+
+def _parse_general(text: str) -> Quantity:
+    """Every form of the grammar (the fast path above handles the common ones)."""
     if len(text) > MAX_LENGTH:
         raise QuantityError(text[:32] + "...", f"longer than {MAX_LENGTH} characters")
     m = _QUANTITY.fullmatch(text)
@@ -266,6 +284,36 @@ def _decimal_nanos(text: str, mantissa: int, exp10: int) -> int:
 
 
 _SUFFIX_HELP = "(expected one of n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or an exponent such as e3)"
+
+# The fast path of parse_quantity: a number of at most 12 whole digits, no leading zero, no
+# sign (a fraction only before a binary suffix), and a suffix other than an exponent. Each
+# suffix maps to (format, nanos per unit, whether ParseQuantity keeps the text). The general
+# path gives the same results for these (a property test checks it).
+_COMMON = re.compile(r"([1-9][0-9]{0,11})(?:\.([0-9]{1,9}))?(m|k|M|G|T|Ki|Mi|Gi|Ti|)")
+
+
+def _keeps_decimal(digits: str) -> bool:
+    return not digits.endswith("000")
+
+
+def _keeps_binary(power: int) -> Callable[[str], bool]:
+    """``_keeps_text`` for a whole number with a binary suffix, its constants folded."""
+    most_digits = 14 - power * 3 // 10  # the int64 fast path's precision check
+    largest = MAX_VALUE >> power
+
+    def keeps(digits: str) -> bool:
+        if len(digits) > most_digits:
+            return False
+        value = int(digits)
+        return value & 7 != 0 and value <= largest
+
+    return keeps
+
+
+_COMMON_SUFFIXES: dict[str, tuple[Format, int, Callable[[str], bool]]] = {
+    **{s: (Format.DECIMAL_SI, 10 ** (e + 9), _keeps_decimal) for s, e in _DECIMAL_SUFFIXES.items() if -3 <= e <= 12},
+    **{s: (Format.BINARY_SI, 2**p * NANO, _keeps_binary(p)) for s, p in _BINARY_SUFFIXES.items() if p <= 40},
+}
 
 
 def _grammar_hint(text: str) -> str:

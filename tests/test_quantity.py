@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calc.errors import QuantityError
@@ -304,3 +304,24 @@ def test_largest_value_prints_in_its_format() -> None:
     assert str(add(parse_quantity("9223372036854775807"), parse_quantity("9223372036854775807"))) == (
         "18446744073709551614"
     )
+
+
+@settings(max_examples=1000)
+@given(
+    st.integers(min_value=1, max_value=999_999_999_999),
+    st.one_of(st.none(), st.from_regex(r"[0-9]{1,9}", fullmatch=True)),
+    st.sampled_from(["", "m", "k", "M", "G", "T", "Ki", "Mi", "Gi", "Ti"]),
+)
+def test_the_fast_path_agrees_with_the_general_grammar(number: int, fraction: str | None, suffix: str) -> None:
+    """parse_quantity's shortcut for "500m"- and "1.5Gi"-like strings gives what the full grammar gives."""
+    from calc.quantity import _parse_general
+
+    text = f"{number}{'' if fraction is None else '.' + fraction}{suffix}"
+    try:
+        general = _parse_general(text)
+    except QuantityError:
+        with pytest.raises(QuantityError):
+            parse_quantity.__wrapped__(text)
+        return
+    fast = parse_quantity.__wrapped__(text)
+    assert (fast.nanos, fast.format, fast.text) == (general.nanos, general.format, general.text)
