@@ -328,7 +328,8 @@ def object_usage(
 
     Pods are not counted here: their usage (``pods``, ``count/pods``, compute) is ``pod_usage``.
     A Service of type LoadBalancer also counts ``services.loadbalancers``; NodePort and
-    LoadBalancer Services count their node ports; a PersistentVolumeClaim its ``requests.storage``.
+    LoadBalancer Services count their node ports; a PersistentVolumeClaim its ``requests.storage``;
+    a Deployment also the ReplicaSet its controller creates.
     """
     resource = plural(kind)
     out = {f"count/{resource}" + (f".{group}" if group else ""): _ONE}
@@ -341,4 +342,6 @@ def object_usage(
             out["services.nodeports"] = Quantity(node_ports * 1_000_000_000)
     if kind == "PersistentVolumeClaim" and not group and storage is not None:
         out["requests.storage"] = storage
+    if kind == "Deployment" and group == "apps":  # its controller creates a ReplicaSet at once
+        out["count/replicasets.apps"] = _ONE
     return out

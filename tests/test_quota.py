@@ -142,7 +142,7 @@ def test_fits_more_names_the_resource_that_runs_out() -> None:
 @pytest.mark.parametrize(
     ("kind", "group", "extra", "expected"),
     [
-        ("Deployment", "apps", {}, {"count/deployments.apps": "1"}),
+        ("Deployment", "apps", {}, {"count/deployments.apps": "1", "count/replicasets.apps": "1"}),
         ("ConfigMap", "", {}, {"count/configmaps": "1", "configmaps": "1"}),
         (
             "Service",
