@@ -3,6 +3,7 @@
     podcalc effective FILE... | -     effective resources of every workload, and totals
     podcalc plan FILE... | -          admission, quota headroom and node fit, with cluster objects
     podcalc diff OLD NEW              the change in effective resources between two manifest sets
+    podcalc what-if FILE... --change JSON   the same, for changes to named workloads
     podcalc quantity VALUE            one quantity explained
 
 Exit status: 0 success, 1 invalid input (the message names file, document and field),
@@ -21,7 +22,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from api.diff import diff_documents, gate
+from api.diff import apply_changes, diff_documents, gate
 from api.intake import DEFAULT_LIMITS, check_size, load_yaml_stream, read_documents
 from api.plan import plan_documents
 from api.problems import ProblemError
@@ -48,6 +49,7 @@ examples:
   podcalc effective --unit memory=GiB --unit cpu=cores app.yaml
   podcalc plan app.yaml quota.yaml nodes.yaml   LimitRanges, quotas and node fit of app.yaml
   podcalc diff main/k8s pr/k8s --fail-if-increase cpu=2   a CI gate: exit 3 if requests grow by more
+  podcalc what-if app.yaml --change '{"target": {"kind": "Deployment", "name": "web"}, "replicas": 4}'
   podcalc quantity 1.5Gi --unit GiB             1536Mi = 1610612736 bytes = 1.5 GiB
 
 exit status: 0 success, 1 invalid input, 2 usage error, 3 a diff gate failed
@@ -120,6 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 3 if the total request of RESOURCE grows by more than QUANTITY (repeatable)",
     )
 
+    what_if_cmd = commands.add_parser(
+        "what-if",
+        help="the manifests before and after changes to named workloads",
+        description="Apply each --change (the JSON of one change of POST /v1/what-if: target, and patch, "
+        "replicas or containers) and compare, as podcalc diff does.",
+    )
+    what_if_cmd.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
+    what_if_cmd.add_argument("--change", action="append", required=True, type=_json, metavar="JSON", help="repeatable")
+    what_if_cmd.add_argument(
+        "-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table"
+    )
+    what_if_cmd.add_argument("--nodes", type=_whole, help="node count, to count a DaemonSet's pods (one per node)")
+    what_if_cmd.add_argument("--kubernetes-version", metavar="VERSION", help="compute as this release would")
+
     quantity = commands.add_parser(
         "quantity", help="one quantity: canonical form and exact value", description="Explain one quantity."
     )
@@ -134,6 +150,13 @@ def _whole(text: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}")
     return int(text)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not JSON: {err}") from err
 
 
 def _unit(text: str) -> tuple[str, str]:
@@ -316,16 +339,20 @@ def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
     before = _read(_files(args.old), sys.stdin)
     after = _read(_files(args.new), sys.stdin)
     body = diff_documents(before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version)
-    if args.output == "json":
-        print(json.dumps(body), file=stdout)
-    elif args.output == "yaml":
-        print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
-    else:
-        print(_diff_table(body), file=stdout)
+    _print(body, args.output, _diff_table, stdout)
     failures = gate(body, dict(args.fail_if_increase))
     for failure in failures:
         print(f"podcalc: gate: {failure}", file=sys.stderr)
     return EXIT_GATE if failures else EXIT_OK
+
+
+def _print(body: dict[str, Any], output: str, table: Any, stdout: TextIO) -> None:
+    if output == "json":
+        print(json.dumps(body), file=stdout)
+    elif output == "yaml":
+        print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
+    else:
+        print(table(body), file=stdout)
 
 
 def _diff_table(body: dict[str, Any]) -> str:
@@ -339,13 +366,14 @@ def _diff_table(body: dict[str, Any]) -> str:
                 f"{w['kind']}/{w['name']}",
                 w["namespace"],
                 w["change"],
-                f"{d['pods']:+d}",
+                f"{d['pods']:+d}" + (f" (admitted {d['podsAdmitted']:+d})" if d["podsAdmitted"] != d["pods"] else ""),
                 _resources(d["requests"]),
                 _resources(d["limits"]),
                 w["qosChange"] or "-",
             )
         )
-    lines = _columns(rows) if len(rows) > 1 else ["no workload changed"]
+    lines = [f"applied: {a}" for a in body.get("applied", [])]
+    lines += _columns(rows) if len(rows) > 1 else ["no workload changed"]
     total = body["total"]
     lines += [
         "",
@@ -430,6 +458,14 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             return EXIT_OK
         if args.command == "diff":
             return _diff(args, stdout)
+        if args.command == "what-if":
+            before = _read(args.files, stdin)
+            after, applied = apply_changes(before, args.change)
+            body = {"applied": applied} | diff_documents(
+                before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version
+            )
+            _print(body, args.output, _diff_table, stdout)
+            return EXIT_OK
         documents = _read(args.files, stdin)
         if args.command == "plan":
             body = plan_documents(

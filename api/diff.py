@@ -109,6 +109,7 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
         bb, aa = b or zero, a or zero
         delta = {
             "pods": aa["pods"] - bb["pods"],
+            "podsAdmitted": aa["podsAdmitted"] - bb["podsAdmitted"],
             "requests": _delta(bb["requests"], aa["requests"]),
             "limits": _delta(bb["limits"], aa["limits"]),
         }

@@ -28,7 +28,12 @@ def test_the_readme_diff(client: FlaskClient) -> None:
     web, report, api = body["workloads"]
     assert (web["change"], web["delta"]) == (
         "changed",
-        {"pods": 2, "requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "-500m", "memory": "2Gi"}},
+        {
+            "pods": 2,
+            "podsAdmitted": 2,
+            "requests": {"cpu": "1", "memory": "2Gi"},
+            "limits": {"cpu": "-500m", "memory": "2Gi"},
+        },
     )
     assert web["qosChange"] == "Burstable -> Guaranteed"
     assert (report["change"], report["after"], report["delta"]["requests"]) == (
@@ -37,6 +42,7 @@ def test_the_readme_diff(client: FlaskClient) -> None:
         {"cpu": "-1", "memory": "-2Gi"},
     )
     assert (api["change"], api["before"], api["after"]["pods"]) == ("added", None, 3)
+    assert api["delta"]["podsAdmitted"] == 2  # the quota refuses the third: 2500m + 3 x 250m > 3
     assert body["total"] == {"pods": 4, "requests": {"cpu": "750m", "memory": "768Mi"}, "limits": {"cpu": "-1500m"}}
     assert body["byNamespace"] == [{"namespace": "shop", **body["total"]}]
     assert body["qosChanges"] == ["Deployment/web: Burstable -> Guaranteed"]
@@ -84,6 +90,7 @@ def test_what_if_replicas_on_the_plan_example(client: FlaskClient) -> None:
     web = body["workloads"][0]
     assert web["delta"] == {
         "pods": -1,
+        "podsAdmitted": -1,
         "requests": {"cpu": "-750m", "memory": "-1280Mi"},
         "limits": {"cpu": "-1500m", "memory": "-1536Mi"},
     }
@@ -128,7 +135,7 @@ def test_cli_diff_gate_exit_status(tmp_path: Path) -> None:
     )  # fmt: skip
     assert tripped.returncode == 3
     assert tripped.stderr == "podcalc: gate: total cpu requests grow by 750m, more than 500m\n"
-    assert "Deployment/web  shop       changed  +2    cpu=1 memory=2Gi" in tripped.stdout
+    assert "Deployment/api  shop       added    +3 (admitted +2)  cpu=750m memory=768Mi" in tripped.stdout
     passed = subprocess.run(
         [str(PODCALC), "diff", str(before), str(after), "--fail-if-increase", "cpu=1",
          "--fail-if-increase", "memory=1Gi"],
@@ -160,3 +167,15 @@ def test_what_if_container_change_needs_a_pod_template(client: FlaskClient) -> N
     assert response.get_json()["errors"] == [
         {"pointer": "/changes/0/containers", "detail": "the workload has no pod template at /spec/template/spec"}
     ]
+
+
+def test_cli_what_if() -> None:
+    change = '{"target": {"kind": "Deployment", "name": "web", "namespace": "shop"}, "replicas": 4}'
+    result = subprocess.run(
+        [str(PODCALC), "what-if", str(EXAMPLES / "plan.yaml"), "--change", change],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "applied: Deployment/web: replicas"
+    assert "Job/report      shop       changed  +0 (admitted +1)" in result.stdout
+    assert "quota shop/shop-quota: does not fit -> fits" in result.stdout
