@@ -165,3 +165,12 @@ def test_scoring_view_counts_100m_and_200mi_for_containers_without_requests() ->
     pod = spec([C("app", {"cpu": "1"}), C("log")], init=[C("side", sidecar=True)])
     ev = evaluate_pod(nodes.scoring_spec(pod))
     assert strings(dict(ev.requests)) == {"cpu": "1200m", "memory": "600Mi"}
+
+
+def test_published_examples() -> None:
+    """amazon-eks-ami nodeadm config_test (maxPods 100 -> kube-reserved 1355Mi); the AKS page's
+    second 1.29+ example (4 GB, 70 pods: 25% of memory is below 20 x 70 + 50, so 25% is reserved)."""
+    eks = nodes.reservation(Model.EKS, quantities({"cpu": "4", "memory": "16Gi"}), 100)
+    assert canonical(eks.kube_reserved["memory"]) == "1355Mi"
+    aks = nodes.reservation(Model.AKS, quantities({"cpu": "2", "memory": "4Gi"}), 70)
+    assert canonical(aks.kube_reserved["memory"]) == "1Gi"
