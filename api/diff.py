@@ -65,6 +65,23 @@ def _key(item: Mapping[str, Any]) -> tuple[str, str, str]:
     return item["kind"], item["namespace"] or DEFAULT_NAMESPACE, name
 
 
+def _keyed(items: Sequence[Mapping[str, Any]], side_name: str) -> dict[tuple[str, str, str], Mapping[str, Any]]:
+    """Workloads by (kind, namespace, name); the API server would refuse a second of the same."""
+    out: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+    for item in items:
+        key = _key(item)
+        if key in out:
+            detail = f"{key[0]} {key[2]} in namespace {key[1]} appears twice: the API server keeps one per name"
+            raise ProblemError(
+                422,
+                "Invalid input",
+                f"{side_name} document {item['document']}: {detail}",
+                [{"document": item["document"], "pointer": item["path"], "detail": detail, "source": side_name}],
+            )
+        out[key] = item
+    return out
+
+
 def _figures(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if item is None:
         return None
@@ -98,8 +115,7 @@ def _add(total: dict[str, int], figures: Mapping[str, str], sign: int) -> None:
 
 def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
     """Two plan bodies compared."""
-    before = {_key(i): i for i in old["items"]}
-    after = {_key(i): i for i in new["items"]}
+    before, after = _keyed(old["items"], "before"), _keyed(new["items"], "after")
     workloads = []
     by_namespace: dict[str, dict[str, Any]] = {}
     for key in list(before) + [k for k in after if k not in before]:

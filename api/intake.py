@@ -181,6 +181,11 @@ class Limits:
     nodes: int = 300_000
     depth: int = 64  # nesting of objects and lists (PODCALC_MAX_DEPTH)
     quantity_length: int = 256  # characters of one quantity, at most 256 (PODCALC_MAX_QUANTITY_LENGTH)
+    # /v1/plan: packing costs workloads x node groups per shape, and admission workloads x
+    # policies, so the cluster objects of one request are bounded (PODCALC_MAX_NODE_SHAPES, ...)
+    node_shapes: int = 10
+    cluster_nodes: int = 1_000
+    policies: int = 100  # LimitRanges and ResourceQuotas together
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Limits:

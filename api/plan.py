@@ -16,6 +16,7 @@ In order, as the cluster would see them:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -23,7 +24,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from api.intake import DEFAULT_LIMITS, Limits
+from api.intake import DEFAULT_LIMITS, Limits, too_large
 from api.problems import flatten_messages, pointer
 from api.responses import explanation, quantities
 from api.schemas import load_resource_list
@@ -137,7 +138,7 @@ class _Reader:
             return {}
         return value
 
-    def resources(self, value: Any, at: Path, rounded: bool = True) -> dict[str, Quantity]:
+    def resources(self, value: Any, at: Path, rounded: bool = True, non_negative: bool = False) -> dict[str, Quantity]:
         try:
             loaded = load_resource_list(value, self.limits.quantity_length)
         except ValidationError as err:
@@ -146,6 +147,10 @@ class _Reader:
                 entry["kind"], entry["name"] = self.obj.get("kind"), self.name
                 self.errors.append(entry)
             return {}
+        if non_negative:
+            for name, q in loaded.items():
+                if q.nanos < 0:
+                    self.error((*at, name), f'Invalid value: "{q}": must be greater than or equal to 0')
         return {n: round_up_milli(q) for n, q in loaded.items()} if rounded else loaded
 
     def whole(self, value: Any, at: Path, default: int) -> int:
@@ -220,7 +225,7 @@ def _read_node(r: _Reader) -> _Node:
         raw, at = r.at("status", "capacity"), ("status", "capacity")
     if raw is None:
         r.error(("status", "allocatable"), "Required value: a Node needs status.allocatable")
-    alloc = r.resources(raw, at, rounded=False)
+    alloc = r.resources(raw, at, rounded=False, non_negative=True)
     alloc.setdefault(nodefit.PODS, Quantity(DEFAULT_MAX_PODS * NANO))
     return _Node(r.name or "", alloc, _Located(r.doc, r.path))
 
@@ -228,12 +233,16 @@ def _read_node(r: _Reader) -> _Node:
 def _read_shape(r: _Reader) -> _Shape:
     if r.obj.get("apiVersion") not in (None, NODE_SHAPE_API_VERSION):
         r.error(("apiVersion",), f"must be {NODE_SHAPE_API_VERSION}")
-    capacity = r.resources(r.at("spec", "capacity"), ("spec", "capacity"), rounded=False)
+    capacity = r.resources(r.at("spec", "capacity"), ("spec", "capacity"), rounded=False, non_negative=True)
     if not capacity and not r.errors:
         r.error(("spec", "capacity"), "Required value: e.g. {cpu: 16 cores, memory: 64 GiB}")
     max_pods = r.whole(r.at("spec", "maxPods"), ("spec", "maxPods"), DEFAULT_MAX_PODS)
     if nodefit.PODS in capacity:
-        max_pods = capacity.pop(nodefit.PODS).nanos // NANO
+        pods = capacity.pop(nodefit.PODS)
+        if pods.nanos % NANO:
+            r.error(("spec", "capacity", nodefit.PODS), "must be a whole number of pods")
+        elif pods.nanos >= 0:  # a negative count is already reported
+            max_pods = pods.nanos // NANO
     res = r.mapping("spec", "reservation")
     model_name = res.get("model", Model.EXPLICIT.value)
     try:
@@ -251,8 +260,8 @@ def _read_shape(r: _Reader) -> _Shape:
 
 
 def _explicit(r: _Reader, res: Mapping[str, Any], default: nodefit.Reservation) -> nodefit.Reservation:
-    kube = r.resources(res.get("kubeReserved"), ("spec", "reservation", "kubeReserved"), rounded=False)
-    system = r.resources(res.get("systemReserved"), ("spec", "reservation", "systemReserved"), rounded=False)
+    kube = r.resources(res.get("kubeReserved"), ("spec", "reservation", "kubeReserved"), False, True)
+    system = r.resources(res.get("systemReserved"), ("spec", "reservation", "systemReserved"), False, True)
     raw = res.get("evictionHard")
     if raw is None:
         return nodefit.Reservation(Model.EXPLICIT, kube, system, default.eviction_hard)
@@ -266,20 +275,24 @@ def _explicit(r: _Reader, res: Mapping[str, Any], default: nodefit.Reservation) 
             continue  # other signals (imagefs, inodes) do not reduce allocatable
         text = str(value)
         if text.endswith("%"):
-            try:
+            if _PERCENT.fullmatch(text) is None or Fraction(text[:-1]) > 100:
+                r.error(at, "must be a quantity or a percentage from 0% to 100%, such as 10%")
+            else:
                 eviction[signal] = Fraction(text[:-1]) / 100
-            except ValueError:
-                r.error(at, "must be a quantity or a percentage such as 10%")
         else:
             name = "memory" if signal == nodefit.MEMORY_AVAILABLE else "ephemeral-storage"
             try:
-                eviction[signal] = parse_resource_quantity(name, text)
+                q = parse_resource_quantity(name, text)
             except QuantityError as err:
                 r.error(at, str(err))
+            else:
+                if q.nanos < 0:
+                    r.error(at, "must be greater than or equal to 0")
+                eviction[signal] = q
     return nodefit.Reservation(Model.EXPLICIT, kube, system, eviction)
 
 
-_GROUPLESS = frozenset({"v1", ""})
+_PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?%")
 
 
 def _object_usage(obj: Mapping[str, Any], limits: Limits, doc: Document, path: Path) -> dict[str, Quantity]:
@@ -302,6 +315,20 @@ def _object_usage(obj: Mapping[str, Any], limits: Limits, doc: Document, path: P
         except ValidationError:
             storage = None
     return quota.object_usage(kind, group, service_type, node_ports, storage)
+
+
+def _check_cluster_size(found: list[tuple[Document, Path, Any]], limits: Limits) -> None:
+    """413 for more cluster objects than one plan may hold (each limit named with its setting)."""
+    kinds = [obj.get("kind") for _, _, obj in found if isinstance(obj, Mapping)]
+    counts = {
+        ("NodeShape objects", limits.node_shapes, "PODCALC_MAX_NODE_SHAPES"): kinds.count("NodeShape"),
+        ("Node objects", limits.cluster_nodes, "PODCALC_MAX_CLUSTER_NODES"): kinds.count("Node"),
+        ("LimitRanges and ResourceQuotas", limits.policies, "PODCALC_MAX_POLICIES"): kinds.count("LimitRange")
+        + kinds.count("ResourceQuota"),
+    }
+    for (what, limit, setting), count in counts.items():
+        if count > limit:
+            raise too_large(f"{count:,} {what} in the request", limit, setting)
 
 
 def _read_cluster(found: list[tuple[Document, Path, Any]], limits: Limits) -> tuple[_Cluster, list[dict[str, Any]]]:
@@ -380,6 +407,7 @@ def plan_documents(
     release_features = release(kubernetes_version)
     found = collect(documents, units, limits)
     classes, errors = runtime_classes(found, limits)
+    _check_cluster_size(found, limits)
     cluster, cluster_errors = _read_cluster(found, limits)
     errors += cluster_errors
     if cluster.nodes and nodes is None:
@@ -597,8 +625,9 @@ def _admit(e: _Entry, states: list[_QuotaState]) -> None:
     ev = e.evaluated.evaluation
     usage = quota.pod_usage(ev.requests, ev.limits)
     containers = ev.spec.containers + ev.spec.init_containers
-    for s in states:
+    for s in states:  # what the stream asks of each quota, admitted or not
         s.requested = sum_resources([s.requested, scale(quota.covered(s.quota, usage), e.pods)])
+    for s in states:
         reason = quota.missing_constraints(s.quota, containers)
         if reason:
             e.admitted = 0
@@ -614,6 +643,7 @@ def _admit(e: _Entry, states: list[_QuotaState]) -> None:
             s.rejections.append(
                 {"item": e.index, "kind": e.workload.kind, "name": e.workload.name, "pods": e.pods, "message": message}
             )
+            break  # admission stops at the first quota that fails
     if not e.admitted:
         return
     admitted, refusing = e.pods, None
@@ -627,7 +657,7 @@ def _admit(e: _Entry, states: list[_QuotaState]) -> None:
     if refusing is not None:
         one = quota.covered(refusing.quota, usage)
         after = sum_resources([refusing.used, one])
-        names = quota.exceeded(refusing.quota, after)
+        names = [n for n in quota.exceeded(refusing.quota, after) if n in one]  # quota.Mask of the request
         message = quota.exceeded_message(refusing.quota, one, refusing.used, names)
         refused = e.pods - admitted
         e.rejections.append(

@@ -123,7 +123,7 @@ def validate(quota: ResourceQuota) -> list[Violation]:
             out.append(Violation(("spec", "scopes"), f"conflicting scopes: {a.value}, {b.value}"))
     for scope in dict.fromkeys(known):
         for name in quota.hard:
-            if not _scope_allows(scope, name):
+            if _standard(name) and not _scope_allows(scope, name):
                 out.append(Violation(("spec", "hard", name), f"unsupported scope applied to resource: {scope.value}"))
     return out
 
@@ -156,8 +156,16 @@ def _validate_requirement(r: ScopeRequirement, at: Path) -> list[Violation]:
     if r.operator not in OPERATORS:
         shown = ", ".join(f'"{o}"' for o in OPERATORS)
         return [Violation((*at, "operator"), f'Unsupported value: "{r.operator}": supported values: {shown}')]
-    if r.scope != Scope.PRIORITY_CLASS.value and r.operator not in ("Exists", "DoesNotExist"):
-        return [Violation((*at, "operator"), f"must be 'Exists' or 'DoesNotExist' when scope is {r.scope}")]
+    if r.scope in _EXISTS_ONLY and r.operator != "Exists":
+        # validateScopedResourceSelectorRequirement's own words
+        return [
+            Violation(
+                (*at, "operator"),
+                "must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, "
+                "ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or "
+                "ResourceQuotaScopeCrossNamespacePodAffinity",
+            )
+        ]
     if r.operator in ("In", "NotIn") and not r.values:
         return [
             Violation(
@@ -171,6 +179,46 @@ def _validate_requirement(r: ScopeRequirement, at: Path) -> list[Violation]:
             )
         ]
     return []
+
+
+_EXISTS_ONLY = frozenset(
+    s.value
+    for s in (
+        Scope.TERMINATING,
+        Scope.NOT_TERMINATING,
+        Scope.BEST_EFFORT,
+        Scope.NOT_BEST_EFFORT,
+        Scope.CROSS_NAMESPACE_POD_AFFINITY,
+    )
+)
+# IsStandardQuotaResourceName: only these are checked against a quota's scopes
+_STANDARD_QUOTA_RESOURCES = frozenset(
+    {
+        CPU,
+        MEMORY,
+        EPHEMERAL_STORAGE,
+        "requests.cpu",
+        "requests.memory",
+        "requests.storage",
+        "requests.ephemeral-storage",
+        "limits.cpu",
+        "limits.memory",
+        "limits.ephemeral-storage",
+        PODS,
+        "resourcequotas",
+        "services",
+        "replicationcontrollers",
+        "secrets",
+        "persistentvolumeclaims",
+        "configmaps",
+        "services.nodeports",
+        "services.loadbalancers",
+    }
+)
+
+
+def _standard(resource: str) -> bool:
+    return resource in _STANDARD_QUOTA_RESOURCES or is_hugepages(resource.removeprefix(REQUESTS_PREFIX))
 
 
 def _scope_allows(scope: Scope, resource: str) -> bool:

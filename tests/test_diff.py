@@ -179,3 +179,11 @@ def test_cli_what_if() -> None:
     assert result.stdout.splitlines()[0] == "applied: Deployment/web: replicas"
     assert "Job/report      shop       changed  +0 (admitted +1)" in result.stdout
     assert "quota shop/shop-quota: does not fit -> fits" in result.stdout
+
+
+def test_a_workload_twice_on_one_side_is_refused(client: FlaskClient) -> None:
+    web = "kind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3, template: {spec: {containers: [{name: c}]}}}"
+    body = diff(client, web + "\n---\n" + web, web, status=422)
+    assert body["errors"][0]["detail"] == (
+        "Deployment web in namespace default appears twice: the API server keeps one per name"
+    )

@@ -601,3 +601,70 @@ def test_quota_per_priority_class_page(client: FlaskClient) -> None:
     assert quotas["pods-high"]["total"] == {"cpu": "500m", "memory": "10Gi", "pods": "1"}
     assert quotas["pods-medium"]["total"] == {}
     assert quotas["pods-low"]["total"] == {}
+
+
+@pytest.mark.parametrize(
+    ("reservation", "pointer"),
+    [
+        (
+            "{model: explicit, evictionHard: {memory.available: '1e4400%'}}",
+            "/spec/reservation/evictionHard/memory.available",
+        ),
+        (
+            "{model: explicit, evictionHard: {memory.available: '150%'}}",
+            "/spec/reservation/evictionHard/memory.available",
+        ),
+        (
+            "{model: explicit, evictionHard: {memory.available: '-50%'}}",
+            "/spec/reservation/evictionHard/memory.available",
+        ),
+        ("{model: explicit, kubeReserved: {cpu: '-2'}}", "/spec/reservation/kubeReserved/cpu"),
+    ],
+)
+def test_reservations_must_be_bounded_and_non_negative(client: FlaskClient, reservation: str, pointer: str) -> None:
+    """Found in review: a huge percentage was a 500 (and a hang), a negative one grew the node."""
+    stream = (
+        "kind: NodeShape\nmetadata: {name: s}\n"
+        f"spec: {{capacity: {{cpu: '4', memory: 16Gi}}, reservation: {reservation}}}"
+    )
+    body = plan(client, stream, status=422)
+    assert [e["pointer"] for e in body["errors"]] == [pointer]
+
+
+def test_capacity_pods_must_be_a_whole_number(client: FlaskClient) -> None:
+    for pods in ("-3", "1.5"):
+        stream = f"kind: NodeShape\nmetadata: {{name: s}}\nspec: {{capacity: {{cpu: '4', pods: '{pods}'}}}}"
+        body = plan(client, stream, status=422)
+        assert [e["pointer"] for e in body["errors"]] == ["/spec/capacity/pods"]
+
+
+def test_cluster_objects_are_bounded(client: FlaskClient) -> None:
+    shapes = "\n---\n".join(
+        f"kind: NodeShape\nmetadata: {{name: s{i}}}\nspec: {{capacity: {{cpu: '4'}}}}" for i in range(11)
+    )
+    response = client.post("/v1/plan", data=shapes, content_type="application/yaml")
+    assert response.status_code == 413
+    assert (
+        response.get_json()["detail"]
+        == "11 NodeShape objects in the request: the limit is 10 (PODCALC_MAX_NODE_SHAPES)"
+    )
+
+
+def test_exceeded_quota_names_only_what_the_pod_uses(client: FlaskClient) -> None:
+    """Upstream masks the message to the request's resources: services=3 over 1 is not the pod's doing."""
+    stream = """
+kind: ResourceQuota
+metadata: {name: q}
+spec: {hard: {requests.cpu: "2", services: "1", pods: "10"}}
+status: {used: {requests.cpu: 500m, services: "3"}}
+---
+kind: Deployment
+metadata: {name: d}
+spec:
+  replicas: 3
+  template: {spec: {containers: [{name: c, resources: {requests: {cpu: "1"}}}]}}
+"""
+    item = plan(client, stream)["items"][0]
+    assert item["admission"]["rejections"][0]["message"] == (
+        "exceeded quota: q, requested: requests.cpu=1, used: requests.cpu=1500m, limited: requests.cpu=2"
+    )

@@ -93,8 +93,8 @@ def test_scopes(scopes: tuple[str, ...], selector: tuple[ScopeRequirement, ...],
             ResourceQuota(
                 "q", None, quantities({"pods": "1"}), selector=(ScopeRequirement("Terminating", "In", ("x",)),)
             ),
-            "must be 'Exists' or 'DoesNotExist' when scope is Terminating",
-            id="In only for PriorityClass",
+            "must be 'Exist' when scope is any of ResourceQuotaScopeTerminating",
+            id="Terminating takes Exists only",
         ),
         pytest.param(
             ResourceQuota("q", None, quantities({"pods": "1"}), selector=(ScopeRequirement("PriorityClass", "In"),)),
@@ -156,3 +156,29 @@ def test_fits_more_names_the_resource_that_runs_out() -> None:
 )
 def test_object_counts(kind: str, group: str, extra: dict[str, object], expected: dict[str, str]) -> None:
     assert strings(quota.object_usage(kind, group, **extra)) == expected  # type: ignore[arg-type]
+
+
+def test_does_not_exist_is_refused_for_best_effort_as_upstream() -> None:
+    q = ResourceQuota("q", None, quantities({"pods": "1"}), selector=(ScopeRequirement("BestEffort", "DoesNotExist"),))
+    assert [v.path for v in quota.validate(q)] == [("spec", "scopeSelector", "matchExpressions", 0, "operator")]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        pytest.param(
+            ResourceQuota(
+                "q", None, quantities({"requests.nvidia.com/gpu": "4"}),
+                selector=(ScopeRequirement("PriorityClass", "In", ("high",)),),
+            ),
+            id="extended resource under a PriorityClass scope",
+        ),
+        pytest.param(
+            ResourceQuota("q", None, quantities({"count/pods": "4"}), scopes=("NotBestEffort",)),
+            id="count/pods under NotBestEffort",
+        ),
+    ],
+)  # fmt: skip
+def test_scopes_are_checked_only_against_standard_quota_names(q: ResourceQuota) -> None:
+    """IsStandardQuotaResourceName gates the scope/resource check upstream."""
+    assert quota.validate(q) == []
