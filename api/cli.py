@@ -81,17 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for sub in (effective, plan):
         sub.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
-        sub.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
-        sub.add_argument("--nodes", type=_whole, help="node count, to total a DaemonSet's pods (one per node)")
+        _common_options(sub)
         sub.add_argument(
             "--explain",
             action="store_true",
             help="show where each figure comes from, and advice with the figures after it",
-        )
-        sub.add_argument(
-            "--kubernetes-version",
-            metavar="VERSION",
-            help="compute as this release would (1.24 to the current one; default: current)",
         )
         sub.add_argument(
             "--unit",
@@ -110,9 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("old", metavar="OLD", help="file or directory: the manifests before")
     diff.add_argument("new", metavar="NEW", help="file or directory: the manifests after")
-    diff.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
-    diff.add_argument("--nodes", type=_whole, help="node count, to count a DaemonSet's pods (one per node)")
-    diff.add_argument("--kubernetes-version", metavar="VERSION", help="compute as this release would")
+    _common_options(diff)
     diff.add_argument(
         "--fail-if-increase",
         action="append",
@@ -130,11 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what_if_cmd.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
     what_if_cmd.add_argument("--change", action="append", required=True, type=_json, metavar="JSON", help="repeatable")
-    what_if_cmd.add_argument(
-        "-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table"
-    )
-    what_if_cmd.add_argument("--nodes", type=_whole, help="node count, to count a DaemonSet's pods (one per node)")
-    what_if_cmd.add_argument("--kubernetes-version", metavar="VERSION", help="compute as this release would")
+    _common_options(what_if_cmd)
 
     quantity = commands.add_parser(
         "quantity", help="one quantity: canonical form and exact value", description="Explain one quantity."
@@ -144,6 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     quantity.add_argument("--unit", help="express the value in this unit (GiB, cores, ...)")
     quantity.add_argument("-o", "--output", choices=("text", "json"), default="text", help="default: text")
     return parser
+
+
+def _common_options(sub: argparse.ArgumentParser) -> None:
+    """The options every manifest command takes: output form, node count, Kubernetes release."""
+    sub.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
+    sub.add_argument("--nodes", type=_whole, help="node count, to count a DaemonSet's pods (one per node)")
+    sub.add_argument(
+        "--kubernetes-version",
+        metavar="VERSION",
+        help="compute as this release would (1.24 to the current one; default: current)",
+    )
 
 
 def _whole(text: str) -> int:

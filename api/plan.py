@@ -295,7 +295,7 @@ def _explicit(r: _Reader, res: Mapping[str, Any], default: nodefit.Reservation) 
 _PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?%")
 
 
-def _object_usage(obj: Mapping[str, Any], limits: Limits, doc: Document, path: Path) -> dict[str, Quantity]:
+def _object_usage(obj: Mapping[str, Any], limits: Limits) -> dict[str, Quantity]:
     kind = obj.get("kind")
     api_version = obj.get("apiVersion") if isinstance(obj.get("apiVersion"), str) else ""
     if not isinstance(kind, str) or kind == "Pod" or kind.endswith("List") or kind in ("Node", "NodeShape"):
@@ -340,7 +340,7 @@ def _read_cluster(found: list[tuple[Document, Path, Any]], limits: Limits) -> tu
         kind = obj.get("kind")
         r = _Reader(doc, path, obj, limits)
         namespace = r.namespace or DEFAULT_NAMESPACE
-        usage = _object_usage(obj, limits, doc, path)
+        usage = _object_usage(obj, limits)
         if usage:
             cluster.objects.setdefault(namespace, []).append(usage)
         if kind not in CLUSTER_KINDS:
@@ -384,6 +384,7 @@ class _Entry:
     quota_limited_by: dict[str, str] | None = None
     per_pod: ResourceList = field(default_factory=dict)  # effective requests of one pod
     quota_states: list[_QuotaState] = field(default_factory=list)  # the quotas that count its pods
+    usage: ResourceList = field(default_factory=dict)  # what one pod counts against quotas (PodUsageFunc)
 
     @property
     def daemon(self) -> bool:
@@ -610,10 +611,7 @@ def _admit_quotas(entries: list[_Entry], cluster: _Cluster) -> list[dict[str, An
         out += [s.body() for s in states]
     for e in entries:
         for s in e.quota_states:
-            assert e.evaluated is not None
-            ev = e.evaluated.evaluation
-            one = quota.covered(s.quota, quota.pod_usage(ev.requests, ev.limits))
-            more, resource = quota.fits_more(s.remaining(), one)
+            more, resource = quota.fits_more(s.remaining(), quota.covered(s.quota, e.usage))
             if more is not None and (e.quota_more is None or more < e.quota_more):
                 e.quota_more, e.quota_limited_by = more, {"quota": s.quota.name, "resource": resource or ""}
     return out
@@ -623,7 +621,7 @@ def _admit(e: _Entry, states: list[_QuotaState]) -> None:
     assert e.evaluated is not None
     assert e.pods
     ev = e.evaluated.evaluation
-    usage = quota.pod_usage(ev.requests, ev.limits)
+    usage = e.usage = quota.pod_usage(ev.requests, ev.limits)
     containers = ev.spec.containers + ev.spec.init_containers
     for s in states:  # what the stream asks of each quota, admitted or not
         s.requested = sum_resources([s.requested, scale(quota.covered(s.quota, usage), e.pods)])
@@ -747,7 +745,7 @@ def _fits(free: ResourceList, entries: Sequence[_Entry]) -> list[dict[str, Any]]
     return out
 
 
-def _groups(packed: Sequence[NodeGroup], start: Mapping[str, Quantity] | None = None) -> list[dict[str, Any]]:
+def _groups(packed: Sequence[NodeGroup]) -> list[dict[str, Any]]:
     return [
         {
             "count": g.count,

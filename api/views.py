@@ -59,16 +59,9 @@ def _flag(name: str) -> bool:
 
 def _stream(answer: Callable[..., Any]) -> Response:
     """The body's documents (JSON or a YAML stream), answered with the query's parameters."""
-    limits = current_app.extensions["podcalc.limits"]
-    documents = read_documents(request.get_data(), media_type_of(request.mimetype), limits)
-    body = answer(
-        (Document(i, value) for i, value in enumerate(documents)),
-        nodes=_nodes(),
-        units=_units(),
-        limits=limits,
-        kubernetes_version=request.args.get("kubernetesVersion"),
-        explain=_flag("explain"),
-    )
+    query = _query()
+    documents = read_documents(request.get_data(), media_type_of(request.mimetype), query["limits"])
+    body = answer((Document(i, value) for i, value in enumerate(documents)), **query, explain=_flag("explain"))
     return _json_response(body)
 
 
@@ -98,6 +91,7 @@ def _json_body() -> Any:
 
 
 def _query() -> dict[str, Any]:
+    """The query parameters every stream operation takes, and the app's limits."""
     return {
         "nodes": _nodes(),
         "units": _units(),
