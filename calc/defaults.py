@@ -56,8 +56,23 @@ def _round_container(c: Container) -> Container:
     return Container(c.name, c.type, c.index, requests, limits)
 
 
+def _stored_as_is(spec: PodSpec) -> bool:
+    """No container lacks a request its limit would fill, and no figure needs rounding."""
+    for c in spec.containers + spec.init_containers:
+        requests, limits = c.requests, c.limits
+        for name, q in limits.items():
+            if name not in requests or q.nanos % 1_000_000:
+                return False
+        for q in requests.values():
+            if q.nanos % 1_000_000:
+                return False
+    return all(q.nanos % 1_000_000 == 0 for q in spec.overhead.values())
+
+
 def apply_defaults(spec: PodSpec) -> Defaulted:
     """The pod as the API server stores it, and what defaulting changed."""
+    if spec.resources is None and _stored_as_is(spec):  # the usual pod: nothing to fill or round
+        return Defaulted(spec, ())
     from_limits: list[tuple[str, str]] = []
     containers: list[Container] = []
     init_containers: list[Container] = []

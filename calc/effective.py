@@ -99,17 +99,23 @@ def limits_of(c: Container) -> ResourceList:
     return c.limits
 
 
+def _add_into(total: dict[str, Quantity], more: ResourceList) -> None:
+    """``add_resources`` in place, for a sum no one else holds yet."""
+    for name, q in more.items():
+        total[name] = add(total[name], q) if name in total else q
+
+
 def phase_use(spec: PodSpec, pick: Callable[[Container], ResourceList]) -> Steps:
     """Each init step's use, then the running phase's, in Kubernetes' order of addition."""
     running: dict[str, Quantity] = {}
     for c in spec.containers:
-        running = add_resources(running, pick(c))
+        _add_into(running, pick(c))
     sidecars: dict[str, Quantity] = {}
     steps: list[tuple[str, dict[str, Quantity]]] = []
     for c in spec.init_containers:
         if c.type is ContainerType.SIDECAR:
-            running = add_resources(running, pick(c))
-            sidecars = add_resources(sidecars, pick(c))
+            _add_into(running, pick(c))
+            sidecars = add_resources(sidecars, pick(c))  # a new dict: each step keeps its own
             steps.append((phase_id(c), sidecars))
         else:
             steps.append((phase_id(c), add_resources(pick(c), sidecars)))
@@ -206,17 +212,21 @@ def unbounded(containers: Sequence[Container], bounded_at_pod_level: Iterable[st
     Only cpu, memory and ephemeral-storage count: a container cannot use an extended
     resource or hugepages it has not declared. A pod-level limit bounds the whole pod.
     """
-    bounded = set(bounded_at_pod_level)
-    found = []
-    for name in UNBOUNDED_WITHOUT_LIMIT:
-        if name in bounded:
-            continue
-        for c in containers:
-            limit = c.limits.get(name)
-            if limit is None or limit.nanos == 0:
-                found.append(name)
-                break
-    return tuple(found)
+    found: set[str] = set()
+    for c in containers:
+        found |= _unlimited(c)
+    found.difference_update(bounded_at_pod_level)
+    return _in_order(found)
+
+
+def _unlimited(c: Container) -> set[str]:
+    """The resources ``c`` alone may use without limit."""
+    limits = c.limits
+    return {n for n in UNBOUNDED_WITHOUT_LIMIT if (q := limits.get(n)) is None or q.nanos == 0}
+
+
+def _in_order(names: set[str]) -> tuple[str, ...]:
+    return tuple(n for n in UNBOUNDED_WITHOUT_LIMIT if n in names) if names else ()
 
 
 def pod_unbounded_limits(spec: PodSpec) -> tuple[str, ...]:
@@ -230,34 +240,38 @@ def phases(spec: PodSpec, request_steps: Steps | None = None, limit_steps: Steps
     request_steps = request_steps or phase_use(spec, requests_of)
     limit_steps = limit_steps or phase_use(spec, limits_of)
     out: list[Phase] = []
-    sidecars: list[Container] = []
+    sidecars: list[str] = []
+    sidecars_unlimited: set[str] = set()  # what the sidecars started so far may use without limit
     for i, c in enumerate(spec.init_containers):
         if c.type is ContainerType.SIDECAR:
-            sidecars.append(c)
-            members, kind = list(sidecars), PhaseKind.SIDECAR_START
+            sidecars.append(c.name)
+            sidecars_unlimited |= _unlimited(c)
+            members, kind, unlimited = tuple(sidecars), PhaseKind.SIDECAR_START, sidecars_unlimited
         else:
-            members, kind = [*sidecars, c], PhaseKind.INIT
+            members, kind, unlimited = (*sidecars, c.name), PhaseKind.INIT, sidecars_unlimited | _unlimited(c)
         out.append(
             Phase(
                 id=request_steps[i][0],
                 kind=kind,
                 container=c.name,
-                running=tuple(m.name for m in members),
+                running=members,
                 requests=request_steps[i][1],
                 limits=limit_steps[i][1],
-                unbounded_limits=unbounded(members),
+                unbounded_limits=_in_order(unlimited),
             )
         )
-    members = [*spec.containers, *sidecars]
+    running_unlimited = set(sidecars_unlimited)
+    for c in spec.containers:
+        running_unlimited |= _unlimited(c)
     out.append(
         Phase(
             id=RUNNING,
             kind=PhaseKind.RUNNING,
             container=None,
-            running=tuple(m.name for m in members),
+            running=(*(c.name for c in spec.containers), *sidecars),
             requests=request_steps[-1][1],
             limits=limit_steps[-1][1],
-            unbounded_limits=unbounded(members),
+            unbounded_limits=_in_order(running_unlimited),
         )
     )
     return out

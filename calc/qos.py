@@ -32,13 +32,15 @@ class QOSClass(enum.Enum):
 
 def _qos_sum(lists: Iterable[ResourceList]) -> dict[str, int]:
     """Sum of the non-zero cpu and memory quantities, in nanos (``processResourceList``)."""
-    out: dict[str, int] = {}
+    cpu = memory = 0
     for resources in lists:
-        for name in QOS_RESOURCES:
-            q = resources.get(name)
-            if q is not None and q.nanos > 0:
-                out[name] = out.get(name, 0) + q.nanos
-    return out
+        q = resources.get(CPU)
+        if q is not None and q.nanos > 0:
+            cpu += q.nanos
+        q = resources.get(MEMORY)
+        if q is not None and q.nanos > 0:
+            memory += q.nanos
+    return {name: total for name, total in ((CPU, cpu), (MEMORY, memory)) if total}
 
 
 def _has_qos_limits(limits: ResourceList) -> bool:
@@ -54,12 +56,11 @@ def pod_qos(spec: PodSpec) -> QOSClass:
         guaranteed = not spec.resources.limits or _has_qos_limits(spec.resources.limits)
     else:
         containers = spec.all_containers
-        requests = _qos_sum(c.requests for c in containers)
-        limits = _qos_sum(c.limits for c in containers)
-        guaranteed = all(_has_qos_limits(c.limits) for c in containers)
+        requests = _qos_sum([c.requests for c in containers])
+        limits = _qos_sum([c.limits for c in containers])
+        guaranteed = all(map(_has_qos_limits, [c.limits for c in containers]))
     if not requests and not limits:
         return QOSClass.BEST_EFFORT
-    guaranteed = guaranteed and all(limits.get(name) == total for name, total in requests.items())
-    if guaranteed and len(requests) == len(limits):
+    if guaranteed and requests == limits:
         return QOSClass.GUARANTEED
     return QOSClass.BURSTABLE

@@ -73,10 +73,27 @@ def _whole_pages(name: str, q: Quantity) -> bool:
     return value % (page.nanos // 10**9) == 0
 
 
+@lru_cache(maxsize=1024)
+def _plain(name: str, name_errors: NameCheck) -> bool:
+    """A valid, overcommittable resource that is neither hugepages nor extended (cpu,
+    memory, ephemeral-storage): its only rules are a non-negative value and request <= limit."""
+    return not name_errors(name) and overcommit_allowed(name) and not is_hugepages(name) and not is_extended(name)
+
+
 def requirements_violations(
     requests: ResourceList, limits: ResourceList, path: Path, name_errors: NameCheck
 ) -> list[Violation]:
     """validateResourceRequirements for one requests/limits pair at ``path``."""
+    for name, q in limits.items():  # the usual case, checked first: nothing to report
+        if q.nanos < 0 or not _plain(name, name_errors):
+            break
+    else:
+        for name, q in requests.items():
+            limit = limits.get(name)
+            if q.nanos < 0 or not _plain(name, name_errors) or (limit is not None and q.nanos > limit.nanos):
+                break
+        else:
+            return []
     out: list[Violation] = []
     hugepages = cpu_or_memory = False
     for field, resources in (("limits", limits), ("requests", requests)):
