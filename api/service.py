@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 from api.intake import DEFAULT_LIMITS, Limits, too_large
 from api.problems import ProblemError, flatten_messages, pointer
 from api.responses import explanation, pod_result, quantities
-from api.schemas import PodSpecSchema, load_resource_list
+from api.schemas import PodSpecSchema, load_pod_spec, load_resource_list
 from calc.admission import apply_runtime_class
 from calc.errors import PodInvalidError, QuantityError
 from calc.evaluate import LimitRangeConflictError, PodEvaluation, evaluate_pod
@@ -193,7 +193,7 @@ def evaluate_workload(
         raise too_large(f"{count:,} containers in one pod", limits.containers, "PODCALC_MAX_CONTAINERS", [where])
     prefix = pointer(*workload.spec_path)
     try:
-        loaded = _schema(limits.quantity_length).load(raw_spec)
+        loaded = load_pod_spec(raw_spec, limits.quantity_length) or _schema(limits.quantity_length).load(raw_spec)
     except ValidationError as err:
         return [stream_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
     loaded, notes = as_released(loaded, features)

@@ -13,6 +13,7 @@ from api.diff import diff_documents, side, what_if
 from api.intake import media_type_of, read_documents
 from api.plan import plan_documents
 from api.problems import ProblemError
+from api.responses import encode
 from api.service import Document, describe_quantity, evaluate_documents, parameter_error
 from calc.units import registry
 
@@ -20,7 +21,7 @@ bp = Blueprint("v1", __name__)
 
 
 def _json_response(body: Any) -> Response:
-    return current_app.response_class(current_app.json.dumps(body), mimetype="application/json")
+    return current_app.response_class(encode(body), mimetype="application/json")
 
 
 def _nodes() -> int | None:
