@@ -297,6 +297,9 @@ items:
         ("a: b\n c: d", "at line 2 column"),
         ("!!python/object:os.system {}", "could not determine a constructor"),
         ("? [a, b]\n: c", "unhashable"),
+        ("a: !!timestamp x", "a value does not fit its tag"),
+        ("a: !!bool maybe", "a value does not fit its tag"),
+        ("a: !!int x", "invalid literal for int()"),
     ],
 )
 def test_unreadable_yaml_is_400(client: FlaskClient, text: str, detail: str) -> None:

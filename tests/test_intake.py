@@ -1,0 +1,193 @@
+"""The lean YAML loader against PyYAML's own construction (``ExactLoader``), which it speeds up.
+
+Every document must load to the same values, aliases must stay shared (the size limits
+count a shared subtree once), and what PyYAML refuses must be refused with its message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.intake import ExactLoader, LeanLoader, RawNumber
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def both(text: str) -> tuple[Any, Any]:
+    """What each loader makes of ``text``: its documents, or its error as (type, message)."""
+    return _outcome(text, LeanLoader), _outcome(text, ExactLoader)
+
+
+def _outcome(text: str, loader: type[yaml.SafeLoader]) -> Any:
+    try:
+        return list(yaml.load_all(text, Loader=loader))
+    except Exception as err:  # PyYAML's constructors raise more than YAMLError
+        return (type(err), str(err))
+
+
+def same_structure(a: Any, b: Any) -> None:
+    """Equal, and of the same types all the way down (``1 == True`` would hide a wrong tag)."""
+    assert type(a) is type(b), (a, b)
+    if isinstance(a, dict):
+        assert list(a) == list(b)
+        for key in a:
+            same_structure(a[key], b[key])
+    elif isinstance(a, list):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            same_structure(x, y)
+    else:
+        assert a == b
+
+
+def _yaml_files() -> list[Path]:
+    return sorted([*ROOT.glob("examples/**/*.yaml"), *ROOT.glob("tests/data/*.yaml"), *ROOT.glob("deploy/**/*.yaml")])
+
+
+@pytest.mark.parametrize("path", _yaml_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_manifest_of_the_project_loads_the_same(path: Path) -> None:
+    lean, exact = both(path.read_text())
+    same_structure(lean, exact)
+
+
+SCALARS = [
+    "plain",
+    "'quoted 1'",
+    '"0x1F"',
+    "1",
+    "-7",
+    "+3",
+    "0x1F",
+    "0b101",
+    "010",
+    "08",
+    "1_000",
+    "12345678901234567890123",
+    "1.5",
+    "1e3",
+    "-.5",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "1:30",
+    "yes",
+    "No",
+    "on",
+    "true",
+    "FALSE",
+    "~",
+    "null",
+    "",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "!!str 5",
+    "!!int '7'",
+    "!!float '2'",
+    "!!binary aGVsbG8=",
+    "=",
+    "<<",
+    "100m",
+    "1Gi",
+]
+
+
+@pytest.mark.parametrize("scalar", SCALARS)
+def test_every_kind_of_scalar_resolves_the_same(scalar: str) -> None:
+    text = f"value: {scalar}\nlist: [{scalar or '~'}]\n{scalar or 'k'}: key\n"
+    lean, exact = both(text)
+    same_structure(lean, exact)
+
+
+SPECIAL = {
+    "merge keys": "base: &b {cpu: 1, memory: 2Gi}\nmerged:\n  <<: *b\n  cpu: 2\n",
+    "merge list": "a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: [*a, *b]\n",
+    "value key": "a:\n  =: 1\n  b: 2\n",
+    "set": "!!set {a, b}\n",
+    "omap": "!!omap [a: 1, b: 2]\n",
+    "pairs": "!!pairs [a: 1, a: 2]\n",
+    "nested aliases": "x: &x [1, 2]\ny: {a: *x, b: [*x, *x]}\n",
+    "scalar alias": "a: &s 100m\nb: *s\nc: &n 5\nd: *n\n",
+    "duplicate keys": "a: 1\na: 2\n",
+    "numeric keys": "1: a\n1.5: b\ntrue: c\n~: d\n",
+    "empty documents": "---\n---\na: 1\n...\n---\n",
+    "explicit map and seq tags": "!!map {a: !!seq [1, 2]}\n",
+    "str tag on a sequence": "a: !!str [1]\n",
+    "map tag on a sequence": "a: !!map [1]\n",
+    "seq tag on a mapping": "a: !!seq {b: 1}\n",
+    "bool tag on a mapping": "a: !!bool {b: 1}\n",
+    "flow and block": "spec:\n  containers: [{name: a, resources: {limits: {cpu: '1'}}}]\n",
+}
+
+
+@pytest.mark.parametrize("text", SPECIAL.values(), ids=SPECIAL.keys())
+def test_special_forms_load_the_same(text: str) -> None:
+    lean, exact = both(text)
+    same_structure(lean, exact)
+
+
+def test_aliases_stay_shared() -> None:
+    (doc,) = yaml.load_all("x: &x {a: [1]}\ny: *x\nz: [*x]\n", Loader=LeanLoader)
+    assert doc["y"] is doc["x"]
+    assert doc["z"][0] is doc["x"]
+
+
+def test_a_recursive_alias_is_the_same_object() -> None:
+    (doc,) = yaml.load_all("&a [1, *a]\n", Loader=LeanLoader)
+    assert doc[1] is doc
+    (mapping,) = yaml.load_all("&m {self: *m}\n", Loader=LeanLoader)
+    assert mapping["self"] is mapping
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "? [a, b]\n: 1\n",
+        "a: !custom 1\n",
+        "? {a: 1}\n: 2\n",
+        "a: !!int x\n",
+        "a: !!timestamp x\n",
+        "<<: 1\n",
+        "a: !!bool maybe\n",
+    ],
+    ids=["sequence key", "unknown tag", "mapping key", "bad int", "bad timestamp", "merge of a scalar", "bad bool"],
+)
+def test_what_pyyaml_refuses_is_refused_the_same(text: str) -> None:
+    lean, exact = both(text)
+    assert isinstance(exact, tuple), "PyYAML accepts this: not a refusal"
+    assert lean == exact
+
+
+leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["100m", "1Gi", "yes", "0x10", "010", "1e3", "~", "", "<<", "="]),
+)
+trees = st.recursive(
+    leaves,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(trees, min_size=1, max_size=3), st.sampled_from([None, True, False]), st.booleans())
+def test_generated_streams_load_the_same(documents: list[Any], flow: bool | None, share: bool) -> None:
+    if share:  # the same object twice: PyYAML writes an anchor and an alias
+        documents = [{"a": documents[0], "b": documents[0], "c": [documents[0]]}]
+    text = yaml.dump_all(documents, default_flow_style=flow, allow_unicode=True)
+    lean, exact = both(text)
+    same_structure(lean, exact)
+
+
+def test_numbers_stay_exact_as_before() -> None:
+    (doc,) = yaml.load_all("cpu: 1.500\nmem: 1e3\nn: 0x10\n", Loader=LeanLoader)
+    assert doc == {"cpu": RawNumber("1.5"), "mem": RawNumber("1000"), "n": 16}
