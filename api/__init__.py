@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from api import dashboard, observability, problems, views
 from api.intake import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
     # Largest request body accepted, in bytes (413 beyond). PODCALC_MAX_CONTENT_LENGTH.
@@ -23,7 +23,17 @@ DEFAULTS: dict[str, Any] = {
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then PODCALC_* environment variables, then ``config``."""
+    """Build the app: defaults, then PODCALC_* environment variables, then ``config``.
+
+    Flask and the views are imported here, not with the package: the CLI imports ``api``
+    modules and never needs them.
+    """
+    from flask import Flask
+
+    from api import dashboard, observability, problems, views
+    from calc.units import registry
+
+    registry()  # pint's registry built once per worker, before the first unit-aware request
     # No app-wide static route: the dashboard's blueprint serves its assets by name.
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(DEFAULTS)

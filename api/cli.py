@@ -22,10 +22,9 @@ from typing import Any, TextIO
 
 import yaml
 
-from api.diff import apply_changes, diff_documents, gate
 from api.intake import DEFAULT_LIMITS, check_size, load_yaml_stream, read_documents
-from api.plan import plan_documents
 from api.problems import ProblemError
+from api.responses import encode
 from api.service import Document, describe_quantity, evaluate_documents
 from calc.errors import QuantityError
 from calc.quantity import parse_quantity
@@ -335,6 +334,8 @@ def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
             parse_quantity(text)
         except QuantityError as err:
             raise _UsageError(f"--fail-if-increase {name}={text}: {err}") from err
+    from api.diff import diff_documents, gate
+
     before = _read(_files(args.old), sys.stdin)
     after = _read(_files(args.new), sys.stdin)
     body = diff_documents(before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version)
@@ -347,7 +348,7 @@ def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def _print(body: dict[str, Any], output: str, table: Any, stdout: TextIO) -> None:
     if output == "json":
-        print(json.dumps(body), file=stdout)
+        stdout.write(encode(body).decode())
     elif output == "yaml":
         print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
     else:
@@ -458,6 +459,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         if args.command == "diff":
             return _diff(args, stdout)
         if args.command == "what-if":
+            from api.diff import apply_changes, diff_documents
+
             before = _read(args.files, stdin)
             after, applied = apply_changes(before, args.change)
             body = {"applied": applied} | diff_documents(
@@ -467,6 +470,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             return EXIT_OK
         documents = _read(args.files, stdin)
         if args.command == "plan":
+            from api.plan import plan_documents  # each command loads only its own modules
+
             body = plan_documents(
                 documents,
                 nodes=args.nodes,
@@ -488,7 +493,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     except ProblemError as err:
         return _report(err, sys.stderr)
     if args.output == "json":
-        print(json.dumps(body), file=stdout)  # the HTTP body, byte for byte in content and form
+        stdout.write(encode(body).decode())  # the HTTP body, byte for byte
     elif args.output == "yaml":
         print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
     else:

@@ -17,8 +17,7 @@ import enum
 import re
 from fractions import Fraction
 from functools import cache, lru_cache
-
-import pint
+from typing import TYPE_CHECKING
 
 from calc.errors import DimensionError, QuantityError
 from calc.quantity import MAX_LENGTH, MAX_NANOS, MAX_VALUE, NANO, Format, Quantity, round_away
@@ -31,6 +30,9 @@ class Dimension(enum.Enum):
     CORES = "cores"
     COUNT = "count"
 
+
+if TYPE_CHECKING:
+    import pint
 
 _PINT_DIMENSION = {"[information]": Dimension.BYTES, "[cpu]": Dimension.CORES}
 
@@ -70,7 +72,10 @@ _EXPRESSION = re.compile(
 
 @cache
 def registry() -> pint.UnitRegistry[Fraction]:
-    """The one unit registry of podcalc."""
+    """The one unit registry of podcalc; pint itself is imported on first use (50 ms that a
+    CLI run without unit expressions does not need)."""
+    import pint
+
     ureg: pint.UnitRegistry[Fraction] = pint.UnitRegistry(None, non_int_type=Fraction)
     for line in _DEFINITIONS.strip().splitlines():
         ureg.define(line)
@@ -84,6 +89,8 @@ def unit_factor(unit: str) -> tuple[Fraction, Dimension]:
         # pint would evaluate an expression such as 10**10**10 or 1/0: only names reach it
         raise QuantityError(unit[:40], "a unit is a single name such as B, GiB, MB, cores or millicores")
     ureg = registry()
+    import pint
+
     try:
         parsed = ureg.Quantity(1, ureg.parse_units(unit.strip()))
         base = parsed.to_base_units()
