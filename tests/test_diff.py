@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -152,7 +153,7 @@ def test_cli_diff_gate_exit_status(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert dirs.returncode == 0, dirs.stderr
-    assert '"total": {"pods": 4' in dirs.stdout
+    assert json.loads(dirs.stdout)["total"]["pods"] == 4
 
 
 def test_what_if_container_change_needs_a_pod_template(client: FlaskClient) -> None:
