@@ -127,9 +127,7 @@ def free_port() -> int:
 def gunicorn(app: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
     """The project's gunicorn configuration serving ``app``; yields (url, process, start-up seconds)."""
     port = free_port()
-    environment = (
-        os.environ | {"PODCALC_WORKERS": "2", "PODCALC_LOG_LEVEL": "warning"} | (env or {})
-    )
+    environment = os.environ | {"PODCALC_WORKERS": "2", "PODCALC_LOG_LEVEL": "warning"} | (env or {})
     start = time.perf_counter()
     process = subprocess.Popen(
         [
