@@ -166,6 +166,8 @@ def effective_requests(
 ) -> Aggregate:
     """PodRequests with the deciding phase; ``agg`` is the containers' aggregate if known."""
     agg = agg or aggregate(spec, requests_of)
+    if spec.resources is None and not spec.overhead:
+        return agg  # the usual pod: the containers' aggregate is the pod's figure
     totals, set_by = dict(agg.totals), dict(agg.set_by)
     if not options.skip_pod_level_resources and spec.resources is not None:
         # IsPodLevelRequestsSet: only supported resources replace the containers' figure.
@@ -184,6 +186,8 @@ def effective_limits(
 ) -> Aggregate:
     """PodLimits with the deciding phase; ``agg`` is the containers' aggregate if known."""
     agg = agg or aggregate(spec, limits_of)
+    if spec.resources is None and not spec.overhead:
+        return agg
     totals, set_by = dict(agg.totals), dict(agg.set_by)
     if not options.skip_pod_level_resources and pod_level_resources_set(spec):
         assert spec.resources is not None
