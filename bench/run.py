@@ -245,8 +245,8 @@ def wrk(url: str, body: str | None, seconds: int, connections: int = 16) -> tupl
 
 
 def bench_http(seconds: int, rounds: int = 3) -> None:
-    """Median of ``rounds`` alternating runs: with keep-alive, how wrk's 16 connections fall on
-    the 2 workers varies from run to run, and so does throughput (48% to 77% seen)."""
+    """Median of ``rounds`` alternating runs, each begun once every worker is idle (see
+    ``_wait_until_idle``); the spread of our runs is printed with the median."""
     print(f"HTTP (wrk -t2 -c16 on loopback, median of {rounds} runs each)", flush=True)
     body = json.dumps(TYPICAL_POD)
     base_runs, our_runs = [], []
