@@ -154,7 +154,11 @@ class LeanLoader(ExactLoader):
     same result.
     """
 
-    _tags: ClassVar[dict[str, str]] = {}  # plain scalar text -> tag, for short texts
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        # plain scalar text -> tag, for this stream only: kept across requests, the texts
+        # (an env value may be a secret) would outlive them and pin the memory they sit in
+        self._tags: dict[str, str] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
@@ -163,7 +167,7 @@ class LeanLoader(ExactLoader):
             tag = self._tags.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(value) <= 64 and len(self._tags) < 50_000:
+                if len(value) <= 64:
                     self._tags[value] = tag
             return tag
         return _MAP if kind is yaml.MappingNode else _SEQ

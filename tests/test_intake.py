@@ -191,3 +191,13 @@ def test_generated_streams_load_the_same(documents: list[Any], flow: bool | None
 def test_numbers_stay_exact_as_before() -> None:
     (doc,) = yaml.load_all("cpu: 1.500\nmem: 1e3\nn: 0x10\n", Loader=LeanLoader)
     assert doc == {"cpu": RawNumber("1.5"), "mem": RawNumber("1000"), "n": 16}
+
+
+def test_no_text_of_a_stream_outlives_its_load() -> None:
+    """The tag cache belongs to one load: a class-wide one kept manifests' texts (secrets in
+    env values among them) across requests, and pinned 60-80 MB after a 10 MiB body."""
+    loader = LeanLoader("password: hunter2\n")
+    loader.get_single_data()
+    assert "hunter2" in loader._tags
+    assert "hunter2" not in LeanLoader("a: b\n")._tags
+    assert not hasattr(LeanLoader, "_tags")
