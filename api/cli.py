@@ -346,9 +346,19 @@ def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
     return EXIT_GATE if failures else EXIT_OK
 
 
+def _write_json(body: dict[str, Any], stdout: TextIO) -> None:
+    """The body as the HTTP API writes it; ASCII-escaped where the terminal's encoding cannot
+    show a character (a cp1252 console, PYTHONIOENCODING=ascii)."""
+    text = encode(body).decode()
+    try:
+        stdout.write(text)
+    except UnicodeEncodeError:
+        stdout.write(json.dumps(body, separators=(",", ":")) + "\n")
+
+
 def _print(body: dict[str, Any], output: str, table: Any, stdout: TextIO) -> None:
     if output == "json":
-        stdout.write(encode(body).decode())
+        _write_json(body, stdout)
     elif output == "yaml":
         print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
     else:
@@ -493,7 +503,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     except ProblemError as err:
         return _report(err, sys.stderr)
     if args.output == "json":
-        stdout.write(encode(body).decode())  # the HTTP body, byte for byte
+        _write_json(body, stdout)  # the HTTP body
     elif args.output == "yaml":
         print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
     else:

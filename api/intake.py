@@ -173,7 +173,13 @@ class LeanLoader(ExactLoader):
         return _MAP if kind is yaml.MappingNode else _SEQ
 
     def construct_document(self, node: yaml.Node) -> Any:
-        data = self._build(node)
+        try:
+            data = self._build(node)
+        except RecursionError:
+            # _build recurses once a level; PyYAML's own construction does not, and so a deep
+            # document reaches the size limits' depth refusal (413), as it did before
+            self.constructed_objects, self.recursive_objects, self.state_generators = {}, {}, []
+            return super().construct_document(node)
         # what PyYAML's own construct_document finishes with
         while self.state_generators:
             generators, self.state_generators = self.state_generators, []

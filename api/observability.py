@@ -41,6 +41,7 @@ LATENCY = Histogram(
 )
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _SECURITY = [(name.lower(), name, value) for name, value in SECURITY_HEADERS.items()]
 
 
@@ -99,7 +100,8 @@ def register(app: Flask) -> None:
                 response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
                 response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {REQUEST_ID}"
                 response.headers["Access-Control-Max-Age"] = "600"
-        route, method = _route(), request.method
+        # a label per method a client makes up would grow the series without end
+        route, method = _route(), request.method if request.method in _METHODS else "other"
         _counter(route, method, response.status_code).inc()
         started = request.environ.get("podcalc.started", time.perf_counter())
         _latency(route, method).observe(time.perf_counter() - started)

@@ -158,7 +158,7 @@ def gunicorn(app: str, env: dict[str, str] | None = None) -> Iterator[tuple[str,
                     raise RuntimeError(f"{app} did not start") from None
                 time.sleep(0.01)
         started = time.perf_counter() - start
-        _wait_until_idle(process.pid)
+        _wait_until_idle(process.pid, int(environment["PODCALC_WORKERS"]))
         yield url, process, started
     finally:
         process.send_signal(signal.SIGTERM)
@@ -170,8 +170,8 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _wait_until_idle(master: int, timeout: float = 20) -> None:
-    """Wait until every worker has finished starting (no CPU used for 0.2 s).
+def _wait_until_idle(master: int, workers: int, timeout: float = 20) -> None:
+    """Wait until all ``workers`` have started and finished starting (no CPU used for 0.2 s).
 
     The first 200 from /healthz says one worker is up; another may still be importing the
     app, its own socket already bound (reuse_port), and the connections the kernel hands it
@@ -185,10 +185,11 @@ def _wait_until_idle(master: int, timeout: float = 20) -> None:
             now = [_cpu_seconds(pid) for pid in worker_pids(master)]
         except OSError:  # a worker replaced while we looked
             now = []
-        if now and now == before:
+        if len(now) == workers and now == before:
             return
         before = now
         time.sleep(0.2)
+    raise RuntimeError(f"the {workers} workers were not all up and idle after {timeout:.0f} s")
 
 
 def worker_pids(master: int) -> list[int]:

@@ -191,3 +191,18 @@ def test_kubernetes_version_flag() -> None:
     bad = run("effective", "--kubernetes-version", "1.99", str(example))
     assert bad.returncode == 1
     assert "kubernetesVersion: kubernetes version '1.99': the newest release podcalc knows is 1.37" in bad.stderr
+
+
+def test_json_output_where_the_terminal_cannot_show_a_name(tmp_path: Path) -> None:
+    """A name the stdout encoding cannot write, and a lone surrogate, still give valid JSON."""
+    pods = tmp_path / "pods.yaml"
+    pods.write_text("kind: Pod\nmetadata: {name: café}\nspec: {containers: [{name: a}]}\n", encoding="utf-8")
+    odd = tmp_path / "odd.json"
+    odd.write_text('{"kind":"Pod","metadata":{"name":"x\\ud800"},"spec":{"containers":[{"name":"a"}]}}')
+    env = {"PATH": str(Path(sys.executable).parent), "PYTHONIOENCODING": "ascii"}
+    for path, name in ((pods, "café"), (odd, "x\ud800")):
+        result = subprocess.run(
+            [PODCALC, "effective", "-o", "json", str(path)], capture_output=True, timeout=60, check=False, env=env
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["items"][0]["name"] == name

@@ -408,3 +408,22 @@ def test_nodes_parameter_must_be_ascii_digits(client: FlaskClient) -> None:
     response = post_yaml(client, STREAM, "?nodes=%C2%B2")
     assert response.status_code == 400
     assert response.get_json()["errors"][0]["parameter"] == "nodes"
+
+
+def test_a_lone_surrogate_in_a_json_name_is_answered(client: FlaskClient) -> None:
+    body = '{"kind":"Pod","metadata":{"name":"x\\ud800"},"spec":{"containers":[{"name":"a"}]}}'
+    response = client.post(EFFECTIVE, data=body, content_type="application/json")
+    assert response.status_code == 200
+    assert b'"x\\ud800"' in response.data  # escaped: not valid UTF-8 on its own
+    assert response.get_json()["items"][0]["name"] == "x\ud800"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 350 + "]" * 350, "a: " + "{a: " * 985 + "1" + "}" * 985],
+    ids=["sequences", "mappings"],
+)
+def test_deep_yaml_is_refused_by_the_depth_limit(client: FlaskClient, text: str) -> None:
+    response = post_yaml(client, text)
+    assert response.status_code == 413, response.get_json()
+    assert "nested more than 64 levels deep" in response.get_json()["detail"]

@@ -108,6 +108,15 @@ def test_metrics_count_requests_by_route_and_status(client: FlaskClient) -> None
     assert 'podcalc_http_request_duration_seconds_bucket{le="0.001",method="GET",route="/v1/quantity"}' in text
 
 
+def test_made_up_methods_share_one_metric_label(client: FlaskClient) -> None:
+    for method in ("FROB", "XYZZY"):
+        assert client.open("/healthz", method=method).status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'podcalc_http_requests_total{method="other",route="(unmatched)",status="405"}' in text
+    assert "FROB" not in text
+    assert "XYZZY" not in text
+
+
 def test_readiness(client: FlaskClient) -> None:
     assert client.get("/readyz").get_json() == {"status": "ready"}
 
