@@ -218,28 +218,33 @@ class PodSpecSchema(Schema):
 
     @post_load
     def _to_pod_spec(self, data: Mapping[str, Any], **kwargs: Any) -> PodSpec:
-        containers: tuple[Container, ...] = data["containers"]
-        init_containers: tuple[Container, ...] = data.get("initContainers") or ()
-        seen: set[str] = set()
-        duplicates: dict[str, dict[int, dict[str, list[str]]]] = {}
-        for field, listed in (("containers", containers), ("initContainers", init_containers)):
-            for c in listed:
-                if c.name in seen:
-                    duplicates.setdefault(field, {})[c.index] = {"name": [f"Duplicate value: {c.name!r}"]}
-                seen.add(c.name)
-        if duplicates:
-            raise ValidationError(duplicates)
-        return PodSpec(
-            containers=containers,
-            init_containers=init_containers,
-            overhead=data.get("overhead") or {},
-            resources=data.get("resources"),
-            runtime_class_name=data.get("runtimeClassName"),
-            active_deadline_seconds=data.get("activeDeadlineSeconds"),
-            priority_class_name=data.get("priorityClassName"),
-            node_name=data.get("nodeName"),
-            cross_namespace_affinity=bool(data.get("affinity")),
-        )
+        return _pod_spec(data)
+
+
+def _pod_spec(data: Mapping[str, Any]) -> PodSpec:
+    """The PodSpec of loaded fields, by their manifest names; container names must be unique."""
+    containers: tuple[Container, ...] = data["containers"]
+    init_containers: tuple[Container, ...] = data.get("initContainers") or ()
+    seen: set[str] = set()
+    duplicates: dict[str, dict[int, dict[str, list[str]]]] = {}
+    for field, listed in (("containers", containers), ("initContainers", init_containers)):
+        for c in listed:
+            if c.name in seen:
+                duplicates.setdefault(field, {})[c.index] = {"name": [f"Duplicate value: {c.name!r}"]}
+            seen.add(c.name)
+    if duplicates:
+        raise ValidationError(duplicates)
+    return PodSpec(
+        containers=containers,
+        init_containers=init_containers,
+        overhead=data.get("overhead") or {},
+        resources=data.get("resources"),
+        runtime_class_name=data.get("runtimeClassName"),
+        active_deadline_seconds=data.get("activeDeadlineSeconds"),
+        priority_class_name=data.get("priorityClassName"),
+        node_name=data.get("nodeName"),
+        cross_namespace_affinity=bool(data.get("affinity")),
+    )
 
 
 def load_pod_spec(raw: Any, max_quantity_length: int = MAX_LENGTH) -> PodSpec | None:
@@ -247,16 +252,15 @@ def load_pod_spec(raw: Any, max_quantity_length: int = MAX_LENGTH) -> PodSpec | 
     anything is off, for ``PodSpecSchema`` to load and report in its own words.
 
     The hot path of every request: through the schema's field machinery one typical pod
-    costs about 25 us, read here about 6. A property test holds the two to the same result.
+    costs about 23 us, read here about 12. A property test holds the two to the same result.
     """
     if not isinstance(raw, dict):
         return None
     max_length = min(max_quantity_length, MAX_LENGTH)
-    lists: list[tuple[Container, ...]] = []
+    data: dict[str, Any] = {}
     for key, init in (("containers", False), ("initContainers", True)):
         value = raw.get(key)
         if value is None and init:
-            lists.append(())
             continue
         if not isinstance(value, list) or not (value or init):
             return None
@@ -266,36 +270,25 @@ def load_pod_spec(raw: Any, max_quantity_length: int = MAX_LENGTH) -> PodSpec | 
             if container is None or problems:
                 return None
             loaded.append(container)
-        lists.append(tuple(loaded))
-    containers, init_containers = lists
-    if len({c.name for c in containers + init_containers}) != len(containers) + len(init_containers):
-        return None  # duplicate names
-    strings = [raw.get(key) for key in ("runtimeClassName", "priorityClassName", "nodeName")]
-    if any(v is not None and not isinstance(v, str) for v in strings):
-        return None
+        data[key] = tuple(loaded)
+    for key in ("runtimeClassName", "priorityClassName", "nodeName"):
+        data[key] = raw.get(key)
+        if data[key] is not None and not isinstance(data[key], str):
+            return None
     deadline, affinity = raw.get("activeDeadlineSeconds"), raw.get("affinity")
     if (deadline is not None and type(deadline) is not int) or (
         affinity is not None and not isinstance(affinity, dict)
     ):
         return None
-    try:
-        overhead = load_resource_list(raw.get("overhead"), max_length)
-    except ValidationError:
-        return None
-    resources = None
+    data["activeDeadlineSeconds"] = deadline
+    data["affinity"] = affinity is not None and _cross_namespace(affinity)
     if raw.get("resources") is not None:
         requests, limits, errors = _load_requirements(raw["resources"], max_length)
         if errors:
             return None
-        resources = PodResources(requests=requests, limits=limits)
-    return PodSpec(
-        containers=containers,
-        init_containers=init_containers,
-        overhead=overhead,
-        resources=resources,
-        runtime_class_name=strings[0],
-        active_deadline_seconds=deadline,
-        priority_class_name=strings[1],
-        node_name=strings[2],
-        cross_namespace_affinity=affinity is not None and _cross_namespace(affinity),
-    )
+        data["resources"] = PodResources(requests=requests, limits=limits)
+    try:
+        data["overhead"] = load_resource_list(raw.get("overhead"), max_length)
+        return _pod_spec(data)
+    except ValidationError:  # a bad overhead, or duplicate container names
+        return None

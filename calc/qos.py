@@ -56,9 +56,10 @@ def pod_qos(spec: PodSpec) -> QOSClass:
         guaranteed = not spec.resources.limits or _has_qos_limits(spec.resources.limits)
     else:
         containers = spec.all_containers
+        container_limits = [c.limits for c in containers]
         requests = _qos_sum([c.requests for c in containers])
-        limits = _qos_sum([c.limits for c in containers])
-        guaranteed = all(map(_has_qos_limits, [c.limits for c in containers]))
+        limits = _qos_sum(container_limits)
+        guaranteed = all(map(_has_qos_limits, container_limits))
     if not requests and not limits:
         return QOSClass.BEST_EFFORT
     if guaranteed and requests == limits:
