@@ -26,6 +26,7 @@ import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 
 from calc.pod import Container, ContainerType, PodSpec, ResourceList
 from calc.quantity import Quantity, add
@@ -91,12 +92,9 @@ def add_resources(total: ResourceList, more: ResourceList) -> dict[str, Quantity
 Steps = list[tuple[str, dict[str, Quantity]]]  # (phase id, use) for each init step, then running
 
 
-def requests_of(c: Container) -> ResourceList:
-    return c.requests
-
-
-def limits_of(c: Container) -> ResourceList:
-    return c.limits
+# a container's requests or limits, as the ``pick`` of the functions below (C-level getters)
+requests_of: Callable[[Container], ResourceList] = attrgetter("requests")
+limits_of: Callable[[Container], ResourceList] = attrgetter("limits")
 
 
 def _add_into(total: dict[str, Quantity], more: ResourceList) -> None:
@@ -216,21 +214,28 @@ def unbounded(containers: Sequence[Container], bounded_at_pod_level: Iterable[st
     Only cpu, memory and ephemeral-storage count: a container cannot use an extended
     resource or hugepages it has not declared. A pod-level limit bounds the whole pod.
     """
-    found: set[str] = set()
+    mask = 0
     for c in containers:
-        found |= _unlimited(c)
-    found.difference_update(bounded_at_pod_level)
-    return _in_order(found)
+        mask |= _unlimited(c)
+    for name in bounded_at_pod_level:
+        mask &= ~_BIT.get(name, 0)
+    return _NAMES[mask]
 
 
-def _unlimited(c: Container) -> set[str]:
-    """The resources ``c`` alone may use without limit."""
-    limits = c.limits
-    return {n for n in UNBOUNDED_WITHOUT_LIMIT if (q := limits.get(n)) is None or q.nanos == 0}
+# A set of unbounded resources as a bit mask, bit i for UNBOUNDED_WITHOUT_LIMIT[i]: the
+# unions of each phase are then one operation, and _NAMES gives each set in that order.
+_BIT = {name: 1 << i for i, name in enumerate(UNBOUNDED_WITHOUT_LIMIT)}
+_NAMES = tuple(tuple(n for n, bit in _BIT.items() if mask & bit) for mask in range(1 << len(UNBOUNDED_WITHOUT_LIMIT)))
 
 
-def _in_order(names: set[str]) -> tuple[str, ...]:
-    return tuple(n for n in UNBOUNDED_WITHOUT_LIMIT if n in names) if names else ()
+def _unlimited(c: Container) -> int:
+    """The mask of the resources ``c`` alone may use without limit."""
+    limits, mask = c.limits, 0
+    for name, bit in _BIT.items():
+        q = limits.get(name)
+        if q is None or q.nanos == 0:
+            mask |= bit
+    return mask
 
 
 def pod_unbounded_limits(spec: PodSpec) -> tuple[str, ...]:
@@ -245,7 +250,7 @@ def phases(spec: PodSpec, request_steps: Steps | None = None, limit_steps: Steps
     limit_steps = limit_steps or phase_use(spec, limits_of)
     out: list[Phase] = []
     sidecars: list[str] = []
-    sidecars_unlimited: set[str] = set()  # what the sidecars started so far may use without limit
+    sidecars_unlimited = 0  # the mask of what the sidecars started so far may use without limit
     for i, c in enumerate(spec.init_containers):
         if c.type is ContainerType.SIDECAR:
             sidecars.append(c.name)
@@ -253,29 +258,21 @@ def phases(spec: PodSpec, request_steps: Steps | None = None, limit_steps: Steps
             members, kind, unlimited = tuple(sidecars), PhaseKind.SIDECAR_START, sidecars_unlimited
         else:
             members, kind, unlimited = (*sidecars, c.name), PhaseKind.INIT, sidecars_unlimited | _unlimited(c)
-        out.append(
-            Phase(
-                id=request_steps[i][0],
-                kind=kind,
-                container=c.name,
-                running=members,
-                requests=request_steps[i][1],
-                limits=limit_steps[i][1],
-                unbounded_limits=_in_order(unlimited),
-            )
-        )
-    running_unlimited = set(sidecars_unlimited)
+        step_id, requests = request_steps[i]
+        out.append(Phase(step_id, kind, c.name, members, requests, limit_steps[i][1], _NAMES[unlimited]))
+    running_unlimited = sidecars_unlimited
     for c in spec.containers:
         running_unlimited |= _unlimited(c)
+    running = (*(c.name for c in spec.containers), *sidecars)
     out.append(
         Phase(
-            id=RUNNING,
-            kind=PhaseKind.RUNNING,
-            container=None,
-            running=(*(c.name for c in spec.containers), *sidecars),
-            requests=request_steps[-1][1],
-            limits=limit_steps[-1][1],
-            unbounded_limits=_in_order(running_unlimited),
+            RUNNING,
+            PhaseKind.RUNNING,
+            None,
+            running,
+            request_steps[-1][1],
+            limit_steps[-1][1],
+            _NAMES[running_unlimited],
         )
     )
     return out
