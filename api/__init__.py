@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from api import dashboard, observability, problems, views
+    from api import schemas as _schemas  # noqa: F401  marshmallow loaded with the app, not on a first bad pod
     from calc.units import registry
 
     registry()  # pint's registry built once per worker, before the first unit-aware request

@@ -22,12 +22,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from marshmallow import ValidationError
-
 from api.intake import DEFAULT_LIMITS, Limits, too_large
 from api.problems import flatten_messages, pointer
+from api.reader import FieldError, load_resource_list
 from api.responses import explanation, quantities
-from api.schemas import load_resource_list
 from api.service import (
     Document,
     Evaluated,
@@ -141,7 +139,7 @@ class _Reader:
     def resources(self, value: Any, at: Path, rounded: bool = True, non_negative: bool = False) -> dict[str, Quantity]:
         try:
             loaded = load_resource_list(value, self.limits.quantity_length)
-        except ValidationError as err:
+        except FieldError as err:
             for where, detail in flatten_messages(err.messages, pointer(*self.path, *at)):
                 entry = stream_error(self.doc, None, None, detail, where)
                 entry["kind"], entry["name"] = self.obj.get("kind"), self.name
@@ -312,7 +310,7 @@ def _object_usage(obj: Mapping[str, Any], limits: Limits) -> dict[str, Quantity]
         requests = (spec.get("resources") or {}).get("requests") if isinstance(spec.get("resources"), Mapping) else None
         try:
             storage = load_resource_list(requests, limits.quantity_length).get("storage")
-        except ValidationError:
+        except FieldError:
             storage = None
     return quota.object_usage(kind, group, service_type, node_ports, storage)
 

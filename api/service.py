@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-
-from marshmallow import ValidationError
 
 from api.intake import DEFAULT_LIMITS, Limits, too_large
 from api.problems import ProblemError, flatten_messages, pointer
+from api.reader import FieldError, load_resource_list, read_pod_spec
 from api.responses import explanation, pod_result, quantities
-from api.schemas import PodSpecSchema, load_pod_spec, load_resource_list
 from calc.admission import apply_runtime_class
 from calc.errors import PodInvalidError, QuantityError
 from calc.evaluate import LimitRangeConflictError, PodEvaluation, evaluate_pod
@@ -28,12 +25,6 @@ from calc.resources import UNBOUNDED_WITHOUT_LIMIT, dimension_of, parse_any
 from calc.units import convert, unit_factor
 from calc.versions import DEFAULT_FEATURES, Features, VersionError, as_released, features, parse_version
 from calc.workloads import Skipped, Workload, classify, objects, scale, sum_resources
-
-
-@lru_cache(maxsize=8)
-def _schema(max_quantity_length: int) -> PodSpecSchema:
-    """One schema per quantity-length limit (there is one per app)."""
-    return PodSpecSchema(max_quantity_length=max_quantity_length)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +153,7 @@ def runtime_classes(
             continue  # classify reports a malformed name
         try:
             classes[name] = None if fixed is None else load_resource_list(fixed, limits.quantity_length)
-        except ValidationError as err:
+        except FieldError as err:
             at = pointer(*path, "overhead", "podFixed")
             errors += [stream_error(doc, None, None, detail, at) for at, detail in flatten_messages(err.messages, at)]
     return classes, errors
@@ -193,8 +184,8 @@ def evaluate_workload(
         raise too_large(f"{count:,} containers in one pod", limits.containers, "PODCALC_MAX_CONTAINERS", [where])
     prefix = pointer(*workload.spec_path)
     try:
-        loaded = load_pod_spec(raw_spec, limits.quantity_length) or _schema(limits.quantity_length).load(raw_spec)
-    except ValidationError as err:
+        loaded = read_pod_spec(raw_spec, limits.quantity_length)
+    except FieldError as err:
         return [stream_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
     loaded, notes = as_released(loaded, features)
     spec = apply_runtime_class(loaded, classes)

@@ -1,4 +1,4 @@
-"""The hot path's pod reader (``load_pod_spec``) against the marshmallow schema it stands in for.
+"""The hot path's pod reader (``api.reader.load_pod_spec``) against the marshmallow schema it stands in for.
 
 Whatever the schema accepts, the reader returns the same PodSpec; whatever the schema
 refuses, the reader declines (None), so the schema reports it in its own words.
@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from api.intake import RawNumber
-from api.schemas import PodSpecSchema, load_pod_spec
+from api.reader import load_pod_spec
+from api.schemas import PodSpecSchema
 from calc.pod import PodSpec
 from tests.test_properties import pod_specs
 
