@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from api.intake import DEFAULT_LIMITS, check_size, load_yaml_stream, read_documents
+from api.intake import DEFAULT_LIMITS, load_yaml_stream, read_documents
 from api.problems import ProblemError
 from api.responses import encode
 from api.service import Document, describe_quantity, evaluate_documents
@@ -178,8 +178,10 @@ def _read(files: Sequence[str], stdin: TextIO) -> list[Document]:
                 raise _UsageError(f"cannot read {name}: {err.strerror}") from err
             label, is_json = name, name.endswith(".json")
         try:
-            values = read_documents(data, "application/json") if is_json else load_yaml_stream(data.decode("utf-8"))
-            check_size(values, DEFAULT_LIMITS)
+            if is_json:
+                values = read_documents(data, "application/json", DEFAULT_LIMITS)
+            else:
+                values = load_yaml_stream(data.decode("utf-8"), DEFAULT_LIMITS)
         except UnicodeDecodeError as err:
             raise ProblemError(400, "Malformed body", f"{label}: not UTF-8 text") from err
         except ProblemError as err:

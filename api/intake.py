@@ -152,6 +152,11 @@ class LeanLoader(ExactLoader):
     unknown tags, non-scalar keys) is handed to PyYAML's own constructor, node by node, and
     aliases share one value as they do there. ``tests/test_intake.py`` holds the two to the
     same result.
+
+    While building, it counts what ``check_size`` would: the values (each collection adds
+    its children) and the deepest nesting. The count is ``counted`` only where it is exact,
+    a tree without shared (aliased) collections or PyYAML's own construction in it; else
+    ``check_size`` walks the documents.
     """
 
     def __init__(self, stream: Any) -> None:
@@ -159,6 +164,10 @@ class LeanLoader(ExactLoader):
         # plain scalar text -> tag, for this stream only: kept across requests, the texts
         # (an env value may be a secret) would outlive them and pin the memory they sit in
         self._tags: dict[str, str] = {}
+        self.values = 0  # one per document and per child of every collection built
+        self.deepest = 0  # nesting of collections: a document's own is level 1
+        self.exact = True  # False once a collection is shared or built by PyYAML
+        self._depth = 0
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
@@ -173,12 +182,14 @@ class LeanLoader(ExactLoader):
         return _MAP if kind is yaml.MappingNode else _SEQ
 
     def construct_document(self, node: yaml.Node) -> Any:
+        self.values += 1
         try:
             data = self._build(node)
         except RecursionError:
             # _build recurses once a level; PyYAML's own construction does not, and so a deep
             # document reaches the size limits' depth refusal (413), as it did before
             self.constructed_objects, self.recursive_objects, self.state_generators = {}, {}, []
+            self.exact, self._depth = False, 0
             return super().construct_document(node)
         # what PyYAML's own construct_document finishes with
         while self.state_generators:
@@ -207,21 +218,34 @@ class LeanLoader(ExactLoader):
             return self.construct_object(node, deep=True)
         built = self.constructed_objects
         if node in built:
+            self.exact = False  # an alias: its collection counts once per use
             return built[node]
+        depth = self._depth = self._depth + 1
+        if depth > self.deepest:
+            self.deepest = depth
         if kind is yaml.MappingNode and tag == _MAP and not any(k.tag in _SPECIAL_KEYS for k, _ in node.value):
             mapping: dict[Any, Any] = {}
             built[node] = mapping  # before its children: an alias inside it is this mapping
             for key_node, value_node in node.value:
                 if type(key_node) is not yaml.ScalarNode:
                     del built[node]
-                    return self.construct_object(node, deep=True)  # PyYAML says what is wrong
+                    return self._construct(node)  # PyYAML says what is wrong
                 mapping[self._build(key_node)] = self._build(value_node)
+            self.values += len(mapping)  # check_size counts a mapping's values, not its keys
+            self._depth = depth - 1
             return mapping
         if kind is yaml.SequenceNode and tag == _SEQ:
             sequence: list[Any] = []
             built[node] = sequence
             sequence.extend(self._build(child) for child in node.value)
+            self.values += len(sequence)
+            self._depth = depth - 1
             return sequence
+        return self._construct(node)
+
+    def _construct(self, node: yaml.Node) -> Any:
+        """A collection PyYAML builds (merge keys, sets, tags of its own): not counted here."""
+        self.exact = False
         return self.construct_object(node, deep=True)
 
 
@@ -236,9 +260,9 @@ def _text(data: bytes) -> str:
 
 def read_documents(data: bytes, media_type: str, limits: Limits | None = None) -> list[Any]:
     """The documents of a body: one JSON value, or every document of a YAML stream."""
-    documents = _read(data, media_type)
     limits = limits or DEFAULT_LIMITS
-    if media_type in YAML_TYPES or not _json_within(data, limits):
+    documents = _read(data, media_type, limits)  # YAML: checked against the limits as it is read
+    if media_type not in YAML_TYPES and not _json_within(data, limits):
         check_size(documents, limits)
     return documents
 
@@ -254,12 +278,12 @@ def _json_within(data: bytes, limits: Limits) -> bool:
     return brackets <= limits.depth and data.count(b",") + 2 * brackets + 1 <= limits.nodes
 
 
-def _read(data: bytes, media_type: str) -> list[Any]:
+def _read(data: bytes, media_type: str, limits: Limits) -> list[Any]:
     if not data.strip():
         raise ProblemError(400, "Empty body", "the request body is empty: send manifests as JSON or YAML")
     text = _text(data)
     if media_type in YAML_TYPES:
-        return load_yaml_stream(text)
+        return load_yaml_stream(text, limits)
     try:
         return [loads_exact(text)]
     except json.JSONDecodeError as err:
@@ -307,20 +331,35 @@ def too_large(what: str, limit: int, setting: str, errors: list[dict[str, Any]] 
     return ProblemError(413, "Content Too Large", f"{what}: the limit is {limit:,} ({setting})", errors)
 
 
-def check_size(documents: list[Any], limits: Limits) -> None:
+def check_size(documents: list[Any], limits: Limits, counted: LeanLoader | None = None) -> None:
     """Refuse a body with too many documents, nested too deeply, or too large once expanded.
 
     Aliases let a small YAML stand for a huge tree ("billion laughs"): shared subtrees are
-    counted once per use, without expanding them.
+    counted once per use, without expanding them. ``counted``: the loader that built
+    ``documents``, whose exact count then stands for the walk.
     """
     if len(documents) > limits.documents:
         raise too_large(f"{len(documents):,} documents", limits.documents, "PODCALC_MAX_DOCUMENTS")
+    if counted is not None and counted.exact:
+        if counted.deepest > limits.depth:
+            raise _too_deep(limits.depth)
+        if counted.values > limits.nodes:
+            raise _too_many_values(limits.nodes)
+        return
     memo: dict[int, tuple[int, int]] = {}
     total = 0
     for document in documents:
         total += _size(document, 1, limits.depth, memo)
         if total > limits.nodes:
-            raise too_large("the body expands to too many values", limits.nodes, "PODCALC_MAX_NODES")
+            raise _too_many_values(limits.nodes)
+
+
+def _too_deep(max_depth: int) -> ProblemError:
+    return too_large(f"values nested more than {max_depth} levels deep", max_depth, "PODCALC_MAX_DEPTH")
+
+
+def _too_many_values(max_nodes: int) -> ProblemError:
+    return too_large("the body expands to too many values", max_nodes, "PODCALC_MAX_NODES")
 
 
 def _size(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, int]]) -> int:
@@ -339,7 +378,7 @@ def _measure(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, 
     known = memo.get(id(value))
     if known is None:
         if depth > max_depth:
-            raise too_large(f"values nested more than {max_depth} levels deep", max_depth, "PODCALC_MAX_DEPTH")
+            raise _too_deep(max_depth)
         size, height = 1, 0
         for child in children:
             if isinstance(child, dict | list):
@@ -349,14 +388,18 @@ def _measure(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, 
                 size += 1
         known = memo[id(value)] = (size, height)
     if depth + known[1] > max_depth:
-        raise too_large(f"values nested more than {max_depth} levels deep", max_depth, "PODCALC_MAX_DEPTH")
+        raise _too_deep(max_depth)
     return known
 
 
-def load_yaml_stream(text: str) -> list[Any]:
-    """Every document of a YAML stream, with a 400 naming the line where it breaks."""
+def load_yaml_stream(text: str, limits: Limits | None = None) -> list[Any]:
+    """Every document of a YAML stream, with a 400 naming the line where it breaks; with
+    ``limits``, a 413 for a stream beyond them (``check_size``, from the loader's count)."""
+    loader = LeanLoader(text)
     try:
-        return list(yaml.load_all(text, Loader=LeanLoader))
+        documents = []
+        while loader.check_data():  # yaml.load_all, keeping the loader for its count
+            documents.append(loader.get_data())
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
@@ -366,6 +409,11 @@ def load_yaml_stream(text: str) -> list[Any]:
     except (AttributeError, KeyError) as err:  # PyYAML's own !!timestamp and !!bool on a value they do not fit
         detail = "the YAML cannot be read: a value does not fit its tag (such as !!bool or !!timestamp)"
         raise ProblemError(400, "Malformed YAML", detail) from err
+    finally:
+        loader.dispose()
+    if limits is not None:
+        check_size(documents, limits, loader)
+    return documents
 
 
 def media_type_of(mimetype: str) -> str:

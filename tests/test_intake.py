@@ -16,7 +16,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.intake import ExactLoader, LeanLoader, RawNumber
+from api.intake import DEFAULT_LIMITS, ExactLoader, LeanLoader, Limits, RawNumber, _measure, load_yaml_stream
+from api.problems import ProblemError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,9 +189,54 @@ def test_generated_streams_load_the_same(documents: list[Any], flow: bool | None
     text = yaml.dump_all(documents, default_flow_style=flow, allow_unicode=True)
     lean, exact = both(text)
     same_structure(lean, exact)
-    if share and isinstance(documents[0]["a"], dict | list):
+    shared = share and isinstance(documents[0]["a"], dict | list)
+    if shared:
         assert lean[0]["a"] is lean[0]["b"]
         assert lean[0]["c"][0] is lean[0]["a"]
+    loader = counted(text)
+    assert loader.exact is not shared  # an alias: check_size walks the documents instead
+    if loader.exact:
+        assert (loader.values, loader.deepest) == walked(lean)
+
+
+def counted(text: str) -> LeanLoader:
+    """The loader once it has built every document of ``text``."""
+    loader = LeanLoader(text)
+    while loader.check_data():
+        loader.get_data()
+    return loader
+
+
+def walked(documents: list[Any]) -> tuple[int, int]:
+    """What check_size's walk finds: the values, and the deepest level of nesting."""
+    memo: dict[int, tuple[int, int]] = {}
+    sizes = [_measure(d, 1, DEFAULT_LIMITS.depth, memo) for d in documents]
+    deepest = [1 + height if isinstance(d, dict | list) else 0 for d, (_, height) in zip(documents, sizes, strict=True)]
+    return sum(size for size, _ in sizes), max(deepest)
+
+
+@pytest.mark.parametrize(
+    ("text", "exact"),
+    [
+        ("a: [1, {b: [2, 3]}, {}]\nc: {d: {e: [x]}}\n---\n[1, 2]\n---\nscalar\n", True),
+        ("a: &x {b: [1, 2]}\nc: [*x, *x]\n", False),  # aliased: walked, not counted
+        ("a: {<<: {b: 1}, c: [1]}\n", False),  # a merge key: PyYAML builds it, walked
+    ],
+    ids=["counted", "aliased", "merged"],
+)
+def test_size_limits_hold_at_their_bounds(text: str, exact: bool) -> None:
+    """A stream exactly at the limits loads; one value or one level fewer allowed refuses it."""
+    assert counted(text).exact is exact
+    values, depth = walked(load_yaml_stream(text))
+    assert load_yaml_stream(text, Limits(nodes=values, depth=depth)) == load_yaml_stream(text)
+    for limits, setting in (
+        (Limits(nodes=values - 1, depth=depth), "NODES"),
+        (Limits(nodes=values, depth=depth - 1), "DEPTH"),
+    ):
+        with pytest.raises(ProblemError) as refused:
+            load_yaml_stream(text, limits)
+        assert refused.value.status == 413
+        assert refused.value.detail.endswith(f"(PODCALC_MAX_{setting})")
 
 
 def test_numbers_stay_exact_as_before() -> None:
