@@ -45,7 +45,12 @@ def load_resource_list(value: Any, max_length: int = MAX_LENGTH) -> dict[str, Qu
     out: dict[str, Quantity] = {}
     errors: dict[str, list[str]] = {}
     for name, raw in value.items():
-        if not isinstance(name, str):  # YAML allows any key; a resource name is a string
+        if type(raw) is str and type(name) is str and len(raw) <= max_length:  # the usual case first
+            try:
+                out[name] = parse_resource_quantity(name, raw)
+            except QuantityError as err:
+                errors[name] = [str(err)]
+        elif not isinstance(name, str):  # YAML allows any key; a resource name is a string
             errors[str(name)] = ["a resource name must be a string"]
         elif raw is None:  # Quantity.UnmarshalJSON reads null as zero
             out[name] = _ZERO
