@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -71,7 +70,7 @@ class _ResponseHeaders:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         environ["podcalc.started"] = time.perf_counter()
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = incoming if _SAFE_ID.fullmatch(incoming) else os.urandom(16).hex()  # uuid4's 32 hex digits
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             present = {name.lower() for name, _ in headers}
@@ -91,19 +90,21 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        origin = request.headers.get("Origin")
+        environ = request.environ  # read once: each use of the request proxy costs a lookup
+        origin = environ.get("HTTP_ORIGIN")
+        method = environ.get("REQUEST_METHOD", "GET").upper()  # as request.method reads it
         if origin and ("*" in allowed or origin in allowed):
             response.headers["Access-Control-Allow-Origin"] = "*" if "*" in allowed else origin
             response.headers["Access-Control-Expose-Headers"] = REQUEST_ID
             response.headers.add("Vary", "Origin")
-            if request.method == "OPTIONS":
+            if method == "OPTIONS":
                 response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
                 response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {REQUEST_ID}"
                 response.headers["Access-Control-Max-Age"] = "600"
         # a label per method a client makes up would grow the series without end
-        route, method = _route(), request.method if request.method in _METHODS else "other"
+        route, method = _route(), method if method in _METHODS else "other"
         _counter(route, method, response.status_code).inc()
-        started = request.environ.get("podcalc.started", time.perf_counter())
+        started = environ.get("podcalc.started", time.perf_counter())
         _latency(route, method).observe(time.perf_counter() - started)
         return response
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,15 @@ bp = Blueprint("v1", __name__)
 
 
 def _json_response(body: Any) -> Response:
-    return current_app.response_class(encode(body), mimetype="application/json")
+    return Response(encode(body), mimetype="application/json")
 
 
-def _nodes() -> int | None:
-    text = request.args.get("nodes")
+# The query helpers take request.args, read once per request: each use of the request
+# proxy is a context lookup.
+
+
+def _nodes(args: Mapping[str, str]) -> int | None:
+    text = args.get("nodes")
     if text is None:
         return None
     if not (text.isascii() and text.isdigit()) or len(text) > 9:
@@ -36,10 +40,10 @@ def _nodes() -> int | None:
 _UNIT_KEY = re.compile(r"unit(?:\[(?P<bracket>[^\]]+)\]|\.(?P<dot>.+))")
 
 
-def _units() -> dict[str, str]:
+def _units(args: Mapping[str, str]) -> dict[str, str]:
     """``unit[memory]=GiB`` (OpenAPI deepObject) or ``unit.memory=GiB``: resource -> unit."""
     units = {}
-    for key, value in request.args.items():
+    for key, value in args.items():
         m = _UNIT_KEY.fullmatch(key)
         if m:
             resource = m["bracket"] or m["dot"]
@@ -51,8 +55,8 @@ def _units() -> dict[str, str]:
     return units
 
 
-def _flag(name: str) -> bool:
-    text = request.args.get(name, "false")
+def _flag(args: Mapping[str, str], name: str) -> bool:
+    text = args.get(name, "false")
     if text not in ("true", "false"):
         raise parameter_error(name, f"must be true or false, not {text!r}")
     return text == "true"
@@ -60,9 +64,11 @@ def _flag(name: str) -> bool:
 
 def _stream(answer: Callable[..., Any]) -> Response:
     """The body's documents (JSON or a YAML stream), answered with the query's parameters."""
-    query = _query()
-    documents = read_documents(request.get_data(), media_type_of(request.mimetype), query["limits"])
-    body = answer((Document(i, value) for i, value in enumerate(documents)), **query, explain=_flag("explain"))
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    args = req.args
+    query = _query(args)
+    documents = read_documents(req.get_data(), media_type_of(req.mimetype), query["limits"])
+    body = answer((Document(i, value) for i, value in enumerate(documents)), **query, explain=_flag(args, "explain"))
     return _json_response(body)
 
 
@@ -91,13 +97,13 @@ def _json_body() -> Any:
     return body
 
 
-def _query() -> dict[str, Any]:
+def _query(args: Mapping[str, str]) -> dict[str, Any]:
     """The query parameters every stream operation takes, and the app's limits."""
     return {
-        "nodes": _nodes(),
-        "units": _units(),
+        "nodes": _nodes(args),
+        "units": _units(args),
         "limits": current_app.extensions["podcalc.limits"],
-        "kubernetes_version": request.args.get("kubernetesVersion"),
+        "kubernetes_version": args.get("kubernetesVersion"),
     }
 
 
@@ -107,13 +113,13 @@ def diff() -> Response:
     body = _json_body()
     limits = current_app.extensions["podcalc.limits"]
     before, after = side(body.get("before"), "before", limits), side(body.get("after"), "after", limits)
-    return _json_response(diff_documents(before, after, **_query()))
+    return _json_response(diff_documents(before, after, **_query(request.args)))
 
 
 @bp.post("/v1/what-if")
 def what_if_view() -> Response:
     """Manifests and changes to named workloads: the manifests before and after, compared."""
-    return _json_response(what_if(_json_body(), **_query()))
+    return _json_response(what_if(_json_body(), **_query(request.args)))
 
 
 @bp.get("/v1/quantity")
