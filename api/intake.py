@@ -153,9 +153,10 @@ class LeanLoader(ExactLoader):
     aliases share one value as they do there. ``tests/test_intake.py`` holds the two to the
     same result.
 
-    While building, it counts what ``check_size`` would: the values (each collection adds
-    its children) and the deepest nesting. The count is ``counted`` only where it is exact,
-    a tree without shared (aliased) collections or PyYAML's own construction in it; else
+    While building, it counts what ``check_size`` would, document by document: the values
+    (each collection adds its children) and the deepest nesting. The counts stand for the
+    walk only where they are exact: no shared (aliased) collection, no collection PyYAML
+    builds itself, and no duplicate key (its first value, counted, is dropped); else
     ``check_size`` walks the documents.
     """
 
@@ -164,9 +165,10 @@ class LeanLoader(ExactLoader):
         # plain scalar text -> tag, for this stream only: kept across requests, the texts
         # (an env value may be a secret) would outlive them and pin the memory they sit in
         self._tags: dict[str, str] = {}
-        self.values = 0  # one per document and per child of every collection built
-        self.deepest = 0  # nesting of collections: a document's own is level 1
-        self.exact = True  # False once a collection is shared or built by PyYAML
+        self.counts: list[tuple[int, int]] = []  # per document: (values, deepest nesting)
+        self.exact = True  # False once a count may differ from the walk's
+        self._values = 0  # of the document being built: one, and one per child of a collection
+        self._deepest = 0  # nesting of its collections: the document's own is level 1
         self._depth = 0
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
@@ -182,7 +184,7 @@ class LeanLoader(ExactLoader):
         return _MAP if kind is yaml.MappingNode else _SEQ
 
     def construct_document(self, node: yaml.Node) -> Any:
-        self.values += 1
+        self._values, self._deepest = 1, 0
         try:
             data = self._build(node)
         except RecursionError:
@@ -200,6 +202,7 @@ class LeanLoader(ExactLoader):
         self.constructed_objects = {}
         self.recursive_objects = {}
         self.deep_construct = False
+        self.counts.append((self._values, self._deepest))
         return data
 
     def _build(self, node: yaml.Node) -> Any:
@@ -221,8 +224,8 @@ class LeanLoader(ExactLoader):
             self.exact = False  # an alias: its collection counts once per use
             return built[node]
         depth = self._depth = self._depth + 1
-        if depth > self.deepest:
-            self.deepest = depth
+        if depth > self._deepest:
+            self._deepest = depth
         if kind is yaml.MappingNode and tag == _MAP and not any(k.tag in _SPECIAL_KEYS for k, _ in node.value):
             mapping: dict[Any, Any] = {}
             built[node] = mapping  # before its children: an alias inside it is this mapping
@@ -231,14 +234,16 @@ class LeanLoader(ExactLoader):
                     del built[node]
                     return self._construct(node)  # PyYAML says what is wrong
                 mapping[self._build(key_node)] = self._build(value_node)
-            self.values += len(mapping)  # check_size counts a mapping's values, not its keys
+            if len(mapping) != len(node.value):  # a duplicate key: what its first value added is gone
+                self.exact = False
+            self._values += len(mapping)  # check_size counts a mapping's values, not its keys
             self._depth = depth - 1
             return mapping
         if kind is yaml.SequenceNode and tag == _SEQ:
             sequence: list[Any] = []
             built[node] = sequence
             sequence.extend(self._build(child) for child in node.value)
-            self.values += len(sequence)
+            self._values += len(sequence)
             self._depth = depth - 1
             return sequence
         return self._construct(node)
@@ -341,10 +346,13 @@ def check_size(documents: list[Any], limits: Limits, counted: LeanLoader | None 
     if len(documents) > limits.documents:
         raise too_large(f"{len(documents):,} documents", limits.documents, "PODCALC_MAX_DOCUMENTS")
     if counted is not None and counted.exact:
-        if counted.deepest > limits.depth:
-            raise _too_deep(limits.depth)
-        if counted.values > limits.nodes:
-            raise _too_many_values(limits.nodes)
+        total = 0
+        for values, deepest in counted.counts:  # in the walk's order: depth, then the running total
+            if deepest > limits.depth:
+                raise _too_deep(limits.depth)
+            total += values
+            if total > limits.nodes:
+                raise _too_many_values(limits.nodes)
         return
     memo: dict[int, tuple[int, int]] = {}
     total = 0

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.intake import DEFAULT_LIMITS, ExactLoader, LeanLoader, Limits, RawNumber, _measure, load_yaml_stream
+from api.intake import ExactLoader, LeanLoader, Limits, RawNumber, _measure, check_size, load_yaml_stream
 from api.problems import ProblemError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,7 +196,7 @@ def test_generated_streams_load_the_same(documents: list[Any], flow: bool | None
     loader = counted(text)
     assert loader.exact is not shared  # an alias: check_size walks the documents instead
     if loader.exact:
-        assert (loader.values, loader.deepest) == walked(lean)
+        assert loader.counts == walked(lean)
 
 
 def counted(text: str) -> LeanLoader:
@@ -207,12 +207,36 @@ def counted(text: str) -> LeanLoader:
     return loader
 
 
-def walked(documents: list[Any]) -> tuple[int, int]:
-    """What check_size's walk finds: the values, and the deepest level of nesting."""
+def walked(documents: list[Any]) -> list[tuple[int, int]]:
+    """What check_size's walk finds in each document: its values, and its deepest nesting."""
     memo: dict[int, tuple[int, int]] = {}
-    sizes = [_measure(d, 1, DEFAULT_LIMITS.depth, memo) for d in documents]
-    deepest = [1 + height if isinstance(d, dict | list) else 0 for d, (_, height) in zip(documents, sizes, strict=True)]
-    return sum(size for size, _ in sizes), max(deepest)
+    out = []
+    for d in documents:
+        size, height = _measure(d, 1, 10**6, memo)
+        out.append((size, 1 + height if isinstance(d, dict | list) else 0))
+    return out
+
+
+def outcome(text: str, limits: Limits, walk: bool) -> str | None:
+    """The 413 detail of ``text`` against ``limits`` (None: within them), from the loader's
+    count or (``walk``) from check_size's walk of the loaded documents."""
+    try:
+        if walk:
+            check_size(load_yaml_stream(text), limits)
+        else:
+            load_yaml_stream(text, limits)
+    except ProblemError as err:
+        return f"{err.status} {err.detail}"
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(trees, min_size=1, max_size=4), st.integers(1, 40), st.integers(1, 6), st.booleans())
+def test_the_count_refuses_what_the_walk_refuses(documents: list[Any], nodes: int, depth: int, flow: bool) -> None:
+    """Same refusal, with the same message, document by document as the walk goes."""
+    text = yaml.dump_all(documents, default_flow_style=flow)
+    limits = Limits(nodes=nodes, depth=depth)
+    assert outcome(text, limits, walk=False) == outcome(text, limits, walk=True)
 
 
 @pytest.mark.parametrize(
@@ -221,13 +245,16 @@ def walked(documents: list[Any]) -> tuple[int, int]:
         ("a: [1, {b: [2, 3]}, {}]\nc: {d: {e: [x]}}\n---\n[1, 2]\n---\nscalar\n", True),
         ("a: &x {b: [1, 2]}\nc: [*x, *x]\n", False),  # aliased: walked, not counted
         ("a: {<<: {b: 1}, c: [1]}\n", False),  # a merge key: PyYAML builds it, walked
+        ("a: [[[[x]]], [1, 2, 3]]\na: [1]\n", False),  # a duplicate key: its first value is dropped
+        ("{true: [[1, 2]], 1: [3]}\n", False),  # true and 1 are one key in Python
     ],
-    ids=["counted", "aliased", "merged"],
+    ids=["counted", "aliased", "merged", "duplicate key", "equal keys"],
 )
 def test_size_limits_hold_at_their_bounds(text: str, exact: bool) -> None:
     """A stream exactly at the limits loads; one value or one level fewer allowed refuses it."""
     assert counted(text).exact is exact
-    values, depth = walked(load_yaml_stream(text))
+    counts = walked(load_yaml_stream(text))
+    values, depth = sum(v for v, _ in counts), max(d for _, d in counts)
     assert load_yaml_stream(text, Limits(nodes=values, depth=depth)) == load_yaml_stream(text)
     for limits, setting in (
         (Limits(nodes=values - 1, depth=depth), "NODES"),
@@ -237,6 +264,21 @@ def test_size_limits_hold_at_their_bounds(text: str, exact: bool) -> None:
             load_yaml_stream(text, limits)
         assert refused.value.status == 413
         assert refused.value.detail.endswith(f"(PODCALC_MAX_{setting})")
+
+
+@pytest.mark.parametrize(
+    ("text", "setting"),
+    [
+        ("a: [1, 2, 3]\n---\n[[[[x]]]]\n", "NODES"),  # the first document is over the count first
+        ("[[[[x]]]]\n---\na: [1, 2, 3]\n", "DEPTH"),
+        ("x: [[[[1, 2, 3]]]]\nx: 1\n", None),  # only the surviving value counts: within both
+    ],
+)
+def test_refusals_name_the_limit_the_walk_names(text: str, setting: str | None) -> None:
+    limits = Limits(nodes=3, depth=3)
+    detail = outcome(text, limits, walk=False)
+    assert detail == outcome(text, limits, walk=True)
+    assert detail is None if setting is None else detail.startswith("413 ") and detail.endswith(f"_{setting})")
 
 
 def test_numbers_stay_exact_as_before() -> None:

@@ -404,6 +404,15 @@ def test_a_few_aliases_are_fine(client: FlaskClient) -> None:
     assert ok(post_yaml(client, text))["items"][0]["pod"]["requests"] == {"cpu": "200m"}
 
 
+def test_a_duplicate_key_counts_only_its_last_value(client: FlaskClient) -> None:
+    """YAML keeps the last of two equal keys: a first value nested past the depth limit is
+    dropped, and the size limits count only what is kept (as they did before the loader
+    counted while building)."""
+    deep = "[" * 70 + "x" + "]" * 70
+    text = f"kind: Pod\nmetadata:\n  name: p\n  labels: {deep}\n  labels: {{}}\nspec: {{containers: [{{name: a}}]}}\n"
+    assert ok(post_yaml(client, text))["items"][0]["name"] == "p"
+
+
 def test_nodes_parameter_must_be_ascii_digits(client: FlaskClient) -> None:
     response = post_yaml(client, STREAM, "?nodes=%C2%B2")
     assert response.status_code == 400
