@@ -291,26 +291,28 @@ def bench_bulk() -> None:
     with tempfile.NamedTemporaryFile("wb", suffix=".yaml", delete=False) as f:
         f.write(data)
     cli_command = [str(BIN / "podcalc"), "effective", "-o", "json", f.name]
-    with gunicorn("api.wsgi:app", env) as (url, _, _):
-        endpoint = url + "/v1/effective-resources"
-        body = post(endpoint, data, "application/yaml")
-        assert len(body["items"]) == 1000  # type: ignore[arg-type]
-        times = best(
-            {
-                "parse": lambda: list(yaml.load_all(data, Loader=yaml.CSafeLoader)),
-                "api": lambda: send(endpoint, data, "application/yaml"),
-                "cli": lambda: subprocess.run(cli_command, capture_output=True, check=True),
-            }
-        )
-        big_times = best(
-            {
-                "parse_big": lambda: list(yaml.load_all(big, Loader=yaml.CSafeLoader)),
-                "api_big": lambda: send(endpoint, big, "application/yaml"),
-                "api_small": lambda: send(endpoint, small, "application/yaml"),
-            },
-            3,
-        )
-    os.unlink(f.name)
+    try:
+        with gunicorn("api.wsgi:app", env) as (url, _, _):
+            endpoint = url + "/v1/effective-resources"
+            body = post(endpoint, data, "application/yaml")
+            assert len(body["items"]) == 1000  # type: ignore[arg-type]
+            times = best(
+                {
+                    "parse": lambda: list(yaml.load_all(data, Loader=yaml.CSafeLoader)),
+                    "api": lambda: send(endpoint, data, "application/yaml"),
+                    "cli": lambda: subprocess.run(cli_command, capture_output=True, check=True),
+                }
+            )
+            big_times = best(
+                {
+                    "parse_big": lambda: list(yaml.load_all(big, Loader=yaml.CSafeLoader)),
+                    "api_big": lambda: send(endpoint, big, "application/yaml"),
+                    "api_small": lambda: send(endpoint, small, "application/yaml"),
+                },
+                3,
+            )
+    finally:
+        os.unlink(f.name)
     parse, api, cli = times["parse"], times["api"], times["cli"]
     parse_big, api_big, api_small = big_times["parse_big"], big_times["api_big"], big_times["api_small"]
     kib = len(data) / 1024
