@@ -34,6 +34,7 @@ from calc.resources import CPU, HUGEPAGES_PREFIX, MEMORY, UNBOUNDED_WITHOUT_LIMI
 
 RUNNING = "running"
 POD_RESOURCES = "podResources"
+_SIDECAR = ContainerType.SIDECAR
 # Resources that pod-level spec.resources may set (IsSupportedPodLevelResource).
 POD_LEVEL_RESOURCES = frozenset({CPU, MEMORY})
 
@@ -111,12 +112,13 @@ def phase_use(spec: PodSpec, pick: Callable[[Container], ResourceList]) -> Steps
     sidecars: dict[str, Quantity] = {}
     steps: list[tuple[str, dict[str, Quantity]]] = []
     for c in spec.init_containers:
-        if c.type is ContainerType.SIDECAR:
-            _add_into(running, pick(c))
-            sidecars = add_resources(sidecars, pick(c))  # a new dict: each step keeps its own
+        use = pick(c)
+        if c.type is _SIDECAR:
+            _add_into(running, use)
+            sidecars = add_resources(sidecars, use)  # a new dict: each step keeps its own
             steps.append((phase_id(c), sidecars))
         else:
-            steps.append((phase_id(c), add_resources(pick(c), sidecars)))
+            steps.append((phase_id(c), add_resources(use, sidecars)))
     steps.append((RUNNING, running))
     return steps
 
@@ -126,10 +128,13 @@ def aggregate(spec: PodSpec, pick: Callable[[Container], ResourceList], steps: S
 
     ``steps`` are ``phase_use(spec, pick)`` when the caller has them already.
     """
-    *init_steps, (_, running) = steps if steps is not None else phase_use(spec, pick)
+    if steps is None:
+        steps = phase_use(spec, pick)
+    running = steps[-1][1]
     init_peak: dict[str, Quantity] = {}
     set_by: dict[str, str] = {}
-    for step_id, use in init_steps:
+    for i in range(len(steps) - 1):  # the init steps
+        step_id, use = steps[i]
         for name, q in use.items():
             if name not in init_peak or q.nanos > init_peak[name].nanos:
                 init_peak[name], set_by[name] = q, step_id
@@ -145,7 +150,7 @@ def aggregate(spec: PodSpec, pick: Callable[[Container], ResourceList], steps: S
 
 
 def phase_id(c: Container) -> str:
-    prefix = "sidecar" if c.type is ContainerType.SIDECAR else "init"
+    prefix = "sidecar" if c.type is _SIDECAR else "init"
     return f"{prefix}:{c.name}"
 
 
