@@ -49,7 +49,7 @@ def main() -> int:
         body = json.dumps(TYPICAL_POD)
 
         print(f"1. sustained load, {seconds} s", flush=True)
-        rate, p50, p99 = wrk(endpoint, body, seconds)  # raises on any non-2xx response
+        rate, p50, p99, _ = wrk(endpoint, body, seconds)  # raises on any non-2xx response
         print(f"   {rate:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, no failed request")
 
         print("2. SIGKILL one worker under load", flush=True)
