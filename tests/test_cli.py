@@ -223,3 +223,24 @@ def test_marshmallow_is_loaded_only_for_a_pod_the_reader_declines(stream_file: P
         )
         assert result.stdout.split("\n")[0] == expected, result.stderr
     assert "/spec/containers/0/resources/limits: must be an object" in result.stderr
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``podcalc effective big.yaml | head``: no traceback, the status a shell gives a command
+    SIGPIPE ended (141), and nothing lost when the reader reads it all."""
+    stream = tmp_path / "pods.yaml"
+    stream.write_text(
+        "---\n".join(f"kind: Pod\nmetadata: {{name: p{i}}}\nspec: {{containers: [{{name: a}}]}}\n" for i in range(3000))
+    )
+    with subprocess.Popen(
+        [PODCALC, "effective", str(stream)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.readline().startswith(b"WORKLOAD")
+        process.stdout.close()  # the output is far beyond a pipe's buffer: the next write fails
+        assert process.wait(timeout=60) == 141
+        assert process.stderr.read() == b""
+    result = run("effective", str(stream))
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) > 3000
