@@ -191,6 +191,7 @@ class LeanLoader(ExactLoader):
             # _build recurses once a level; PyYAML's own construction does not, and so a deep
             # document reaches the size limits' depth refusal (413), as it did before
             self.constructed_objects, self.recursive_objects, self.state_generators = {}, {}, []
+            self.deep_construct = False  # left on by a construct_object the recursion unwound
             self.exact, self._depth = False, 0
             return super().construct_document(node)
         # what PyYAML's own construct_document finishes with
@@ -379,7 +380,7 @@ def _size(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, int
 def _measure(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
     if isinstance(value, dict):
         children: Any = value.values()
-    elif isinstance(value, list):
+    elif isinstance(value, list | tuple):  # tuples: the (key, value) entries of !!omap and !!pairs
         children = value
     else:
         return 1, 0
@@ -389,7 +390,7 @@ def _measure(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, 
             raise _too_deep(max_depth)
         size, height = 1, 0
         for child in children:
-            if isinstance(child, dict | list):
+            if isinstance(child, dict | list | tuple):
                 child_size, child_height = _measure(child, depth + 1, max_depth, memo)
                 size, height = size + child_size, max(height, child_height + 1)
             else:

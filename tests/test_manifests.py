@@ -399,6 +399,16 @@ def test_a_billion_laughs_stream_is_refused_fast(client: FlaskClient) -> None:
     )
 
 
+def test_a_billion_laughs_inside_an_omap_is_refused(client: FlaskClient) -> None:
+    """!!omap and !!pairs load as (key, value) tuples: the size limits count inside them too."""
+    entries = ["k0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    entries += [f"k{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    text = "kind: Pod\nspec: {containers: [{name: a}]}\nx: !!omap [" + ", ".join(entries) + "]\n"
+    response = post_yaml(client, text)
+    assert response.status_code == 413
+    assert response.get_json()["detail"].endswith("(PODCALC_MAX_NODES)")
+
+
 def test_a_few_aliases_are_fine(client: FlaskClient) -> None:
     text = "x: &r {requests: {cpu: 100m}}\ncontainers:\n- {name: a, resources: *r}\n- {name: b, resources: *r}\n"
     assert ok(post_yaml(client, text))["items"][0]["pod"]["requests"] == {"cpu": "200m"}
@@ -429,8 +439,12 @@ def test_a_lone_surrogate_in_a_json_name_is_answered(client: FlaskClient) -> Non
 
 @pytest.mark.parametrize(
     "text",
-    ["[" * 350 + "]" * 350, "a: " + "{a: " * 985 + "1" + "}" * 985],
-    ids=["sequences", "mappings"],
+    [
+        "[" * 350 + "]" * 350,
+        "a: " + "{a: " * 985 + "1" + "}" * 985,
+        "{<<: {b: 1}, c: " + "[" * 300 + "x" + "]" * 300 + "}",  # a merge key: PyYAML's own construction
+    ],
+    ids=["sequences", "mappings", "after a merge key"],
 )
 def test_deep_yaml_is_refused_by_the_depth_limit(client: FlaskClient, text: str) -> None:
     response = post_yaml(client, text)
