@@ -525,12 +525,28 @@ def main_exit() -> None:
     """
     gc.set_threshold(50_000, 20, 20)  # short-lived and acyclic: collect rarely (see gunicorn.conf.py)
     try:
-        status = main()
-        sys.stdout.flush()
-        sys.stderr.flush()
+        try:
+            status = main()
+        except SystemExit as done:  # argparse's --help and usage errors: flushed below like the rest
+            status = done.code if isinstance(done.code, int) else 0 if done.code is None else EXIT_INVALID
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: the descriptor was closed when the command started
+                stream.flush()
     except BrokenPipeError:  # the reader went away (| head): no traceback, the status SIGPIPE gives
         status = EXIT_BROKEN_PIPE
+    except OSError as err:  # the output cannot be written (a full disk)
+        _say(f"podcalc: cannot write the output: {err.strerror or err}")
+        status = EXIT_USAGE
     os._exit(status)
+
+
+def _say(message: str) -> None:
+    """A last word on stderr, where there is one that still takes it."""
+    try:
+        if sys.stderr is not None:
+            print(message, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -244,3 +245,25 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> N
     result = run("effective", str(stream))
     assert result.returncode == 0
     assert len(result.stdout.splitlines()) > 3000
+
+
+def test_output_that_cannot_be_written_is_said_once_with_status_2(stream_file: Path) -> None:
+    """A full disk: one line on stderr, no traceback, the status of an I/O problem."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [PODCALC, "effective", str(stream_file)], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
+        )
+    assert result.returncode == 2
+    assert result.stderr == "podcalc: cannot write the output: No space left on device\n"
+
+
+def test_a_closed_stderr_does_not_change_the_status() -> None:
+    result = subprocess.run(
+        [PODCALC, "quantity", "1"],
+        capture_output=False,
+        stdout=subprocess.PIPE,
+        timeout=60,
+        preexec_fn=lambda: os.close(2),
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith(b"1 = 1")
