@@ -116,8 +116,8 @@ def best(cases: dict[str, Callable[[], object]], rounds: int = 5) -> dict[str, f
     other, a spell could fall on a baseline's rounds alone or on ours alone, and a ratio
     swung from 1.2x to 1.6x between runs; taken in turn, a spell slows both alike.
     The garbage collector is off while a case runs, as timeit has it: a baseline parsed in
-    this process is the parse alone, at its cheapest (our server and CLI tune their own
-    collector, which they pay for in their figures).
+    this process is timed without the collector's passes, which our server and CLI, with
+    their own settings, pay for in their figures (here it moved the parse by 1-2%).
     """
     times = dict.fromkeys(cases, float("inf"))
     for _ in range(rounds):
@@ -269,7 +269,10 @@ def loaded(app: str, path: str, body: str | None, seconds: int) -> tuple[float, 
         workers = worker_pids(process.pid)
         before = sum(_cpu_seconds(w) for w in workers)
         rate, p50, p99, answered = wrk(url + path, body, seconds)
-        cpu = sum(_cpu_seconds(w) for w in workers) - before
+        try:
+            cpu = sum(_cpu_seconds(w) for w in workers) - before
+        except OSError:  # a worker recycled during a long run (max_requests): its CPU is gone with it
+            cpu = float("nan")
     return rate, p50, p99, cpu / answered * 1e6
 
 
