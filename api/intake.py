@@ -302,6 +302,11 @@ def _read(data: bytes, media_type: str, limits: Limits) -> list[Any]:
         raise ProblemError(400, "Malformed JSON", str(err)) from err
 
 
+# The walk of check_size recurses once a level, within Python's recursion limit: a higher
+# PODCALC_MAX_DEPTH is held to this.
+MAX_DEPTH = 256
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """What one request may ask for; each refusal names the limit and its setting."""
@@ -312,7 +317,7 @@ class Limits:
     # values in the body once YAML aliases are expanded (PODCALC_MAX_NODES): about what a
     # 1 MiB body of plain JSON can hold, so aliases cannot make a request cost more than that
     nodes: int = 300_000
-    depth: int = 64  # nesting of objects and lists (PODCALC_MAX_DEPTH)
+    depth: int = 64  # nesting of objects and lists, at most MAX_DEPTH (PODCALC_MAX_DEPTH)
     quantity_length: int = 256  # characters of one quantity, at most 256 (PODCALC_MAX_QUANTITY_LENGTH)
     # /v1/plan: packing costs workloads x node groups per shape, and admission workloads x
     # policies, so the cluster objects of one request are bounded (PODCALC_MAX_NODE_SHAPES, ...)
@@ -346,11 +351,12 @@ def check_size(documents: list[Any], limits: Limits, counted: LeanLoader | None 
     """
     if len(documents) > limits.documents:
         raise too_large(f"{len(documents):,} documents", limits.documents, "PODCALC_MAX_DOCUMENTS")
+    max_depth = min(limits.depth, MAX_DEPTH)
     if counted is not None and counted.exact:
         total = 0
         for values, deepest in counted.counts:  # in the walk's order: depth, then the running total
-            if deepest > limits.depth:
-                raise _too_deep(limits.depth)
+            if deepest > max_depth:
+                raise _too_deep(max_depth)
             total += values
             if total > limits.nodes:
                 raise _too_many_values(limits.nodes)
@@ -358,7 +364,7 @@ def check_size(documents: list[Any], limits: Limits, counted: LeanLoader | None 
     memo: dict[int, tuple[int, int]] = {}
     total = 0
     for document in documents:
-        total += _size(document, 1, limits.depth, memo)
+        total += _size(document, 1, max_depth, memo)
         if total > limits.nodes:
             raise _too_many_values(limits.nodes)
 

@@ -302,3 +302,12 @@ def test_several_errors_in_a_document_are_still_refused() -> None:
     lean, exact = both(text)
     assert lean[0] is exact[0] is yaml.constructor.ConstructorError
     assert "found unhashable key" in lean[1]
+
+
+@pytest.mark.parametrize("text", ["[" * 990 + "]" * 990, "a: &a [1]\nb: " + "[" * 990 + "*a" + "]" * 990])
+def test_a_depth_setting_beyond_the_walk_is_held_to_256(text: str) -> None:
+    """PODCALC_MAX_DEPTH=10000 once let 990 levels (libyaml reads up to 1,000) reach the
+    walk's recursion: a RecursionError, a 500 through the API."""
+    assert outcome(text, Limits(depth=10_000), walk=False) == (
+        "413 values nested more than 256 levels deep: the limit is 256 (PODCALC_MAX_DEPTH)"
+    )
