@@ -46,25 +46,25 @@ def load_resource_list(value: Any, max_length: int = MAX_LENGTH) -> dict[str, Qu
     errors: dict[str, list[str]] = {}
     for name, raw in value.items():
         if type(raw) is str and type(name) is str and len(raw) <= max_length:  # the usual case first
-            try:
-                out[name] = parse_resource_quantity(name, raw)
-            except QuantityError as err:
-                errors[name] = [str(err)]
+            text = raw
         elif not isinstance(name, str):  # YAML allows any key; a resource name is a string
             errors[str(name)] = ["a resource name must be a string"]
+            continue
         elif raw is None:  # Quantity.UnmarshalJSON reads null as zero
             out[name] = _ZERO
+            continue
         elif isinstance(raw, bool) or not isinstance(raw, str | int | RawNumber):
             errors[name] = ["must be a quantity such as '500m', '1Gi' or a number"]
+            continue
         elif len(text := str(raw)) > max_length:
             errors[name] = [
                 f"a quantity of {len(text):,} characters: the limit is {max_length} (PODCALC_MAX_QUANTITY_LENGTH)"
             ]
-        else:
-            try:
-                out[name] = parse_resource_quantity(name, text)
-            except QuantityError as err:
-                errors[name] = [str(err)]
+            continue
+        try:
+            out[name] = parse_resource_quantity(name, text)
+        except QuantityError as err:
+            errors[name] = [str(err)]
     if errors:
         raise FieldError(errors)
     return out

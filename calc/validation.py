@@ -73,28 +73,19 @@ def _whole_pages(name: str, q: Quantity) -> bool:
     return value % (page.nanos // 10**9) == 0
 
 
+@lru_cache(maxsize=1024)
 def _plain(name: str, name_errors: NameCheck) -> bool:
     """A valid, overcommittable resource that is neither hugepages nor extended (cpu,
     memory, ephemeral-storage): its only rules are a non-negative value and request <= limit."""
     return not name_errors(name) and overcommit_allowed(name) and not is_hugepages(name) and not is_extended(name)
 
 
-# name_errors -> {resource name: _plain(name, name_errors)}, filled as names are met
-_PLAIN: dict[NameCheck, dict[str, bool]] = {}
-
-
 def _clean(requests: ResourceList, limits: ResourceList, name_errors: NameCheck) -> bool:
     """Whether a requests/limits pair certainly breaks no rule: the usual case, checked
     first, so that nothing is built for a pair that has nothing to report."""
-    plain = _PLAIN.get(name_errors)
-    if plain is None or len(plain) > 1024:  # names are the request's: bounded as a cache is
-        plain = _PLAIN[name_errors] = {}
     for resources in (limits, requests):
         for name, q in resources.items():
-            known = plain.get(name)
-            if known is None:
-                known = plain[name] = _plain(name, name_errors)
-            if not known or q.nanos < 0:
+            if q.nanos < 0 or not _plain(name, name_errors):
                 return False
     for name, q in requests.items():
         limit = limits.get(name)
