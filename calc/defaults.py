@@ -14,16 +14,15 @@ What was defaulted is recorded, so that a result can say where each figure came 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from calc.effective import aggregate, is_pod_level_resource, limits_of, requests_of
+from calc.effective import is_pod_level_resource, life
 from calc.pod import Container, PodResources, PodSpec, ResourceList
 from calc.quantity import round_up_milli
 from calc.resources import is_hugepages, overcommit_allowed
 
 
-@dataclass(frozen=True, slots=True)
-class Defaulted:
+class Defaulted(NamedTuple):
     """A defaulted pod and what the defaulting filled in."""
 
     spec: PodSpec
@@ -107,7 +106,7 @@ def _default_hugepage_pod_limits(spec: PodSpec, res: PodResources) -> tuple[PodR
     """defaultHugePagePodLimits: pod hugepage limits from the containers' aggregate limits."""
     if not res.limits and not res.requests:
         return res, []
-    container_limits = aggregate(spec, limits_of).totals
+    container_limits = life(spec).limits.totals
     filled = [
         name
         for name in container_limits
@@ -127,7 +126,7 @@ def _default_pod_requests(spec: PodSpec, res: PodResources) -> tuple[PodResource
         return res, []
     requests = dict(res.requests)
     filled: list[str] = []
-    container_requests = aggregate(spec, requests_of).totals
+    container_requests = life(spec).requests.totals
     for name, q in container_requests.items():
         if name not in requests and is_pod_level_resource(name) and overcommit_allowed(name):
             requests[name] = q

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from calc.defaults import Defaulted, apply_defaults
 from calc.effective import (
     DEFAULT_OPTIONS,
     Phase,
     PodResourcesOptions,
-    aggregate,
     effective_limits,
     effective_requests,
-    limits_of,
-    phase_use,
-    phases,
+    life,
     pod_unbounded_limits,
-    requests_of,
 )
 from calc.errors import PodInvalidError, Violation
 from calc.limitrange import Filled, LimitRange, LimitViolation
@@ -29,8 +24,7 @@ from calc.qos import QOSClass, pod_qos
 from calc.validation import validate
 
 
-@dataclass(frozen=True, slots=True)
-class PodEvaluation:
+class PodEvaluation(NamedTuple):
     """The effective figures of a pod, and how they were reached."""
 
     defaulted: Defaulted  # the pod as the API server stores it, and what defaulting filled in
@@ -75,21 +69,21 @@ def evaluate_pod(
     if limit_ranges:
         pod, filled = apply_limit_range(pod, limit_ranges)
         if filled:
-            defaulted = dataclasses.replace(defaulted, spec=pod)
+            defaulted = defaulted._replace(spec=pod)
             try:
                 validate(pod)
             except PodInvalidError as err:
                 raise LimitRangeConflictError(err.violations, filled) from err
-    request_steps, limit_steps = phase_use(pod, requests_of), phase_use(pod, limits_of)
-    requests = effective_requests(pod, options, aggregate(pod, requests_of, request_steps))
-    limits = effective_limits(pod, options, aggregate(pod, limits_of, limit_steps))
+    steps = life(pod)
+    requests = effective_requests(pod, options, steps.requests)
+    limits = effective_limits(pod, options, steps.limits)
     return PodEvaluation(
         defaulted=defaulted,
         requests=requests.totals,
         limits=limits.totals,
-        unbounded_limits=pod_unbounded_limits(pod),
+        unbounded_limits=pod_unbounded_limits(pod, steps),
         qos_class=pod_qos(pod),
-        phases=tuple(phases(pod, request_steps, limit_steps)),
+        phases=steps.phases,
         requests_set_by=requests.set_by,
         limits_set_by=limits.set_by,
         limit_range_filled=tuple(filled),

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from calc.effective import POD_LEVEL_RESOURCES, aggregate, limits_of, requests_of
+from calc.effective import POD_LEVEL_RESOURCES, life
 from calc.errors import Path, Violation
 from calc.pod import Container, PodSpec, ResourceList
 from calc.quantity import NANO, Quantity, canonical
@@ -289,8 +289,9 @@ def check(spec: PodSpec, ranges: Sequence[LimitRange]) -> list[LimitViolation]:
 def _pod_figures(spec: PodSpec) -> tuple[ResourceList, ResourceList]:
     """The plugin's own ``podRequests``/``podLimits``: max(init peak, app + sidecars), no
     overhead; pod-level cpu and memory replace the containers' figures where set."""
-    requests = dict(aggregate(spec, requests_of).totals)
-    limits = dict(aggregate(spec, limits_of).totals)
+    steps = life(spec)
+    requests = dict(steps.requests.totals)
+    limits = dict(steps.limits.totals)
     if spec.resources is not None:
         requests |= {n: q for n, q in spec.resources.requests.items() if n in POD_LEVEL_RESOURCES}
         limits |= {n: q for n, q in spec.resources.limits.items() if n in POD_LEVEL_RESOURCES}

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from calc.effective import aggregate, is_pod_level_resource, limits_of, requests_of
+from calc.effective import is_pod_level_resource, life
 from calc.errors import Path, PodInvalidError, QuantityError, Violation
 from calc.pod import PodResources, PodSpec, ResourceList
 from calc.quantity import Quantity, parse_quantity
@@ -132,7 +132,7 @@ def requirements_violations(
 def _consistency_violations(spec: PodSpec, res: PodResources) -> list[Violation]:
     """validatePodResourceConsistency: pod-level figures cover the containers'."""
     out: list[Violation] = []
-    for name, total in aggregate(spec, requests_of).totals.items():
+    for name, total in life(spec).requests.totals.items():
         pod_request = res.requests.get(name)
         if pod_request is not None and total > pod_request:
             out.append(
@@ -142,7 +142,7 @@ def _consistency_violations(spec: PodSpec, res: PodResources) -> list[Violation]
                     str(pod_request),
                 )
             )
-    for name, total in aggregate(spec, limits_of).totals.items():
+    for name, total in life(spec).limits.totals.items():
         pod_limit = res.limits.get(name)
         if is_hugepages(name) and pod_limit is not None and total > pod_limit:
             out.append(

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from calc.effective import PodResourcesOptions, pod_limits, pod_requests
 from calc.evaluate import evaluate_pod
 from calc.pod import PodSpec
+from calc.qos import QOSClass
+from calc.quantity import parse_quantity
 from tests.podbuild import C, spec, strings
 
 
@@ -368,3 +370,84 @@ def test_moving_an_init_container_before_the_sidecars_never_raises_the_peak(app:
     mixed = evaluate_pod(spec(app, init=init))
     for name, q in before.requests.items():
         assert q <= mixed.requests[name]
+
+
+# ---- the single walk against the brief's rules, written out plainly --------------------------
+
+
+@st.composite
+def _requirements_with_limits(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
+    """cpu and memory, each with a request, a limit, both (request <= limit) or neither."""
+    requests: dict[str, str] = {}
+    limits: dict[str, str] = {}
+    for name, unit in (("cpu", "m"), ("memory", "Mi")):
+        value = st.just(0) | st.integers(1, 4000)  # zero often: a zero limit is no limit
+        request, limit = draw(value), draw(value)
+        choice = draw(st.sampled_from(["none", "request", "limit", "both"]))
+        if choice in ("request", "both"):
+            requests[name] = f"{min(request, limit) if choice == 'both' else request}{unit}"
+        if choice in ("limit", "both"):
+            limits[name] = f"{limit}{unit}"
+    return requests, limits
+
+
+_walk_app = st.lists(_requirements_with_limits(), min_size=1, max_size=4)
+_walk_init = st.lists(st.tuples(_requirements_with_limits(), st.booleans()), max_size=5)
+
+
+def _nanos(resources: dict[str, str]) -> dict[str, int]:
+    return {name: parse_quantity(text).nanos for name, text in resources.items()}
+
+
+def _sum(lists: list[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for resources in lists:
+        for name, n in resources.items():
+            out[name] = out.get(name, 0) + n
+    return out
+
+
+@given(_walk_app, _walk_init)
+def test_every_figure_follows_the_rules_of_the_brief(
+    app: list[tuple[dict[str, str], dict[str, str]]], init: list[tuple[tuple[dict[str, str], dict[str, str]], bool]]
+) -> None:
+    """Requests and limits of every phase and of the pod, the unbounded resources and the
+    QoS class, each worked out the plain way: a request defaults to its limit; while init
+    container i runs (or sidecar i starts), the sidecars before it and it run; the pod takes
+    the larger of that peak and app + sidecars; QoS over every container."""
+    pod = spec(
+        [C(f"a{i}", r, limit) for i, (r, limit) in enumerate(app)],
+        init=[C(f"i{i}", r, limit, sidecar) for i, ((r, limit), sidecar) in enumerate(init)],
+    )
+    result = evaluate_pod(pod)
+    every = [(r, limit, False) for r, limit in app] + [(r, limit, sidecar) for (r, limit), sidecar in init]
+    requests = [_nanos(limit) | _nanos(r) for r, limit, _ in every]  # request = limit where missing
+    limits = [_nanos(limit) for _, limit, _ in every]
+    n_app = len(app)
+    for figures, pick in ((requests, "requests"), (limits, "limits")):
+        sidecars = [figures[n_app + i] for i, (_, sidecar) in enumerate(init) if sidecar]
+        steps = [
+            _sum([figures[n_app + j] for j in range(i) if init[j][1]] + [figures[n_app + i]]) for i in range(len(init))
+        ]
+        running = _sum(figures[:n_app] + sidecars)
+        peak = dict(running)
+        for step in steps:
+            for name, n in step.items():
+                peak[name] = max(peak.get(name, n), n)
+        got = [{name: q.nanos for name, q in getattr(p, pick).items()} for p in result.phases]
+        assert got == [*steps, running]
+        assert {name: q.nanos for name, q in getattr(result, pick).items()} == peak
+    unbounded = [n for n in ("cpu", "memory", "ephemeral-storage") if any(not lim.get(n) for lim in limits)]
+    assert list(result.unbounded_limits) == unbounded
+    cpu_memory = [
+        (r.get(n, 0), lim.get(n, 0)) for r, lim in zip(requests, limits, strict=True) for n in ("cpu", "memory")
+    ]
+    if not any(r or lim for r, lim in cpu_memory):
+        expected = QOSClass.BEST_EFFORT
+    elif all(lim for _, lim in cpu_memory) and all(
+        sum(r.get(n, 0) for r in requests) == sum(lim.get(n, 0) for lim in limits) for n in ("cpu", "memory")
+    ):
+        expected = QOSClass.GUARANTEED
+    else:
+        expected = QOSClass.BURSTABLE
+    assert result.qos_class == expected
