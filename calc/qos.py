@@ -18,7 +18,7 @@ import enum
 from collections.abc import Iterable
 
 from calc.effective import pod_level_resources_set
-from calc.pod import PodSpec, ResourceList
+from calc.pod import Container, PodResources, PodSpec
 from calc.resources import CPU, MEMORY
 
 QOS_RESOURCES = (CPU, MEMORY)
@@ -30,38 +30,40 @@ class QOSClass(enum.Enum):
     BEST_EFFORT = "BestEffort"
 
 
-def _qos_sum(lists: Iterable[ResourceList]) -> dict[str, int]:
-    """Sum of the non-zero cpu and memory quantities, in nanos (``processResourceList``)."""
-    cpu = memory = 0
-    for resources in lists:
-        q = resources.get(CPU)
+def _qos_figures(holders: Iterable[Container | PodResources]) -> tuple[tuple[int, int], tuple[int, int], bool]:
+    """The sums of the non-zero cpu and memory requests, and of the limits, in nanos
+    (``processResourceList``), and whether every holder limits both (non-zero)."""
+    cpu = memory = cpu_limit = memory_limit = 0
+    limited = True
+    for holder in holders:
+        requests, limits = holder.requests, holder.limits
+        q = requests.get(CPU)
         if q is not None and q.nanos > 0:
             cpu += q.nanos
-        q = resources.get(MEMORY)
+        q = requests.get(MEMORY)
         if q is not None and q.nanos > 0:
             memory += q.nanos
-    return {name: total for name, total in ((CPU, cpu), (MEMORY, memory)) if total}
-
-
-def _has_qos_limits(limits: ResourceList) -> bool:
-    cpu, memory = limits.get(CPU), limits.get(MEMORY)
-    return cpu is not None and cpu.nanos > 0 and memory is not None and memory.nanos > 0
+        q = limits.get(CPU)
+        if q is not None and q.nanos > 0:
+            cpu_limit += q.nanos
+        else:
+            limited = False
+        q = limits.get(MEMORY)
+        if q is not None and q.nanos > 0:
+            memory_limit += q.nanos
+        else:
+            limited = False
+    return (cpu, memory), (cpu_limit, memory_limit), limited
 
 
 def pod_qos(spec: PodSpec) -> QOSClass:
     """ComputePodQOS on a defaulted pod."""
+    holders: Iterable[Container | PodResources] = spec.all_containers
     if spec.resources is not None and pod_level_resources_set(spec):
-        requests = _qos_sum([spec.resources.requests])
-        limits = _qos_sum([spec.resources.limits])
-        guaranteed = not spec.resources.limits or _has_qos_limits(spec.resources.limits)
-    else:
-        containers = spec.all_containers
-        container_limits = [c.limits for c in containers]
-        requests = _qos_sum([c.requests for c in containers])
-        limits = _qos_sum(container_limits)
-        guaranteed = all(map(_has_qos_limits, container_limits))
-    if not requests and not limits:
+        holders = (spec.resources,)
+    requests, limits, limited = _qos_figures(holders)
+    if requests == limits == (0, 0):
         return QOSClass.BEST_EFFORT
-    if guaranteed and requests == limits:
+    if limited and requests == limits:
         return QOSClass.GUARANTEED
     return QOSClass.BURSTABLE
