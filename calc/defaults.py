@@ -65,7 +65,10 @@ def _stored_as_is(spec: PodSpec) -> bool:
         for q in requests.values():
             if q.nanos % 1_000_000:
                 return False
-    return all(q.nanos % 1_000_000 == 0 for q in spec.overhead.values())
+    for q in spec.overhead.values():
+        if q.nanos % 1_000_000:
+            return False
+    return True
 
 
 def apply_defaults(spec: PodSpec) -> Defaulted:
