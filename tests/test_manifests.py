@@ -131,6 +131,14 @@ def test_daemonsets_count_once_per_node(client: FlaskClient) -> None:
     assert [(g["namespace"], g["pods"]) for g in total["byNamespace"]] == [("shop", 5), ("kube-system", 10)]
 
 
+def test_a_repeated_parameter_counts_once_its_first_value(client: FlaskClient) -> None:
+    """As werkzeug's ``request.args.get`` reads it: the first ``nodes``, the first unit."""
+    body = ok(post_yaml(client, STREAM, "?nodes=10&nodes=3&unit[cpu]=cores&unit[cpu]=m"))
+    assert (body["items"][1]["pods"], body["total"]["pods"]) == (10, 15)
+    assert body["total"]["inUnits"]["units"] == {"cpu": "cores"}
+    assert body["total"]["inUnits"]["requests"] == {"cpu": "3.9"}
+
+
 @pytest.mark.parametrize("query", ["?unit[memory]=GiB&unit[cpu]=cores", "?unit.memory=GiB&unit.cpu=cores"])
 def test_figures_in_chosen_units(client: FlaskClient, query: str) -> None:
     body = ok(post_yaml(client, STREAM, query + "&nodes=10"))
