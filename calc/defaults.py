@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from calc.effective import is_pod_level_resource, life
+from calc.effective import Life, is_pod_level_resource, life
 from calc.pod import Container, PodResources, PodSpec, ResourceList
 from calc.quantity import round_up_milli
 from calc.resources import is_hugepages, overcommit_allowed
@@ -65,10 +65,8 @@ def _stored_as_is(spec: PodSpec) -> bool:
         for q in requests.values():
             if q.nanos % 1_000_000:
                 return False
-    for q in spec.overhead.values():
-        if q.nanos % 1_000_000:
-            return False
-    return True
+    # most pods have no overhead: no generator is started for them
+    return not spec.overhead or all(q.nanos % 1_000_000 == 0 for q in spec.overhead.values())
 
 
 def apply_defaults(spec: PodSpec) -> Defaulted:
@@ -88,9 +86,9 @@ def apply_defaults(spec: PodSpec) -> Defaulted:
     pod_req_filled: list[str] = []
     pod_lim_filled: list[str] = []
     if spec.resources is not None:
-        resources, pod_lim_filled = _default_hugepage_pod_limits(spec, spec.resources)
-        spec = dataclasses.replace(spec, resources=resources)
-        resources, pod_req_filled = _default_pod_requests(spec, resources)
+        steps = life(spec)  # the containers' aggregates, which both pod-level defaults start from
+        resources, pod_lim_filled = _default_hugepage_pod_limits(steps, spec.resources)
+        resources, pod_req_filled = _default_pod_requests(steps, resources)
         spec = dataclasses.replace(spec, resources=resources)
 
     rounded = dataclasses.replace(
@@ -105,11 +103,11 @@ def apply_defaults(spec: PodSpec) -> Defaulted:
     return Defaulted(rounded, tuple(from_limits), tuple(pod_req_filled), tuple(pod_lim_filled))
 
 
-def _default_hugepage_pod_limits(spec: PodSpec, res: PodResources) -> tuple[PodResources, list[str]]:
+def _default_hugepage_pod_limits(steps: Life, res: PodResources) -> tuple[PodResources, list[str]]:
     """defaultHugePagePodLimits: pod hugepage limits from the containers' aggregate limits."""
     if not res.limits and not res.requests:
         return res, []
-    container_limits = life(spec).limits.totals
+    container_limits = steps.limits.totals
     filled = [
         name
         for name in container_limits
@@ -119,7 +117,7 @@ def _default_hugepage_pod_limits(spec: PodSpec, res: PodResources) -> tuple[PodR
     return PodResources(requests=res.requests, limits=limits), filled
 
 
-def _default_pod_requests(spec: PodSpec, res: PodResources) -> tuple[PodResources, list[str]]:
+def _default_pod_requests(steps: Life, res: PodResources) -> tuple[PodResources, list[str]]:
     """defaultPodRequests: only where pod-level limits are set.
 
     A supported, overcommittable resource that containers request defaults to their
@@ -129,7 +127,7 @@ def _default_pod_requests(spec: PodSpec, res: PodResources) -> tuple[PodResource
         return res, []
     requests = dict(res.requests)
     filled: list[str] = []
-    container_requests = life(spec).requests.totals
+    container_requests = steps.requests.totals
     for name, q in container_requests.items():
         if name not in requests and is_pod_level_resource(name) and overcommit_allowed(name):
             requests[name] = q

@@ -283,5 +283,5 @@ def pod_unbounded_limits(spec: PodSpec, steps: Life | None = None) -> tuple[str,
     if spec.resources is not None:  # a pod-level limit bounds the whole pod
         for name, q in spec.resources.limits.items():
             if q.nanos != 0:
-                mask &= ~_BIT.get(name, 0)
+                mask &= _CLEAR.get(name, -1)
     return _NAMES[mask]

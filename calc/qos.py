@@ -60,6 +60,8 @@ def pod_qos(spec: PodSpec) -> QOSClass:
     """ComputePodQOS on a defaulted pod."""
     holders: Iterable[Container | PodResources] = spec.all_containers
     if spec.resources is not None and pod_level_resources_set(spec):
+        # Kubernetes also asks that pod-level limits be non-empty to be Guaranteed: with
+        # none, the limit sums are zero, so the pod is BestEffort or its requests differ.
         holders = (spec.resources,)
     requests, limits, limited = _qos_figures(holders)
     if requests == limits == (0, 0):

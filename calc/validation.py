@@ -90,7 +90,7 @@ _PLAIN: dict[NameCheck, Callable[[str], bool]] = {
 def _clean(requests: ResourceList, limits: ResourceList, name_errors: NameCheck) -> bool:
     """Whether a requests/limits pair certainly breaks no rule: the usual case, checked
     first, so that nothing is built for a pair that has nothing to report."""
-    plain = _PLAIN[name_errors]
+    plain = _PLAIN.get(name_errors) or partial(_plain, name_errors=name_errors)
     for resources in (limits, requests):
         for name, q in resources.items():
             if q.nanos < 0 or not plain(name):
@@ -140,7 +140,8 @@ def requirements_violations(
 def _consistency_violations(spec: PodSpec, res: PodResources) -> list[Violation]:
     """validatePodResourceConsistency: pod-level figures cover the containers'."""
     out: list[Violation] = []
-    for name, total in life(spec).requests.totals.items():
+    steps = life(spec)
+    for name, total in steps.requests.totals.items():
         pod_request = res.requests.get(name)
         if pod_request is not None and total > pod_request:
             out.append(
@@ -150,7 +151,7 @@ def _consistency_violations(spec: PodSpec, res: PodResources) -> list[Violation]
                     str(pod_request),
                 )
             )
-    for name, total in life(spec).limits.totals.items():
+    for name, total in steps.limits.totals.items():
         pod_limit = res.limits.get(name)
         if is_hugepages(name) and pod_limit is not None and total > pod_limit:
             out.append(

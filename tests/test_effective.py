@@ -437,6 +437,13 @@ def test_every_figure_follows_the_rules_of_the_brief(
         got = [{name: q.nanos for name, q in getattr(p, pick).items()} for p in result.phases]
         assert got == [*steps, running]
         assert {name: q.nanos for name, q in getattr(result, pick).items()} == peak
+        # credited to running where it is at least every step; else to the first step at the peak
+        ids = [f"{'sidecar' if sidecar else 'init'}:i{i}" for i, (_, sidecar) in enumerate(init)]
+        set_by = {}
+        for name, n in peak.items():
+            at_peak = [i for i, step in enumerate(steps) if step.get(name) == n]
+            set_by[name] = "running" if name in running and running[name] == n else ids[at_peak[0]]
+        assert getattr(result, f"{pick}_set_by") == set_by
     unbounded = [n for n in ("cpu", "memory", "ephemeral-storage") if any(not lim.get(n) for lim in limits)]
     assert list(result.unbounded_limits) == unbounded
     cpu_memory = [

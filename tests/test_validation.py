@@ -7,6 +7,8 @@ import pytest
 from calc.errors import PodInvalidError
 from calc.evaluate import evaluate_pod
 from calc.pod import PodSpec
+from calc.quantity import parse_quantity
+from calc.validation import requirements_violations
 from tests.podbuild import C, spec
 
 R = ("containers", 0, "resources")
@@ -152,3 +154,10 @@ def test_valid_edge_cases_pass() -> None:
     evaluate_pod(spec([C("a", {"memory": "1Gi", "hugepages-1Gi": "2Gi"}, {"hugepages-1Gi": "2Gi"})]))
     evaluate_pod(spec([C("a", {"cpu": "1", "kubernetes.io/foo": "1500m"})]))  # native: may be fractional
     evaluate_pod(spec([C("a", {"cpu": "0"}, {"cpu": "0"})]))
+
+
+def test_requirements_take_any_name_check() -> None:
+    """The cached name checks cover the container and pod-level ones; any other still works."""
+    assert requirements_violations({"cpu": parse_quantity("1")}, {}, ("x",), lambda name: ()) == []
+    found = requirements_violations({"cpu": parse_quantity("1")}, {}, ("x",), lambda name: ("no",))
+    assert [(v.path, v.message) for v in found] == [(("x", "requests", "cpu"), "no")]
