@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Request, Response, current_app, request
 
 from api.diff import diff_documents, side, what_if
 from api.intake import media_type_of, read_documents
@@ -29,10 +29,9 @@ def _json_response(body: Any) -> Response:
 # exception for every parameter it lacks, 1 us each, and most requests have none.
 
 
-def _args() -> dict[str, str]:
+def _args(req: Request) -> dict[str, str]:
     """The query's parameters, the first value of each, as ``request.args.get`` reads them."""
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    return req.args.to_dict() if req.query_string else {}  # type: ignore[no-any-return]
+    return req.args.to_dict() if req.query_string else {}
 
 
 def _nodes(args: Mapping[str, str]) -> int | None:
@@ -72,7 +71,7 @@ def _flag(args: Mapping[str, str], name: str) -> bool:
 def _stream(answer: Callable[..., Any]) -> Response:
     """The body's documents (JSON or a YAML stream), answered with the query's parameters."""
     req = request._get_current_object()  # type: ignore[attr-defined]
-    args = _args()
+    args = _args(req)
     query = _query(args)
     documents = read_documents(req.get_data(), media_type_of(req.mimetype), query["limits"])
     body = answer((Document(i, value) for i, value in enumerate(documents)), **query, explain=_flag(args, "explain"))
@@ -120,19 +119,19 @@ def diff() -> Response:
     body = _json_body()
     limits = current_app.extensions["podcalc.limits"]
     before, after = side(body.get("before"), "before", limits), side(body.get("after"), "after", limits)
-    return _json_response(diff_documents(before, after, **_query(_args())))
+    return _json_response(diff_documents(before, after, **_query(_args(request))))
 
 
 @bp.post("/v1/what-if")
 def what_if_view() -> Response:
     """Manifests and changes to named workloads: the manifests before and after, compared."""
-    return _json_response(what_if(_json_body(), **_query(_args())))
+    return _json_response(what_if(_json_body(), **_query(_args(request))))
 
 
 @bp.get("/v1/quantity")
 def quantity() -> Response:
     """One quantity: canonical form, exact value in base units, and in a unit of choice."""
-    args = _args()
+    args = _args(request)
     return _json_response(describe_quantity(args.get("value"), args.get("resource"), args.get("unit")))
 
 
