@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from calc.errors import QuantityError
@@ -309,15 +309,22 @@ def test_largest_value_prints_in_its_format() -> None:
 
 @settings(max_examples=1000)
 @given(
-    st.integers(min_value=1, max_value=999_999_999_999),
+    st.integers(min_value=0, max_value=999_999_999_999),
+    st.sampled_from(["", "0", "00"]),
     st.one_of(st.none(), st.from_regex(r"[0-9]{1,9}", fullmatch=True)),
     st.sampled_from(["", "m", "k", "M", "G", "T", "Ki", "Mi", "Gi", "Ti"]),
 )
-def test_the_fast_path_agrees_with_the_general_grammar(number: int, fraction: str | None, suffix: str) -> None:
-    """parse_quantity's shortcut for "500m"- and "1.5Gi"-like strings gives what the full grammar gives."""
+@example(0, "", "000976", "Ki")  # 0.999424: below one, a binary quantity turns decimal
+@example(0, "0", "000977", "Ki")  # 1.000448: just above one, it stays binary
+@example(0, "", "0", "Gi")  # zero
+def test_the_fast_path_agrees_with_the_general_grammar(
+    number: int, zeros: str, fraction: str | None, suffix: str
+) -> None:
+    """parse_quantity's shortcut for "500m"-, "1.5Gi"- and "0.5Gi"-like strings gives what
+    the full grammar gives, leading zeros included."""
     from calc.quantity import _parse_general
 
-    text = f"{number}{'' if fraction is None else '.' + fraction}{suffix}"
+    text = f"{zeros}{number}{'' if fraction is None else '.' + fraction}{suffix}"
     try:
         general = _parse_general(text)
     except QuantityError:
