@@ -460,7 +460,11 @@ def bench_core() -> None:
         f"{ours * 1e6:.2f} us",
         f"{theirs * 1e6:.2f} us (kubernetes.utils.parse_quantity)",
         # two decimals, and said when slower: at 1.0x, "faster" could hide a loss of 4%
-        f"{theirs / ours:.2f}x faster" if ours < theirs else f"{ours / theirs:.2f}x slower",
+        f"{theirs / ours:.2f}x faster"
+        if ours < theirs
+        else f"{ours / theirs:.2f}x slower"
+        if ours > theirs
+        else "even",
         "faster, exact",
     )
     record(
