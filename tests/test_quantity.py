@@ -292,22 +292,22 @@ def test_every_value_prints_as_a_valid_quantity(nanos: int, fmt: Format) -> None
     assert parse_quantity(canonical(q)).nanos == nanos
 
 
-_SI_SUFFIX = {-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
-
-
 @given(st.integers(-(10**27), 10**27).filter(bool), st.integers(0, 27))
 def test_a_decimal_value_prints_with_the_largest_suffix_that_leaves_a_whole_number(nanos: int, tens: int) -> None:
     """Kubernetes' canonical decimal form, worked out the long way with fractions: of the
     exponents -9 to 18 in steps of 3, the largest by which the value divides into a whole
     number; DecimalSI writes it as a suffix, DecimalExponent as e<exponent>."""
-    nanos = nanos * 10**tens if abs(nanos * 10**tens) < 10**27 else nanos  # trailing zeros, often
+    from calc.quantity import _DECIMAL_BY_EXPONENT  # exponent -> suffix, n (-9) to E (18)
+
+    scaled = nanos * 10**tens  # trailing zeros, often
+    nanos = scaled if abs(scaled) < 10**27 else nanos
     value = Fraction(nanos, 10**9)
     mantissa, exponent = next(
         ((value / Fraction(10) ** e).numerator, e)
-        for e in sorted(_SI_SUFFIX, reverse=True)
+        for e in sorted(_DECIMAL_BY_EXPONENT, reverse=True)
         if (value / Fraction(10) ** e).denominator == 1
     )
-    assert canonical(Quantity(nanos, Format.DECIMAL_SI)) == f"{mantissa}{_SI_SUFFIX[exponent]}"
+    assert canonical(Quantity(nanos, Format.DECIMAL_SI)) == f"{mantissa}{_DECIMAL_BY_EXPONENT[exponent]}"
     in_exponent_form = f"{mantissa}e{exponent}" if exponent else str(mantissa)
     assert canonical(Quantity(nanos, Format.DECIMAL_EXPONENT)) == in_exponent_form
 
