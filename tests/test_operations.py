@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -129,6 +133,49 @@ def test_json_log_formatter() -> None:
     record = logging.LogRecord("podcalc", logging.ERROR, __file__, 1, "boom %s", ("x",), None)
     line = json.loads(JsonFormatter().format(record))
     assert (line["level"], line["logger"], line["message"]) == ("error", "podcalc", "boom x")
+
+
+def _access_line(app: Flask, path: str, headers: dict[str, str]) -> dict[str, Any]:
+    """The access log line of one request: the app answers it through gunicorn's own
+    Response object, and the project's logger writes the line, as under gunicorn."""
+    from gunicorn.config import Config
+    from gunicorn.http.wsgi import Response
+    from werkzeug.test import EnvironBuilder
+
+    from api.gunicorn_logging import JsonLogger
+
+    config = Config()
+    config.set("accesslog", "-")
+    logger = JsonLogger(config)
+    out = io.StringIO()
+    for handler in logger.access_log.handlers:
+        handler.setStream(out)
+    req = SimpleNamespace(method="POST", version=(1, 1), should_close=lambda: False)
+    response = Response(req, None, config)
+    environ = EnvironBuilder(
+        path=path, method="POST", json=pod(1), headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.7"}
+    ).get_environ()
+    response.sent = len(b"".join(app(environ, response.start_response)))
+    logger.access(response, req, environ, timedelta(microseconds=1500))
+    return json.loads(out.getvalue())  # type: ignore[no-any-return]
+
+
+def test_access_log_line_carries_the_request_id(app: Flask) -> None:
+    line = _access_line(app, EFFECTIVE, {"X-Request-ID": "job-42", "User-Agent": "dashboard/2"})
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line.pop("time"))
+    assert line.pop("bytes") > 1000
+    assert line == {
+        "method": "POST",
+        "path": EFFECTIVE,
+        "status": 200,
+        "duration_ms": 1.5,
+        "request_id": "job-42",
+        "remote": "10.0.0.7",
+        "user_agent": "dashboard/2",
+    }
+    made = _access_line(app, "/nothing", {})
+    assert (made["status"], made["path"], made["user_agent"]) == (404, "/nothing", None)
+    assert re.fullmatch(r"[0-9a-f]{32}", made["request_id"])
 
 
 def test_unexpected_errors_are_problems_without_details(app: Flask) -> None:
