@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit fmt clean bench load-test
+.PHONY: help run test lint typecheck unit fmt clean bench load-test profile
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,10 @@ $(VENV)/.bench-deps: pyproject.toml constraints.txt | $(BIN)/python
 bench: $(VENV)/.bench-deps ## run the benchmarks (installs wrk with apt-get if missing; about 4 minutes)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run
+
+profile: $(VENV)/.bench-deps ## where an HTTP request's time goes, podcalc beside the bare endpoint (py-spy; about 80 s)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.profile
 
 load-test: $(VENV)/.bench-deps ## sustained load, a worker killed mid-load, memory over a long run (about 2 minutes)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

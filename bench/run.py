@@ -192,7 +192,7 @@ def gunicorn(app: str, env: dict[str, str] | None = None) -> Iterator[tuple[str,
         process.wait(timeout=30)
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -209,7 +209,7 @@ def _wait_until_idle(master: int, workers: int, timeout: float = 20) -> None:
     before: list[float] = []
     while time.perf_counter() < deadline:
         try:
-            now = [_cpu_seconds(pid) for pid in worker_pids(master)]
+            now = [cpu_seconds(pid) for pid in worker_pids(master)]
         except OSError:  # a worker replaced while we looked
             now = []
         if len(now) == workers and now == before:
@@ -278,10 +278,10 @@ def loaded(app: str, path: str, body: str | None, seconds: int) -> tuple[float, 
     (less swayed than req/s by what else the shared machine runs: wrk shares its cores)."""
     with gunicorn(app) as (url, process, _):
         workers = worker_pids(process.pid)
-        before = sum(_cpu_seconds(w) for w in workers)
+        before = sum(cpu_seconds(w) for w in workers)
         rate, p50, p99, answered = wrk(url + path, body, seconds)
         try:
-            cpu = sum(_cpu_seconds(w) for w in workers) - before
+            cpu = sum(cpu_seconds(w) for w in workers) - before
         except OSError:  # a worker recycled during a long run (max_requests): its CPU is gone with it
             cpu = float("nan")
     return rate, p50, p99, cpu / answered * 1e6
