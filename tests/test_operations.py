@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from datetime import timedelta
 from types import SimpleNamespace
@@ -126,8 +127,6 @@ def test_readiness(client: FlaskClient) -> None:
 
 
 def test_json_log_formatter() -> None:
-    import logging
-
     from api.observability import JsonFormatter
 
     record = logging.LogRecord("podcalc", logging.ERROR, __file__, 1, "boom %s", ("x",), None)
@@ -135,9 +134,10 @@ def test_json_log_formatter() -> None:
     assert (line["level"], line["logger"], line["message"]) == ("error", "podcalc", "boom x")
 
 
-def _access_line(app: Flask, path: str, headers: dict[str, str]) -> dict[str, Any]:
-    """The access log line of one request: the app answers it through gunicorn's own
-    Response object, and the project's logger writes the line, as under gunicorn."""
+def _access_line(app: Flask, method: str, path: str, headers: dict[str, str]) -> tuple[dict[str, Any], bytes]:
+    """The access log line of one request, and the response body: the app answers through
+    gunicorn's own Response object, and the project's logger writes the line to a stream
+    that takes ASCII only (a stream that is not UTF-8 must not lose lines)."""
     from gunicorn.config import Config
     from gunicorn.http.wsgi import Response
     from werkzeug.test import EnvironBuilder
@@ -147,35 +147,62 @@ def _access_line(app: Flask, path: str, headers: dict[str, str]) -> dict[str, An
     config = Config()
     config.set("accesslog", "-")
     logger = JsonLogger(config)
-    out = io.StringIO()
-    for handler in logger.access_log.handlers:
-        handler.setStream(out)
-    req = SimpleNamespace(method="POST", version=(1, 1), should_close=lambda: False)
+    out = io.BytesIO()
+    # gunicorn's own handler (pytest may have added capture handlers of its own beside it)
+    (handler,) = [h for h in logger.access_log.handlers if type(h) is logging.StreamHandler]
+    handler.setStream(io.TextIOWrapper(out, encoding="ascii", write_through=True))
+    req = SimpleNamespace(method=method, version=(1, 1), should_close=lambda: False)
     response = Response(req, None, config)
     environ = EnvironBuilder(
-        path=path, method="POST", json=pod(1), headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.7"}
+        path=path, method=method, json=pod(1), headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.7"}
     ).get_environ()
-    response.sent = len(b"".join(app(environ, response.start_response)))
+    body = b"".join(app(environ, response.start_response))
+    response.sent = len(body)
     logger.access(response, req, environ, timedelta(microseconds=1500))
-    return json.loads(out.getvalue())  # type: ignore[no-any-return]
+    (line,) = out.getvalue().decode("ascii").splitlines()
+    return json.loads(line), body
 
 
 def test_access_log_line_carries_the_request_id(app: Flask) -> None:
-    line = _access_line(app, EFFECTIVE, {"X-Request-ID": "job-42", "User-Agent": "dashboard/2"})
+    line, body = _access_line(app, "POST", EFFECTIVE, {"X-Request-ID": "job-42", "User-Agent": "dashboard/2"})
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line.pop("time"))
-    assert line.pop("bytes") > 1000
     assert line == {
         "method": "POST",
         "path": EFFECTIVE,
         "status": 200,
+        "bytes": len(body),
         "duration_ms": 1.5,
         "request_id": "job-42",
         "remote": "10.0.0.7",
         "user_agent": "dashboard/2",
     }
-    made = _access_line(app, "/nothing", {})
+    made, _ = _access_line(app, "POST", "/nothing", {})
     assert (made["status"], made["path"], made["user_agent"]) == (404, "/nothing", None)
     assert re.fullmatch(r"[0-9a-f]{32}", made["request_id"])
+
+
+def test_access_log_line_without_a_request_id_header() -> None:
+    from bench.hello import app as bare  # an app with no request-id middleware
+
+    line, body = _access_line(bare, "GET", "/hello", {})
+    assert (line["status"], line["bytes"], line["request_id"]) == (200, len(body), None)
+
+
+def test_access_log_line_of_a_non_ascii_header_is_written_escaped(app: Flask) -> None:
+    # gunicorn decodes header bytes as latin-1: b"caf\xe9" arrives as "café"
+    line, _ = _access_line(app, "POST", EFFECTIVE, {"User-Agent": "caf\xe9 \x85"})
+    assert line["user_agent"] == "caf\xe9 \x85"
+
+
+def test_no_access_line_is_built_when_access_logging_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gunicorn.config import Config
+
+    import api.gunicorn_logging
+    from api.gunicorn_logging import JsonLogger
+
+    logger = JsonLogger(Config())  # gunicorn's defaults: no access log
+    monkeypatch.setattr(api.gunicorn_logging, "_line", lambda entry: pytest.fail(f"built {entry}"))
+    logger.access(SimpleNamespace(status="200 OK", headers=[], sent=2), None, {}, timedelta(0))
 
 
 def test_unexpected_errors_are_problems_without_details(app: Flask) -> None:
