@@ -20,69 +20,111 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import NamedTuple
 
-from bench.run import BIN, TYPICAL_POD, cpu_seconds, gunicorn, worker_pids, wrk
+from bench.run import BIN, ROOT, TYPICAL_POD, cpu_seconds, gunicorn, worker_pids, wrk
 
 RATE = 250  # samples a second per worker
 
-# (group, what it holds, path fragments); the first group whose fragment is in a frame's
-# file wins, and a stack with no grouped frame counts as the server's (its thread pool).
+# (group, what it holds, where its code lives): a frame belongs to the first group with a
+# prefix of its file's path from the package (api/views.py, flask/app.py), and a stack with
+# no grouped frame counts as the server's (gunicorn's thread pool and its selector).
 GROUPS = (
-    ("calc", "calc/: the calculation", ("/calc/",)),
-    ("access log", "access log: one JSON line a request", ("/api/gunicorn_logging.py",)),
-    ("observability", "request id, security headers, metrics", ("/api/observability.py", "/prometheus_client/")),
-    ("endpoint", "the endpoint: body, reading, response body (bare: its view)", ("/api/", "/bench/hello.py")),
-    ("framework", "Flask and werkzeug: routing, request and response objects", ("/flask/", "/werkzeug/")),
-    ("server", "gunicorn: HTTP parsing, sockets, worker threads", ("/gunicorn/",)),
+    ("calc", "calc/: the calculation", ("calc/",)),
+    ("access log", "access log: one JSON line a request", ("api/gunicorn_logging.py",)),
+    ("observability", "request id, security headers, metrics", ("api/observability.py", "prometheus_client/")),
+    ("endpoint", "the endpoint: body, reading, response body (bare: its view)", ("api/", "bench/hello.py")),
+    ("framework", "Flask and werkzeug: routing, request and response objects", ("flask/", "werkzeug/")),
+    ("server", "gunicorn: HTTP parsing, sockets, worker threads", ("gunicorn/",)),
 )
-_FRAME_FILE = re.compile(r"\(([^()]*?)(?::\d+)?\)$")
+_FRAME_FILE = re.compile(r"\(([^()]*?)(?::-?\d+)?\)$")
+_SITE_PACKAGES = re.compile(r"^.*/(?:site|dist)-packages/")
+_SUMMARY = re.compile(r"Samples: (\d+) Errors: (\d+)")
+
+
+def module_path(frame: str) -> str:
+    """The file of a frame (``function (path:line)``) as a path from its package. py-spy
+    prints most that way already; an absolute path is cut at site-packages or the project."""
+    m = _FRAME_FILE.search(frame)
+    path = m.group(1) if m else ""
+    return _SITE_PACKAGES.sub("", path.removeprefix(f"{ROOT}/"))
 
 
 def group_of(stack: list[str]) -> str:
     """The group of a sampled stack (root first): that of its innermost grouped frame."""
     for frame in reversed(stack):
-        m = _FRAME_FILE.search(frame)
-        path = "/" + m.group(1) if m else ""  # py-spy prints paths from the package: api/views.py
-        for name, _, fragments in GROUPS:
-            if any(f in path for f in fragments):
+        path = module_path(frame)
+        for name, _, prefixes in GROUPS:
+            if path.startswith(prefixes):
                 return name
     return "server"
 
 
-def tally(lines: list[str]) -> collections.Counter[str]:
-    """Samples per group, from py-spy's raw output (``frame;frame;... count`` a line)."""
+def tally(lines: list[str]) -> tuple[collections.Counter[str], int]:
+    """Samples per group, from py-spy's raw output (``frame;frame;... count`` a line), and
+    how many lines were unreadable (skipped: py-spy can read a frame as it changes)."""
     counts: collections.Counter[str] = collections.Counter()
+    unreadable = 0
     for line in lines:
+        if not line.strip():
+            continue
         stack, _, n = line.rstrip().rpartition(" ")
-        if stack:
-            counts[group_of(stack.split(";"))] += int(n)
-    return counts
+        if not stack or not n.isdigit():
+            unreadable += 1
+            continue
+        counts[group_of(stack.split(";"))] += int(n)
+    return counts, unreadable
 
 
-def sample(app: str, path: str, body: str | None, seconds: int) -> tuple[collections.Counter[str], int, float]:
-    """``app`` under wrk, every worker sampled: samples per group, requests answered, and
-    the workers' CPU time per request (us)."""
-    record = [str(BIN / "py-spy"), "record", "--gil", "--nonblocking", "-r", str(RATE), "-d", str(seconds), "-f", "raw"]
+class Sampled(NamedTuple):
+    counts: collections.Counter[str]  # samples per group
+    requests: int  # answered during the load
+    cpu_us: float  # the workers' CPU time a request
+    samples: int  # as py-spy counts them
+    errors: int  # samples py-spy failed to take
+    unreadable: int  # raw lines skipped
+
+
+def sample(app: str, path: str, body: str | None, seconds: int) -> Sampled:
+    """``app`` under wrk for ``seconds``, each worker sampled by py-spy from a second before
+    the load starts to a second after it ends."""
+    record = [str(BIN / "py-spy"), "record", "--gil", "-r", str(RATE), "-d", str(seconds + 2), "-f", "raw"]
     with gunicorn(app) as (url, process, _), tempfile.TemporaryDirectory() as out:
         workers = worker_pids(process.pid)
-        before = sum(cpu_seconds(w) for w in workers)
         spies = [
             subprocess.Popen(
                 [*record, "-o", f"{out}/{pid}.txt", "-p", str(pid)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for pid in workers
         ]
-        answered = wrk(url + path, body, seconds)[3]
-        cpu = sum(cpu_seconds(w) for w in workers) - before
-        for spy in spies:
-            if spy.wait(timeout=30) != 0:
-                raise RuntimeError("py-spy failed: it needs ptrace (root, or CAP_SYS_PTRACE)")
+        try:
+            time.sleep(1)  # py-spy attached and sampling before the load starts
+            before = sum(cpu_seconds(w) for w in workers)
+            answered = wrk(url + path, body, seconds)[3]
+            cpu = sum(cpu_seconds(w) for w in workers) - before
+            outputs = [spy.communicate(timeout=30) for spy in spies]
+        finally:
+            for spy in spies:
+                if spy.poll() is None:
+                    spy.kill()
+                    spy.wait()
+        for spy, (_, err) in zip(spies, outputs, strict=True):
+            if spy.returncode != 0:
+                raise RuntimeError(f"py-spy failed (it needs ptrace: root, or CAP_SYS_PTRACE): {err.strip()[-500:]}")
+        summaries = [_SUMMARY.search(stdout) for stdout, _ in outputs]
         # one stack a line: split on newlines only, as a frame's text may hold other line breaks
-        lines = [line for f in Path(out).iterdir() for line in f.read_text().split("\n")]
-    return tally(lines), answered, cpu / answered * 1e6
+        lines = [
+            line for f in Path(out).iterdir() for line in f.read_text(encoding="utf-8", errors="replace").split("\n")
+        ]
+    counts, unreadable = tally(lines)
+    taken = sum(int(m[1]) for m in summaries if m)
+    errors = sum(int(m[2]) for m in summaries if m)
+    return Sampled(counts, answered, cpu / answered * 1e6, taken, errors, unreadable)
 
 
 def main() -> int:
@@ -91,31 +133,35 @@ def main() -> int:
         "podcalc": ("api.wsgi:app", "/v1/effective-resources", json.dumps(TYPICAL_POD)),
         "bare": ("bench.hello:app", "/hello", None),
     }
-    counts = {name: collections.Counter[str]() for name in cases}
-    requests, cpu = dict.fromkeys(cases, 0), dict.fromkeys(cases, 0.0)
+    runs: dict[str, list[Sampled]] = {name: [] for name in cases}
     for _ in range(rounds):  # in turn, so that a slow spell of the machine falls on both
         for name, (app, path, body) in cases.items():
-            samples, answered, cpu_per_request = sample(app, path, body, seconds)
-            counts[name] += samples
-            requests[name] += answered
-            cpu[name] += cpu_per_request * answered
+            runs[name].append(sample(app, path, body, seconds))
+    counts = {name: sum((r.counts for r in rs), collections.Counter[str]()) for name, rs in runs.items()}
+    requests = {name: sum(r.requests for r in rs) for name, rs in runs.items()}
 
     def us(name: str, group: str | None) -> float:
         samples = counts[name].total() if group is None else counts[name][group]
         return samples / RATE / requests[name] * 1e6
 
+    def cpu(name: str) -> float:
+        return sum(r.cpu_us * r.requests for r in runs[name]) / requests[name]
+
     ours, bare = requests["podcalc"] / rounds / seconds, requests["bare"] / rounds / seconds
     print(
         f"py-spy --gil at {RATE} Hz a worker; wrk -c16, {rounds} runs of {seconds} s each, in turn: "
-        f"podcalc {ours:,.0f} req/s, bare {bare:,.0f} req/s ({ours / bare:.0%})\n"
+        f"podcalc {ours:,.0f} req/s, bare {bare:,.0f} req/s ({ours / bare:.0%})"
     )
-    print("| where | podcalc, us a request | bare Flask hello | added by podcalc |\n| --- | --- | --- | --- |")
+    for name, rs in runs.items():
+        taken, errors, unreadable = (sum(getattr(r, f) for r in rs) for f in ("samples", "errors", "unreadable"))
+        print(f"{name}: py-spy took {taken:,} samples and counted {errors:,} errors; {unreadable} raw lines unreadable")
+    print("\n| where | podcalc, us a request | bare Flask hello | added by podcalc |\n| --- | --- | --- | --- |")
     for group, label, _ in GROUPS:
         a, b = us("podcalc", group), us("bare", group)
         print(f"| {label} | {a:.0f} | {b:.0f} | {a - b:+.0f} |")
     a, b = us("podcalc", None), us("bare", None)
     print(f"| **Python work with the GIL held** | **{a:.0f}** | **{b:.0f}** | **{a - b:+.0f}** |")
-    a, b = cpu["podcalc"] / requests["podcalc"], cpu["bare"] / requests["bare"]
+    a, b = cpu("podcalc"), cpu("bare")
     print(f"| worker CPU time (/proc: user + system) | {a:.0f} | {b:.0f} | {a - b:+.0f} |")
     return 0
 

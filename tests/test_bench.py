@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench.profile import group_of, tally
+from bench.profile import group_of, module_path, tally
+from bench.run import ROOT
 
 # py-spy's raw lines: frames root first, "function (file:line)", then the sample count
 SERVER = "Thread.run (threading.py:982);ThreadWorker.handle (gunicorn/workers/gthread.py:553)"
@@ -27,6 +28,15 @@ def test_standard_library_frames_count_in_their_callers_group() -> None:
     assert group_of(["Thread.run (threading.py:982)", "_worker (concurrent/futures/thread.py:83)"]) == "server"
 
 
-def test_tally_adds_the_counts_of_each_group() -> None:
+def test_frames_are_grouped_by_their_package_not_by_a_folder_name_inside_another() -> None:
+    other = SERVER + ";list_pod (kubernetes/client/api/core_v1_api.py:15000)"
+    assert group_of(other.split(";")) == "server"  # its caller's group: kubernetes is in none
+    site = "/venv/lib/python3.11/site-packages/flask/app.py"
+    assert group_of([f"dispatch ({site}:900)", "get (/work/x/calc/effective.py:1)"]) == "framework"
+    assert module_path(f"<lambda> ({ROOT}/api/views.py:3)") == "api/views.py"
+
+
+def test_tally_adds_the_counts_of_each_group_and_skips_unreadable_lines() -> None:
     lines = [VIEW + ";life (calc/effective.py:150) 3", VIEW + ";add (calc/quantity.py:167) 2", SERVER + " 5", ""]
-    assert tally(lines) == {"calc": 5, "server": 5}
+    lines += ["__spec__ (__loader__:-155491664", "garbage"]
+    assert tally(lines) == ({"calc": 5, "server": 5}, 2)
