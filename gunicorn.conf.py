@@ -26,6 +26,15 @@ reuse_port = True
 max_requests = int(os.environ.get("PODCALC_MAX_REQUESTS", 100_000))
 max_requests_jitter = 10_000
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# gunicorn 25.1+ opens a control socket (gunicornc: worker counts, reload, shutdown) by
+# default at $XDG_RUNTIME_DIR/gunicorn.ctl or $HOME/.gunicorn/gunicorn.ctl: a write to a
+# home the image's user does not have, on a root filesystem meant to be read-only, and one
+# path for every server a user runs (each start unlinks the last one's socket, each stop
+# removes whichever is there). Off unless PODCALC_CONTROL_SOCKET names a path for it.
+if os.environ.get("PODCALC_CONTROL_SOCKET"):
+    control_socket = os.environ["PODCALC_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PODCALC_LOG_LEVEL", "info")

@@ -61,3 +61,22 @@ def test_live_server_answers_every_kind_of_request(live_url: str) -> None:
 
 def test_schemathesis_is_installed() -> None:
     assert shutil.which("st", path=str(BIN))
+
+
+def test_no_control_socket_unless_one_is_asked_for(tmp_path: Path) -> None:
+    """gunicorn's control socket would go to $HOME/.gunicorn, one path for every server."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PODCALC_WORKERS": "1", "HOME": str(home), "XDG_RUNTIME_DIR": ""}
+    with gunicorn("api.wsgi:app", env):
+        assert list(home.iterdir()) == []
+    socket = tmp_path / "podcalc.ctl"
+    with gunicorn("api.wsgi:app", env | {"PODCALC_CONTROL_SOCKET": str(socket)}):
+        assert socket.is_socket()
+        status = subprocess.run(
+            [str(BIN / "gunicornc"), "-s", str(socket), "-c", "show workers", "-j"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        assert status.returncode == 0, status.stderr
+        assert len(json.loads(status.stdout)["workers"]) == 1
+    assert list(home.iterdir()) == []
