@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from bench.run import BIN, ROOT, TYPICAL_POD, cpu_seconds, gunicorn, worker_pids, wrk
+from bench.run import BIN, ROOT, TYPICAL_POD, gunicorn, worker_pids, wrk_with_cpu
 
 RATE = 250  # samples a second per worker
 
@@ -81,7 +81,7 @@ def tally(lines: list[str]) -> tuple[collections.Counter[str], int]:
 class Sampled(NamedTuple):
     counts: collections.Counter[str]  # samples per group
     requests: int  # answered during the load
-    cpu_us: float  # the workers' CPU time a request
+    cpu: float  # the workers' CPU seconds during the load
     samples: int  # as py-spy counts them
     errors: int  # samples py-spy failed to take
     unreadable: int  # raw lines skipped
@@ -104,9 +104,7 @@ def sample(app: str, path: str, body: str | None, seconds: int) -> Sampled:
         ]
         try:
             time.sleep(1)  # py-spy attached and sampling before the load starts
-            before = sum(cpu_seconds(w) for w in workers)
-            answered = wrk(url + path, body, seconds)[3]
-            cpu = sum(cpu_seconds(w) for w in workers) - before
+            *_, answered, cpu = wrk_with_cpu(url + path, workers, body, seconds)
             outputs = [spy.communicate(timeout=30) for spy in spies]
         finally:
             for spy in spies:
@@ -124,7 +122,7 @@ def sample(app: str, path: str, body: str | None, seconds: int) -> Sampled:
     counts, unreadable = tally(lines)
     taken = sum(int(m[1]) for m in summaries if m)
     errors = sum(int(m[2]) for m in summaries if m)
-    return Sampled(counts, answered, cpu / answered * 1e6, taken, errors, unreadable)
+    return Sampled(counts, answered, cpu, taken, errors, unreadable)
 
 
 def main() -> int:
@@ -145,7 +143,7 @@ def main() -> int:
         return samples / RATE / requests[name] * 1e6
 
     def cpu(name: str) -> float:
-        return sum(r.cpu_us * r.requests for r in runs[name]) / requests[name]
+        return sum(r.cpu for r in runs[name]) / requests[name] * 1e6
 
     ours, bare = requests["podcalc"] / rounds / seconds, requests["bare"] / rounds / seconds
     print(
@@ -153,7 +151,8 @@ def main() -> int:
         f"podcalc {ours:,.0f} req/s, bare {bare:,.0f} req/s ({ours / bare:.0%})"
     )
     for name, rs in runs.items():
-        taken, errors, unreadable = (sum(getattr(r, f) for r in rs) for f in ("samples", "errors", "unreadable"))
+        taken, errors = sum(r.samples for r in rs), sum(r.errors for r in rs)
+        unreadable = sum(r.unreadable for r in rs)
         print(f"{name}: py-spy took {taken:,} samples and counted {errors:,} errors; {unreadable} raw lines unreadable")
     print("\n| where | podcalc, us a request | bare Flask hello | added by podcalc |\n| --- | --- | --- | --- |")
     for group, label, _ in GROUPS:

@@ -192,7 +192,7 @@ def gunicorn(app: str, env: dict[str, str] | None = None) -> Iterator[tuple[str,
         process.wait(timeout=30)
 
 
-def cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -209,7 +209,7 @@ def _wait_until_idle(master: int, workers: int, timeout: float = 20) -> None:
     before: list[float] = []
     while time.perf_counter() < deadline:
         try:
-            now = [cpu_seconds(pid) for pid in worker_pids(master)]
+            now = [_cpu_seconds(pid) for pid in worker_pids(master)]
         except OSError:  # a worker replaced while we looked
             now = []
         if len(now) == workers and now == before:
@@ -277,14 +277,22 @@ def loaded(app: str, path: str, body: str | None, seconds: int) -> tuple[float, 
     """``app`` under wrk: req/s, p50 ms, p99 ms, and its workers' CPU time per request in us
     (less swayed than req/s by what else the shared machine runs: wrk shares its cores)."""
     with gunicorn(app) as (url, process, _):
-        workers = worker_pids(process.pid)
-        before = sum(cpu_seconds(w) for w in workers)
-        rate, p50, p99, answered = wrk(url + path, body, seconds)
-        try:
-            cpu = sum(cpu_seconds(w) for w in workers) - before
-        except OSError:  # a worker recycled during a long run (max_requests): its CPU is gone with it
-            cpu = float("nan")
+        rate, p50, p99, answered, cpu = wrk_with_cpu(url + path, worker_pids(process.pid), body, seconds)
     return rate, p50, p99, cpu / answered * 1e6
+
+
+def wrk_with_cpu(
+    url: str, workers: list[int], body: str | None, seconds: int
+) -> tuple[float, float, float, int, float]:
+    """``wrk``'s figures, and the CPU seconds the ``workers`` spent meanwhile (NaN when one
+    was recycled during the run, max_requests: its CPU is gone with it)."""
+    before = sum(_cpu_seconds(w) for w in workers)
+    rate, p50, p99, answered = wrk(url, body, seconds)
+    try:
+        cpu = sum(_cpu_seconds(w) for w in workers) - before
+    except OSError:
+        cpu = float("nan")
+    return rate, p50, p99, answered, cpu
 
 
 def bench_http(seconds: int, rounds: int = 3) -> None:
