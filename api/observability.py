@@ -54,6 +54,13 @@ def _latency(route: str, method: str) -> Any:
     return LATENCY.labels(route, method)
 
 
+def count(route: str, method: str, status: int, environ: dict[str, Any]) -> None:
+    """One answered request in the metrics: its route's rule, method, status and duration."""
+    _counter(route, method, status).inc()
+    started = environ.get("podcalc.started", time.perf_counter())
+    _latency(route, method).observe(time.perf_counter() - started)
+
+
 def _route() -> str:
     """The route's rule (``/v1/quantity``), never the raw path: unknown paths share one label."""
     return request.url_rule.rule if request.url_rule is not None else "(unmatched)"
@@ -102,10 +109,7 @@ def register(app: Flask) -> None:
                 response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {REQUEST_ID}"
                 response.headers["Access-Control-Max-Age"] = "600"
         # a label per method a client makes up would grow the series without end
-        route, method = _route(), method if method in _METHODS else "other"
-        _counter(route, method, response.status_code).inc()
-        started = environ.get("podcalc.started", time.perf_counter())
-        _latency(route, method).observe(time.perf_counter() - started)
+        count(_route(), method if method in _METHODS else "other", response.status_code, environ)
         return response
 
     @app.get("/metrics")

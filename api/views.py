@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Request, Response, current_app, request
 
 from api.diff import diff_documents, side, what_if
-from api.intake import media_type_of, read_documents
+from api.intake import Limits, media_type_of, read_documents
 from api.plan import plan_documents
 from api.problems import ProblemError
 from api.responses import encode
@@ -68,14 +68,20 @@ def _flag(args: Mapping[str, str], name: str) -> bool:
     return text == "true"
 
 
+def answer_stream(
+    answer: Callable[..., Any], data: bytes, mimetype: str, args: Mapping[str, str], limits: Limits
+) -> bytes:
+    """The body's documents (JSON or a YAML stream), answered with the query's parameters:
+    the JSON response body. The views below and api.fastpath both answer through it."""
+    query = _query(args, limits)
+    documents = read_documents(data, media_type_of(mimetype), limits)
+    return encode(answer((Document(i, v) for i, v in enumerate(documents)), **query, explain=_flag(args, "explain")))
+
+
 def _stream(answer: Callable[..., Any]) -> Response:
-    """The body's documents (JSON or a YAML stream), answered with the query's parameters."""
     req = request._get_current_object()  # type: ignore[attr-defined]
-    args = _args(req)
-    query = _query(args)
-    documents = read_documents(req.get_data(), media_type_of(req.mimetype), query["limits"])
-    body = answer((Document(i, value) for i, value in enumerate(documents)), **query, explain=_flag(args, "explain"))
-    return _json_response(body)
+    body = answer_stream(answer, req.get_data(), req.mimetype, _args(req), current_app.extensions["podcalc.limits"])
+    return Response(body, mimetype="application/json")
 
 
 @bp.post("/v1/effective-resources")
@@ -88,6 +94,11 @@ def effective_resources() -> Response:
 def plan() -> Response:
     """Manifests and cluster objects in; admission, quota headroom and node fit out."""
     return _stream(plan_documents)
+
+
+# The two operations above by path, for api.fastpath: it answers their plainest requests
+# through answer_stream without Flask's dispatch, and hands every other one to the views.
+STREAMS: dict[str, Callable[..., Any]] = {"/v1/effective-resources": evaluate_documents, "/v1/plan": plan_documents}
 
 
 def _json_body() -> Any:
@@ -103,12 +114,12 @@ def _json_body() -> Any:
     return body
 
 
-def _query(args: Mapping[str, str]) -> dict[str, Any]:
+def _query(args: Mapping[str, str], limits: Limits) -> dict[str, Any]:
     """The query parameters every stream operation takes, and the app's limits."""
     return {
         "nodes": _nodes(args),
         "units": _units(args),
-        "limits": current_app.extensions["podcalc.limits"],
+        "limits": limits,
         "kubernetes_version": args.get("kubernetesVersion"),
     }
 
@@ -119,13 +130,14 @@ def diff() -> Response:
     body = _json_body()
     limits = current_app.extensions["podcalc.limits"]
     before, after = side(body.get("before"), "before", limits), side(body.get("after"), "after", limits)
-    return _json_response(diff_documents(before, after, **_query(_args(request))))
+    return _json_response(diff_documents(before, after, **_query(_args(request), limits)))
 
 
 @bp.post("/v1/what-if")
 def what_if_view() -> Response:
     """Manifests and changes to named workloads: the manifests before and after, compared."""
-    return _json_response(what_if(_json_body(), **_query(_args(request))))
+    limits = current_app.extensions["podcalc.limits"]
+    return _json_response(what_if(_json_body(), **_query(_args(request), limits)))
 
 
 @bp.get("/v1/quantity")
