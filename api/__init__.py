@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "CORS_ORIGINS": "",
     # Limits of one request (413 beyond), each PODCALC_MAX_<NAME>: see api.intake.Limits.
     **{key: getattr(DEFAULT_LIMITS, field) for field, key in Limits.config_keys().items()},
+    # Answer the plainest POSTs of manifests without Flask's dispatch (api.fastpath).
+    # PODCALC_FAST_PATH=false sends every request through Flask.
+    "FAST_PATH": True,
     # The contract served at /openapi.yaml.
     "OPENAPI_PATH": str(Path(__file__).resolve().parent.parent / "openapi.yaml"),
 }
@@ -30,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
-    from api import dashboard, observability, problems, views
+    from api import dashboard, fastpath, observability, problems, views
     from api import schemas as _schemas  # noqa: F401  marshmallow loaded with the app, not on a first bad pod
     from calc.units import registry
 
@@ -45,6 +48,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["podcalc.limits"] = Limits.from_config(app.config)
     app.register_blueprint(views.bp)
     app.register_blueprint(dashboard.bp)
+    if not isinstance(app.config["FAST_PATH"], bool):
+        raise ValueError(f"PODCALC_FAST_PATH must be true or false, not {app.config['FAST_PATH']!r}")
+    if app.config["FAST_PATH"]:  # inside observability's middleware: the same headers on its answers
+        app.wsgi_app = fastpath.FastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     observability.register(app)
     problems.register(app)
     return app
