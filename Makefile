@@ -50,7 +50,7 @@ $(VENV)/.bench-deps: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $@ $(VENV)/.dev-deps $(VENV)/.run-deps
 
-bench: $(VENV)/.bench-deps ## run the benchmarks (installs wrk with apt-get if missing; about 4 minutes)
+bench: $(VENV)/.bench-deps ## run the benchmarks (installs wrk with apt-get if missing; about 5 minutes)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run
 
