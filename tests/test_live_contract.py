@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +58,33 @@ def test_live_server_answers_every_kind_of_request(live_url: str) -> None:
         assert json.loads(response.read())["total"]["pods"] == 6
     with urllib.request.urlopen(live_url + "/metrics", timeout=10) as response:
         assert 'route="/v1/effective-resources",status="200"' in response.read().decode()
+
+
+def _post(url: str, body: bytes, content_type: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, headers, data = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as err:
+        status, headers, data = err.code, err.headers, err.read()
+    return status, [(k, v) for k, v in headers.items() if k not in ("Date", "X-Request-ID")], data
+
+
+def test_live_fast_path_answers_as_flask_does(live_url: str) -> None:
+    """Under gunicorn, as deployed: the same status, headers and bytes with the fast path as
+    through Flask (PODCALC_FAST_PATH=false), for answers and errors alike."""
+    cases = [
+        ("/v1/effective-resources", (ROOT / "examples" / "pod.json").read_bytes(), "application/json", 200),
+        ("/v1/effective-resources", (ROOT / "examples" / "stream.yaml").read_bytes(), "application/yaml", 200),
+        ("/v1/plan", (ROOT / "examples" / "plan.yaml").read_bytes(), "application/yaml", 200),
+        ("/v1/effective-resources", b"", "application/json", 400),
+        ("/v1/effective-resources", b'{"kind": "Pod", "spec": {"containers": [{"name": 1}]}}', "application/json", 422),
+    ]
+    with gunicorn("api.wsgi:app", {"PODCALC_WORKERS": "1", "PODCALC_FAST_PATH": "false"}) as (flask_url, _, _):
+        for path, body, content_type, status in cases:
+            fast = _post(live_url + path, body, content_type)
+            assert fast[0] == status
+            assert fast == _post(flask_url + path, body, content_type)
 
 
 def test_schemathesis_is_installed() -> None:
