@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from werkzeug.test import TestResponse
 
@@ -105,28 +107,51 @@ def test_plain_requests_answered_by_the_fast_path_alone(
         pytest.param(POD, {"MAX_WORKLOADS": 0}, 413, "PODCALC_MAX_WORKLOADS", id="a limit reached"),
     ],
 )
-def test_errors_go_to_the_view_which_renders_them_as_before(
+def test_errors_go_to_the_view_which_renders_them_as_before_without_computing_again(
     monkeypatch: pytest.MonkeyPatch, body: bytes, config: dict[str, Any], status: int, detail: str
 ) -> None:
     traced = Traced(monkeypatch, **config)
+    reads = _count_reads(monkeypatch)
     response = _same_as_flask(traced, EFFECTIVE, body, "application/json", **config)
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     assert detail in json.dumps(response.get_json())
     assert traced.calls == {"fast path": 1, "view": 1}
+    assert reads == {"read": 2}  # once by the fast path, once by the app without it: not again by the view
 
 
-def test_an_unexpected_failure_of_the_fast_path_is_answered_by_the_view(monkeypatch: pytest.MonkeyPatch) -> None:
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How often a body is read and computed, by either app."""
+    reads: Counter[str] = Counter()
+    read = views.read_documents
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads["read"] += 1
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(views, "read_documents", counted)
+    return reads
+
+
+def test_an_unexpected_failure_is_the_views_500_logged_and_counted_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     traced = Traced(monkeypatch)
 
     def broken(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("a bug in the fast path only")
+        raise RuntimeError("a bug in the calculation")
 
-    monkeypatch.setitem(views.STREAMS, EFFECTIVE, broken)  # the view keeps the real calculation
-    response = traced.app.test_client().post(EFFECTIVE, data=POD, content_type="application/json")
-    assert response.status_code == 200
-    assert response.get_json()["total"]["requests"] == {"cpu": "1050m", "memory": "96Mi"}
+    monkeypatch.setitem(views.STREAMS, EFFECTIVE, broken)
+    traced.app.test_client_class = FlaskClient  # the contract lists no 500: it is a bug's answer
+    failed = {"route": EFFECTIVE, "method": "POST", "status": "500"}
+    before = _sample("podcalc_http_requests_total", **failed)
+    with caplog.at_level(logging.ERROR, logger="api.problems"):
+        response = traced.app.test_client().post(EFFECTIVE, data=POD, content_type="application/json")
+    assert response.status_code == 500
+    assert response.mimetype == "application/problem+json"
     assert traced.calls == {"fast path": 1, "view": 1}
+    assert [r.exc_info[1].args for r in caplog.records if r.exc_info] == [("a bug in the calculation",)]
+    assert _sample("podcalc_http_requests_total", **failed) - before == 1
 
 
 @pytest.mark.parametrize(
@@ -141,6 +166,17 @@ def test_an_unexpected_failure_of_the_fast_path_is_answered_by_the_view(monkeypa
         pytest.param(EFFECTIVE + "/", "POST", {}, "application/json", {}, 404, id="another path"),
         pytest.param(EFFECTIVE, "PUT", {}, "application/json", {}, 405, id="another method"),
         pytest.param("/v1/diff", "POST", {}, "application/json", {}, 422, id="another operation"),
+        pytest.param(EFFECTIVE, "post", {}, "application/json", {}, 200, id="a lowercase method"),
+        pytest.param(EFFECTIVE, "POST", {"Transfer-Encoding": "chunked"}, "application/json", {}, 400, id="chunked"),
+        pytest.param(
+            EFFECTIVE,
+            "POST",
+            {"Host": "evil.example"},
+            "application/json",
+            {"TRUSTED_HOSTS": ["podcalc.example"]},
+            400,
+            id="an untrusted host",
+        ),
     ],
 )
 def test_anything_but_the_plainest_request_goes_to_flask(
@@ -153,19 +189,53 @@ def test_anything_but_the_plainest_request_goes_to_flask(
     status: int,
 ) -> None:
     traced = Traced(monkeypatch, **config)
-    response = traced.app.test_client().open(path, method=method, data=POD, content_type=content_type, headers=headers)
+    sent = {"method": method, "data": POD, "content_type": content_type, "headers": headers}
+    response = traced.app.test_client().open(path, **sent)
     assert response.status_code == status
     assert traced.calls["fast path"] == 0
+    flask = contract_app(FAST_PATH=False, **config).test_client().open(path, **sent)
+    assert (response.status_code, response.data) == (flask.status_code, flask.data)
 
 
-def test_a_body_shorter_than_its_content_length_is_refused_by_flask(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "length",
+    ["", "12a", "+10", "\u0661\u0662", "9" * 5000],
+    ids=["none", "not a number", "signed", "arabic", "5,000 digits"],
+)
+def test_a_content_length_that_is_not_plain_digits_goes_to_flask(monkeypatch: pytest.MonkeyPatch, length: str) -> None:
     traced = Traced(monkeypatch)
-    response = traced.app.test_client().post(
-        EFFECTIVE, data=POD, content_type="application/json", environ_overrides={"CONTENT_LENGTH": str(len(POD) + 10)}
-    )
-    assert response.status_code == 400
-    assert response.mimetype == "application/problem+json"
-    assert traced.calls == {"view": 1}  # nothing computed from a part of the body
+    sent = {"data": POD, "content_type": "application/json", "environ_overrides": {"CONTENT_LENGTH": length}}
+    response = traced.app.test_client().post(EFFECTIVE, **sent)
+    flask = contract_app(FAST_PATH=False).test_client().post(EFFECTIVE, **sent)
+    assert traced.calls["fast path"] == 0
+    assert response.status_code < 500
+    assert (response.status_code, response.data) == (flask.status_code, flask.data)
+
+
+def test_server_name_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flask 3.1 no longer refuses other hosts when SERVER_NAME is set: nor does the fast path."""
+    traced = Traced(monkeypatch, SERVER_NAME="podcalc.example")
+    response = _same_as_flask(traced, EFFECTIVE, POD, "application/json", SERVER_NAME="podcalc.example")
+    assert response.status_code == 200
+    assert traced.calls == {"fast path": 1}
+
+
+@pytest.mark.parametrize("terminated", [False, True], ids=["werkzeug's 400", "read to its end (gunicorn)"])
+def test_a_body_shorter_than_its_content_length_is_left_to_the_view(
+    monkeypatch: pytest.MonkeyPatch, terminated: bool
+) -> None:
+    """werkzeug refuses a short body, unless the server marks its input as read to its end
+    (gunicorn does): then the view answers what came. Either way, as without the fast path."""
+    traced = Traced(monkeypatch)
+    overrides: dict[str, Any] = {"CONTENT_LENGTH": str(len(POD) + 10)}
+    if terminated:  # werkzeug heeds the key's presence, whatever its value
+        overrides["wsgi.input_terminated"] = True
+    sent = {"data": POD, "content_type": "application/json", "environ_overrides": overrides}
+    response = traced.app.test_client().post(EFFECTIVE, **sent)
+    flask = contract_app(FAST_PATH=False).test_client().post(EFFECTIVE, **sent)
+    assert response.status_code == (200 if terminated else 400)
+    assert (response.status_code, response.data) == (flask.status_code, flask.data)
+    assert traced.calls == {"view": 1}  # nothing computed from a part of the body by the fast path
 
 
 def _sample(name: str, **labels: str) -> float:
@@ -173,7 +243,8 @@ def _sample(name: str, **labels: str) -> float:
 
 
 def test_fast_answers_and_fallbacks_are_counted_once_in_the_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
-    client = Traced(monkeypatch).app.test_client()
+    traced = Traced(monkeypatch)
+    client = traced.app.test_client()
     ok = {"route": EFFECTIVE, "method": "POST", "status": "200"}
     invalid = {**ok, "status": "422"}
     before = (
@@ -189,6 +260,7 @@ def test_fast_answers_and_fallbacks_are_counted_once_in_the_metrics(monkeypatch:
         _sample("podcalc_http_request_duration_seconds_count", route=EFFECTIVE, method="POST"),
     )
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 2]
+    assert traced.calls == {"fast path": 2, "view": 1}  # the 200 was the fast path's
 
 
 def test_fast_path_config(monkeypatch: pytest.MonkeyPatch) -> None:
