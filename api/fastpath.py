@@ -68,9 +68,12 @@ class FastPath:
             return self.wsgi_app(environ, start_response)  # Flask's 413
         try:
             data = environ["wsgi.input"].read(size)
-            if len(data) < size:  # the client stopped short: the view reads it as werkzeug does
-                environ["wsgi.input"] = io.BytesIO(data)
-                return self.wsgi_app(environ, start_response)
+        except Exception:  # the view reads it again and meets the error as werkzeug reports it
+            return self.wsgi_app(environ, start_response)
+        if len(data) < size:  # the client stopped short: the view reads what came, as werkzeug does
+            environ["wsgi.input"] = io.BytesIO(data)
+            return self.wsgi_app(environ, start_response)
+        try:
             body = answer_stream(answer, data, environ["CONTENT_TYPE"], {}, self.app.extensions["podcalc.limits"])
         except Exception as err:  # the view raises it again: rendered, logged and counted by Flask
             environ[FAILED] = err

@@ -288,3 +288,21 @@ def test_the_hooks_the_fast_path_stands_in_for_are_the_only_ones() -> None:
     assert [f.__name__ for f in app.after_request_funcs[None]] == ["_finish"]
     assert not any(app.after_request_funcs.get(bp, []) for bp in ("v1", "dashboard"))
     assert not any(app.teardown_request_funcs.values())
+
+
+class _BrokenInput:
+    def read(self, *args: Any) -> bytes:
+        raise OSError("connection reset while reading the body")
+
+
+def test_a_body_that_cannot_be_read_is_left_to_werkzeug(monkeypatch: pytest.MonkeyPatch) -> None:
+    """werkzeug reports a failed read as the client's disconnection (400): so it does still."""
+    traced = Traced(monkeypatch)
+    answers = []
+    for app in (traced.app, contract_app(FAST_PATH=False)):
+        overrides = {"CONTENT_LENGTH": "10", "wsgi.input": _BrokenInput()}
+        response = app.test_client().post(EFFECTIVE, content_type="application/json", environ_overrides=overrides)
+        answers.append((response.status_code, response.mimetype, response.data))
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == (400, "application/problem+json")
+    assert traced.calls == {"view": 1}
