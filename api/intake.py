@@ -296,8 +296,8 @@ def _read(data: bytes, media_type: str, limits: Limits) -> list[Any]:
         raise ProblemError(
             400, "Malformed JSON", f"{err.msg} at line {err.lineno} column {err.colno} (char {err.pos})"
         ) from err
-    except RecursionError as err:
-        raise ProblemError(400, "Malformed JSON", "the body is nested too deeply") from err
+    except RecursionError as err:  # nested past the stack, so past any depth allowed: as check_size says
+        raise _too_deep(min(limits.depth, MAX_DEPTH)) from err
     except ValueError as err:
         raise ProblemError(400, "Malformed JSON", str(err)) from err
 

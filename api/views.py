@@ -84,9 +84,8 @@ FAILED = "podcalc.fastpath.failed"
 
 def _stream(answer: Callable[..., Any]) -> Response:
     req = request._get_current_object()  # type: ignore[attr-defined]
-    failed = req.environ.get(FAILED)
-    if failed is not None:  # answer_stream with these very inputs raised it: not computed twice
-        raise failed
+    if FAILED in req.environ:  # answer_stream with these very inputs raised it: not computed twice
+        raise req.environ.pop(FAILED)  # held by no local, which its traceback would keep alive
     body = answer_stream(answer, req.get_data(), req.mimetype, _args(req), current_app.extensions["podcalc.limits"])
     return Response(body, mimetype="application/json")
 

@@ -326,7 +326,7 @@ def test_rule_violations_are_all_listed(client: FlaskClient) -> None:
         ('{"containers": [', "application/json", 400, "Expecting value at line 1 column 17"),
         ("", "application/json", 400, "the request body is empty"),
         ('{"containers": [{"name": "a", "resources": {"requests": {"cpu": NaN}}}]}', "application/json", 400, "NaN"),
-        ("[" * 50000, "application/json", 400, "nested too deeply"),
+        ("[" * 50000, "application/json", 413, "values nested more than 64 levels deep"),
         (b"\xff\xfe", "application/json", 400, "not UTF-8"),
         ('{"containers": []}', "text/plain", 415, "Content-Type 'text/plain' is not supported"),
         ('{"containers": []}', None, 415, "is not supported"),

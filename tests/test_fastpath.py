@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections import Counter
@@ -306,3 +307,31 @@ def test_a_body_that_cannot_be_read_is_left_to_werkzeug(monkeypatch: pytest.Monk
     assert answers[0] == answers[1]
     assert answers[0][:2] == (400, "application/problem+json")
     assert traced.calls == {"view": 1}
+
+
+def test_json_nested_past_the_stack_is_refused_alike_at_any_stack_depth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JSON parser's recursion limit counts the frames below it, which the fast path has
+    fewer of: every depth around that limit gets the same 413 both ways."""
+    traced = Traced(monkeypatch)
+    flask = contract_app(FAST_PATH=False).test_client()
+    for depth in range(900, 1100, 4):
+        body = b"[" * depth + b"]" * depth
+        fast = traced.app.test_client().post(EFFECTIVE, data=body, content_type="application/json")
+        slow = flask.post(EFFECTIVE, data=body, content_type="application/json")
+        assert (depth, fast.status_code, fast.data) == (depth, 413, slow.data)
+
+
+def test_a_failed_request_leaves_nothing_for_the_garbage_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exception the view raises for the fast path is freed with the request: no cycle
+    through its traceback keeps it, and the documents its frames hold, until a collection."""
+    from api.problems import ProblemError
+
+    client = Traced(monkeypatch).app.test_client()
+    client.post(EFFECTIVE, data=INVALID_POD, content_type="application/json")  # warm: imports, caches
+    gc.collect()
+    gc.disable()
+    try:
+        assert client.post(EFFECTIVE, data=INVALID_POD, content_type="application/json").status_code == 422
+        assert not [o for o in gc.get_objects() if isinstance(o, ProblemError)]
+    finally:
+        gc.enable()
