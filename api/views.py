@@ -86,7 +86,7 @@ def _stream(answer: Callable[..., Any]) -> Response:
     req = request._get_current_object()  # type: ignore[attr-defined]
     if FAILED in req.environ:  # answer_stream with these very inputs raised it: not computed twice
         raise req.environ.pop(FAILED)  # held by no local, which its traceback would keep alive
-    body = answer_stream(answer, req.get_data(), req.mimetype, _args(req), current_app.extensions["podcalc.limits"])
+    body = answer_stream(answer, req.get_data(), req.mimetype, _args(req), _limits())
     return Response(body, mimetype="application/json")
 
 
@@ -109,15 +109,19 @@ STREAMS: dict[str, Callable[..., Any]] = {"/v1/effective-resources": evaluate_do
 
 def _json_body() -> Any:
     """A JSON object body (the two-sided operations take JSON only)."""
-    limits = current_app.extensions["podcalc.limits"]
     if media_type_of(request.mimetype) != "application/json":
         raise ProblemError(415, "Unsupported Media Type", "this operation takes application/json")
-    (body,) = read_documents(request.get_data(), "application/json", limits)
+    (body,) = read_documents(request.get_data(), "application/json", _limits())
     if not isinstance(body, dict):
         raise ProblemError(
             422, "Invalid input", "the body must be a JSON object", [{"pointer": "", "detail": "must be a JSON object"}]
         )
     return body
+
+
+def _limits() -> Limits:
+    """The app's limits of one request (api.intake.Limits, from its PODCALC_MAX_* settings)."""
+    return current_app.extensions["podcalc.limits"]  # type: ignore[no-any-return]
 
 
 def _query(args: Mapping[str, str], limits: Limits) -> dict[str, Any]:
@@ -133,8 +137,7 @@ def _query(args: Mapping[str, str], limits: Limits) -> dict[str, Any]:
 @bp.post("/v1/diff")
 def diff() -> Response:
     """Two manifest sets (before, after): the change per workload, namespace and in total."""
-    body = _json_body()
-    limits = current_app.extensions["podcalc.limits"]
+    body, limits = _json_body(), _limits()
     before, after = side(body.get("before"), "before", limits), side(body.get("after"), "after", limits)
     return _json_response(diff_documents(before, after, **_query(_args(request), limits)))
 
@@ -142,8 +145,7 @@ def diff() -> Response:
 @bp.post("/v1/what-if")
 def what_if_view() -> Response:
     """Manifests and changes to named workloads: the manifests before and after, compared."""
-    limits = current_app.extensions["podcalc.limits"]
-    return _json_response(what_if(_json_body(), **_query(_args(request), limits)))
+    return _json_response(what_if(_json_body(), **_query(_args(request), _limits())))
 
 
 @bp.get("/v1/quantity")

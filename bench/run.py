@@ -308,9 +308,10 @@ def bench_http(seconds: int, rounds: int = 3) -> None:
         base_runs.append(loaded("bench.hello:app", "/hello", None, seconds))
         our_runs.append(loaded("api.wsgi:app", "/v1/effective-resources", body, seconds))
         flask_runs.append(loaded("api.wsgi:app", "/v1/effective-resources", body, seconds, through_flask))
-    base = tuple(statistics.median(r[i] for r in base_runs) for i in range(4))
-    ours = tuple(statistics.median(r[i] for r in our_runs) for i in range(4))
-    flask = tuple(statistics.median(r[i] for r in flask_runs) for i in range(4))
+    # each figure's median over the runs: req/s, p50, p99, CPU a request
+    base, ours, flask = (
+        [statistics.median(figure) for figure in zip(*runs, strict=True)] for runs in (base_runs, our_runs, flask_runs)
+    )
     spread = f"{min(r[0] for r in our_runs):,.0f}-{max(r[0] for r in our_runs):,.0f}"
     record(
         "HTTP POST /v1/effective-resources, req/s",

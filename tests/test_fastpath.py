@@ -36,6 +36,7 @@ class Traced:
     """An app with the fast path, and what answered each request: the fast path, the view, or both."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, **config: Any) -> None:
+        self.config = config
         self.app: Flask = contract_app(**config)
         self.calls: Counter[str] = Counter()
         fast = api.fastpath.answer_stream
@@ -55,12 +56,18 @@ def _without_request_id(response: TestResponse) -> list[tuple[str, str]]:
     return [(k, v) for k, v in response.headers.items() if k != "X-Request-ID"]
 
 
-def _same_as_flask(traced: Traced, path: str, body: bytes, content_type: str, **config: Any) -> TestResponse:
+def _both(traced: Traced, path: str, method: str = "POST", **sent: Any) -> tuple[TestResponse, TestResponse]:
+    """One request to ``traced``'s app and to the same app without the fast path."""
+    fast = traced.app.test_client().open(path, method=method, **sent)
+    flask = contract_app(FAST_PATH=False, **traced.config).test_client().open(path, method=method, **sent)
+    return fast, flask
+
+
+def _same_as_flask(traced: Traced, path: str, body: bytes, content_type: str) -> TestResponse:
     """``body`` posted with the fast path and without it: the same status, headers and bytes."""
     # the length stated as every HTTP client states it (werkzeug's test client leaves out a 0)
-    sent = {"data": body, "content_type": content_type, "environ_overrides": {"CONTENT_LENGTH": str(len(body))}}
-    fast = traced.app.test_client().post(path, **sent)
-    flask = contract_app(FAST_PATH=False, **config).test_client().post(path, **sent)
+    overrides = {"CONTENT_LENGTH": str(len(body))}
+    fast, flask = _both(traced, path, data=body, content_type=content_type, environ_overrides=overrides)
     assert (fast.status_code, _without_request_id(fast), fast.data) == (
         flask.status_code,
         _without_request_id(flask),
@@ -113,7 +120,7 @@ def test_errors_go_to_the_view_which_renders_them_as_before_without_computing_ag
 ) -> None:
     traced = Traced(monkeypatch, **config)
     reads = _count_reads(monkeypatch)
-    response = _same_as_flask(traced, EFFECTIVE, body, "application/json", **config)
+    response = _same_as_flask(traced, EFFECTIVE, body, "application/json")
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     assert detail in json.dumps(response.get_json())
@@ -190,11 +197,9 @@ def test_anything_but_the_plainest_request_goes_to_flask(
     status: int,
 ) -> None:
     traced = Traced(monkeypatch, **config)
-    sent = {"method": method, "data": POD, "content_type": content_type, "headers": headers}
-    response = traced.app.test_client().open(path, **sent)
+    response, flask = _both(traced, path, method, data=POD, content_type=content_type, headers=headers)
     assert response.status_code == status
     assert traced.calls["fast path"] == 0
-    flask = contract_app(FAST_PATH=False, **config).test_client().open(path, **sent)
     assert (response.status_code, response.data) == (flask.status_code, flask.data)
 
 
@@ -205,9 +210,8 @@ def test_anything_but_the_plainest_request_goes_to_flask(
 )
 def test_a_content_length_that_is_not_plain_digits_goes_to_flask(monkeypatch: pytest.MonkeyPatch, length: str) -> None:
     traced = Traced(monkeypatch)
-    sent = {"data": POD, "content_type": "application/json", "environ_overrides": {"CONTENT_LENGTH": length}}
-    response = traced.app.test_client().post(EFFECTIVE, **sent)
-    flask = contract_app(FAST_PATH=False).test_client().post(EFFECTIVE, **sent)
+    overrides = {"CONTENT_LENGTH": length}
+    response, flask = _both(traced, EFFECTIVE, data=POD, content_type="application/json", environ_overrides=overrides)
     assert traced.calls["fast path"] == 0
     assert response.status_code < 500
     assert (response.status_code, response.data) == (flask.status_code, flask.data)
@@ -216,7 +220,7 @@ def test_a_content_length_that_is_not_plain_digits_goes_to_flask(monkeypatch: py
 def test_server_name_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Flask 3.1 no longer refuses other hosts when SERVER_NAME is set: nor does the fast path."""
     traced = Traced(monkeypatch, SERVER_NAME="podcalc.example")
-    response = _same_as_flask(traced, EFFECTIVE, POD, "application/json", SERVER_NAME="podcalc.example")
+    response = _same_as_flask(traced, EFFECTIVE, POD, "application/json")
     assert response.status_code == 200
     assert traced.calls == {"fast path": 1}
 
@@ -231,9 +235,7 @@ def test_a_body_shorter_than_its_content_length_is_left_to_the_view(
     overrides: dict[str, Any] = {"CONTENT_LENGTH": str(len(POD) + 10)}
     if terminated:  # werkzeug heeds the key's presence, whatever its value
         overrides["wsgi.input_terminated"] = True
-    sent = {"data": POD, "content_type": "application/json", "environ_overrides": overrides}
-    response = traced.app.test_client().post(EFFECTIVE, **sent)
-    flask = contract_app(FAST_PATH=False).test_client().post(EFFECTIVE, **sent)
+    response, flask = _both(traced, EFFECTIVE, data=POD, content_type="application/json", environ_overrides=overrides)
     assert response.status_code == (200 if terminated else 400)
     assert (response.status_code, response.data) == (flask.status_code, flask.data)
     assert traced.calls == {"view": 1}  # nothing computed from a part of the body by the fast path
@@ -299,13 +301,10 @@ class _BrokenInput:
 def test_a_body_that_cannot_be_read_is_left_to_werkzeug(monkeypatch: pytest.MonkeyPatch) -> None:
     """werkzeug reports a failed read as the client's disconnection (400): so it does still."""
     traced = Traced(monkeypatch)
-    answers = []
-    for app in (traced.app, contract_app(FAST_PATH=False)):
-        overrides = {"CONTENT_LENGTH": "10", "wsgi.input": _BrokenInput()}
-        response = app.test_client().post(EFFECTIVE, content_type="application/json", environ_overrides=overrides)
-        answers.append((response.status_code, response.mimetype, response.data))
-    assert answers[0] == answers[1]
-    assert answers[0][:2] == (400, "application/problem+json")
+    overrides = {"CONTENT_LENGTH": "10", "wsgi.input": _BrokenInput()}
+    response, flask = _both(traced, EFFECTIVE, content_type="application/json", environ_overrides=overrides)
+    assert (response.status_code, response.mimetype, response.data) == (flask.status_code, flask.mimetype, flask.data)
+    assert (response.status_code, response.mimetype) == (400, "application/problem+json")
     assert traced.calls == {"view": 1}
 
 
@@ -313,12 +312,9 @@ def test_json_nested_past_the_stack_is_refused_alike_at_any_stack_depth(monkeypa
     """The JSON parser's recursion limit counts the frames below it, which the fast path has
     fewer of: every depth around that limit gets the same 413 both ways."""
     traced = Traced(monkeypatch)
-    flask = contract_app(FAST_PATH=False).test_client()
     for depth in range(900, 1100, 4):
-        body = b"[" * depth + b"]" * depth
-        fast = traced.app.test_client().post(EFFECTIVE, data=body, content_type="application/json")
-        slow = flask.post(EFFECTIVE, data=body, content_type="application/json")
-        assert (depth, fast.status_code, fast.data) == (depth, 413, slow.data)
+        fast, flask = _both(traced, EFFECTIVE, data=b"[" * depth + b"]" * depth, content_type="application/json")
+        assert (depth, fast.status_code, fast.data) == (depth, 413, flask.data)
 
 
 def test_a_failed_request_leaves_nothing_for_the_garbage_collector(monkeypatch: pytest.MonkeyPatch) -> None:
