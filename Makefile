@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit fmt clean bench load-test profile
+.PHONY: help run core test lint typecheck unit fmt clean bench load-test profile
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -19,15 +19,20 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.run-deps: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[native]'
 	touch $@
 
 $(VENV)/.dev-deps: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,native]'
 	touch $@ $(VENV)/.run-deps
 
-run: $(VENV)/.run-deps ## install and serve on http://$(HOST):$(PORT) (make run PORT=9000)
+run: $(VENV)/.run-deps core ## install and serve on http://$(HOST):$(PORT) (make run PORT=9000)
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'api.wsgi:app'
+
+# The calculation core's hot modules compiled with mypyc into calc/_native (tools/build_core.py):
+# about 15 s, and only when calc/ changed. Without a C compiler the core runs interpreted.
+core: $(VENV)/.run-deps ## compile the core's hot modules (run, test and bench do it first)
+	$(BIN)/python tools/build_core.py
 
 test: $(VENV)/.dev-deps lint typecheck unit ## install, then lint, type-check and run the tests, as CI does
 
@@ -38,7 +43,7 @@ lint: $(VENV)/.dev-deps ## ruff lint and format check
 typecheck: $(VENV)/.dev-deps ## mypy --strict on the calculation core
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev-deps $(CHROMIUM) ## the pytest suite
+unit: $(VENV)/.dev-deps core $(CHROMIUM) ## the pytest suite, on the compiled core
 	$(BIN)/pytest -q
 
 # Debian's Chromium, which the dashboard's browser tests drive through Playwright (Playwright
@@ -47,18 +52,18 @@ $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 $(VENV)/.bench-deps: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench,native]'
 	touch $@ $(VENV)/.dev-deps $(VENV)/.run-deps
 
-bench: $(VENV)/.bench-deps ## run the benchmarks (installs wrk with apt-get if missing; about 5 minutes)
+bench: $(VENV)/.bench-deps core ## run the benchmarks (installs wrk with apt-get if missing; about 5 minutes)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run
 
-profile: $(VENV)/.bench-deps ## where an HTTP request's time goes, podcalc beside the bare endpoint (py-spy; about 80 s)
+profile: $(VENV)/.bench-deps core ## where an HTTP request's time goes, podcalc beside the bare endpoint (py-spy; about 80 s)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.profile
 
-load-test: $(VENV)/.bench-deps ## sustained load, a worker killed mid-load, memory over a long run (about 2 minutes)
+load-test: $(VENV)/.bench-deps core ## sustained load, a worker killed mid-load, memory over a long run (about 2 minutes)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.load_fault
 
@@ -66,5 +71,5 @@ fmt: $(VENV)/.dev-deps ## format the code and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+clean: ## remove the virtualenv, the compiled core and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis calc/_native

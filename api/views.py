@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Request, Response, current_app, request
 
+import calc
 from api.diff import diff_documents, side, what_if
 from api.intake import Limits, media_type_of, read_documents
 from api.plan import plan_documents
@@ -165,7 +166,7 @@ def readyz() -> Response:
     """Ready to answer: the unit registry builds and the contract can be read."""
     registry()
     Path(current_app.config["OPENAPI_PATH"]).stat()
-    return _json_response({"status": "ready"})
+    return _json_response({"status": "ready", "core": "compiled" if calc.NATIVE else "interpreted"})
 
 
 @bp.get("/openapi.yaml")

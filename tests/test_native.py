@@ -1,0 +1,114 @@
+"""The compiled core (make core, calc/_native): loaded only when current, and the same answers.
+
+``make test`` builds it before the tests, so in CI (``CI=true``) it must be there; elsewhere
+the tests that need it are skipped where no C compiler could build it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+import calc
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _python(code: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` (or ``-m module``) in a new interpreter, PODCALC_NATIVE as ``env`` says."""
+    environ = {k: v for k, v in os.environ.items() if k != "PODCALC_NATIVE"} | env
+    args = code.split() if code.startswith("-m ") else ["-c", code]
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def built() -> None:
+    if not calc.native_is_current():
+        if os.environ.get("CI"):
+            pytest.fail("calc/_native is not built from these sources: make test builds it (make core)")
+        pytest.skip("calc/_native is not built (make core)")
+
+
+_WHERE = "import calc, calc.quantity, calc.units; print(calc.NATIVE, calc.quantity.__file__, calc.units.__file__)"
+
+
+@pytest.mark.usefixtures("built")
+def test_the_compiled_modules_load_from_native_and_the_rest_from_source() -> None:
+    assert calc.NATIVE is (os.environ.get("PODCALC_NATIVE", "true") == "true")
+    out = _python(_WHERE).stdout.split()
+    assert out[0] == "True"
+    assert out[1] == _so("quantity")
+    assert out[2] == str(ROOT / "calc" / "units.py")  # pint's module is not compiled
+    each = "import calc.evaluate, sys; print(sorted(m for m in sys.modules if m.startswith('calc.') and '.so' in {}))"
+    compiled = _python(each.format("sys.modules[m].__file__")).stdout.strip()
+    assert compiled == repr(sorted(["calc.native__mypyc"] + ["calc." + m for m in calc.COMPILED]))
+
+
+@pytest.mark.usefixtures("built")
+def test_podcalc_native_false_runs_the_sources() -> None:
+    out = _python(_WHERE, PODCALC_NATIVE="false").stdout.split()
+    assert out == ["False", str(ROOT / "calc" / "quantity.py"), str(ROOT / "calc" / "units.py")]
+
+
+def test_podcalc_native_must_be_true_or_false() -> None:
+    result = _python("import calc", PODCALC_NATIVE="0")
+    assert result.returncode == 1
+    assert "ValueError: PODCALC_NATIVE must be true or false, not '0'" in result.stderr
+
+
+@pytest.mark.usefixtures("built")
+def test_an_edited_source_runs_interpreted_until_rebuilt(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "calc", tmp_path / "calc", ignore=shutil.ignore_patterns("__pycache__"))
+    probe = "import calc, calc.qos; print(calc.NATIVE, calc.qos.__file__)"
+    native = tmp_path / "calc" / "_native" / Path(_so("qos")).name
+    assert _python(probe, cwd=tmp_path).stdout.split() == ["True", str(native)]
+    with (tmp_path / "calc" / "effective.py").open("a") as f:  # any module of calc, compiled or not
+        f.write("\n# edited\n")
+    assert _python(probe, cwd=tmp_path).stdout.split() == ["False", str(tmp_path / "calc" / "qos.py")]
+
+
+def _so(module: str) -> str:
+    return next(str(p) for p in calc.NATIVE_DIR.glob(f"{module}.*.so"))
+
+
+@pytest.mark.usefixtures("built")
+def test_a_build_for_another_python_or_a_broken_record_is_not_loaded(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "calc", tmp_path / "calc", ignore=shutil.ignore_patterns("__pycache__"))
+    record = tmp_path / "calc" / "_native" / "SOURCES.json"
+    stamp = json.loads(record.read_text())
+    probe = "import calc; print(calc.NATIVE)"
+    for text in (json.dumps(stamp | {"python": "cpython-312"}), "{", "[]", ""):
+        record.write_text(text)
+        assert _python(probe, cwd=tmp_path).stdout.strip() == "False", text
+    record.unlink()
+    assert _python(probe, cwd=tmp_path).stdout.strip() == "False"
+
+
+@pytest.mark.usefixtures("built")
+def test_compiled_and_interpreted_cores_answer_the_same() -> None:
+    """Every example through the API, 3,000 random quantity strings and 3,000 random pods."""
+    compiled, interpreted = (_python("-m tests.native_answers", PODCALC_NATIVE=flag) for flag in ("true", "false"))
+    assert compiled.returncode == interpreted.returncode == 0, compiled.stderr + interpreted.stderr
+    ours, theirs = json.loads(compiled.stdout), json.loads(interpreted.stdout)
+    assert (ours["native"], theirs["native"]) == (True, False)
+    for part in ("quantities", "pods", "api"):
+        assert len(ours["answers"][part]) > 90
+        assert ours["answers"][part] == theirs["answers"][part], part
+    statuses = {row[2] for row in ours["answers"]["api"] if len(row) == 4}
+    assert statuses == {200}
+
+
+def test_readiness_says_how_the_core_runs(client: FlaskClient) -> None:
+    expected = "compiled" if calc.native_is_current() and os.environ.get("PODCALC_NATIVE") != "false" else "interpreted"
+    assert client.get("/readyz").get_json() == {"status": "ready", "core": expected}
+    probe = "from api import create_app; print(create_app().test_client().get('/readyz').get_json()['core'])"
+    assert _python(probe, PODCALC_NATIVE="false").stdout.strip() == "interpreted"
