@@ -445,6 +445,22 @@ def bench_core() -> None:
         f"{pod / empty:.1f}x",
         "< 15 us",
     )
+    interpreted = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--typical-pod"],
+        env=os.environ | {"PODCALC_NATIVE": "false"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pod_py, empty_py = json.loads(interpreted.stdout)
+    record(
+        "the same, interpreted core (PODCALC_NATIVE=false; its own process and baseline)",
+        f"{pod_py * 1e6:.1f} us",
+        f"{empty_py * 1e6:.1f} us",
+        f"{pod_py / empty_py:.1f}x",
+        "",
+    )
     record(
         "one typical pod, body in to response dict out (quantity strings repeated)",
         f"{whole * 1e6:.0f} us",
@@ -556,11 +572,33 @@ def bench_memory_and_startup() -> None:
     )
 
 
+def typical_pod() -> tuple[float, float]:
+    """Seconds for one typical pod through evaluate_pod, and for its json round trip."""
+    from api.schemas import PodSpecSchema
+    from calc.evaluate import evaluate_pod
+
+    spec = PodSpecSchema().load(TYPICAL_POD["spec"])
+    n = 3000
+    times = best(
+        {
+            "pod": lambda: timeit.timeit(lambda: evaluate_pod(spec), number=n),
+            "empty": lambda: timeit.timeit(lambda: json.loads(json.dumps(TYPICAL_POD)), number=n),
+        }
+    )
+    return times["pod"] / n, times["empty"] / n
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--typical-pod"]:  # bench_core's interpreted figure, in a process of its own
+        print(json.dumps(typical_pod()))
+        return 0
     if not shutil.which("wrk"):
         print("wrk is not installed: make bench installs it (apt-get install wrk)", file=sys.stderr)
         return 2
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
+    import calc
+
+    print(f"calculation core: {'compiled (calc/_native)' if calc.NATIVE else 'interpreted'}", flush=True)
     bench_core()
     bench_bulk()
     bench_http(seconds)
