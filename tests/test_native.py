@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,36 @@ def test_readiness_says_how_the_core_runs(client: FlaskClient) -> None:
     assert client.get("/readyz").get_json() == {"status": "ready", "core": expected}
     probe = "from api import create_app; print(create_app().test_client().get('/readyz').get_json()['core'])"
     assert _python(probe, PODCALC_NATIVE="false").stdout.strip() == "interpreted"
+
+
+@pytest.mark.usefixtures("built")
+def test_the_package_ships_the_compiled_core(tmp_path: Path) -> None:
+    """What the Dockerfile installs: a wheel of the project, calc/_native inside, loaded from it."""
+    source = tmp_path / "source"
+    for name in ("calc", "api"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    wheel = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", "out", "."],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert wheel.returncode == 0, wheel.stderr
+    (built_wheel,) = (source / "out").glob("podcalc-*.whl")
+    with zipfile.ZipFile(built_wheel) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path / "site")
+    shipped = {Path(n).name for n in names if n.startswith("calc/_native/")}
+    assert shipped == {p.name for p in calc.NATIVE_DIR.iterdir()}
+    assert "api/static/index.html" in names
+    probe = "import sys; sys.path[0] = sys.argv[1]; import calc.evaluate; print(calc.NATIVE, calc.evaluate.__file__)"
+    environ = {k: v for k, v in os.environ.items() if k != "PODCALC_NATIVE"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "site")], cwd=tmp_path, env=environ, capture_output=True, text=True
+    )
+    native = tmp_path / "site" / "calc" / "_native" / Path(_so("evaluate")).name
+    assert out.stdout.split() == ["True", str(native)]
