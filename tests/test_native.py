@@ -146,3 +146,17 @@ def test_the_package_ships_the_compiled_core(tmp_path: Path) -> None:
     )
     native = tmp_path / "site" / "calc" / "_native" / Path(_so("evaluate")).name
     assert out.stdout.split() == ["True", str(native)]
+
+
+def test_without_a_compiler_the_build_says_so_and_the_core_runs_interpreted(tmp_path: Path) -> None:
+    for name in ("calc", "tools"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "_native"))
+    build = [sys.executable, "tools/build_core.py"]
+    env = {k: v for k, v in os.environ.items() if k != "PODCALC_NATIVE"} | {"CC": "/nonexistent/cc"}
+    lenient = subprocess.run(build, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert lenient.returncode == 0
+    assert "calc/_native: not built, no C compiler (/nonexistent/cc): the core runs interpreted" in lenient.stderr
+    strict = subprocess.run([*build, "--require"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert strict.returncode == 2
+    assert not (tmp_path / "calc" / "_native").exists()
+    assert _python("import calc; print(calc.NATIVE)", cwd=tmp_path).stdout.strip() == "False"

@@ -33,7 +33,7 @@ from calc import COMPILED, sources_digest  # noqa: E402
 def _compiler_missing() -> str | None:
     if not Path(sysconfig.get_paths()["include"], "Python.h").exists():
         return "Python's headers (Python.h) are missing"
-    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    cc = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]  # as setuptools picks it
     if shutil.which(cc) is None:
         return f"no C compiler ({cc})"
     return None
