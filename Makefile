@@ -30,9 +30,10 @@ run: $(VENV)/.run-deps core ## install and serve on http://$(HOST):$(PORT) (make
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'api.wsgi:app'
 
 # The calculation core's hot modules compiled with mypyc into calc/_native (tools/build_core.py):
-# about 15 s, and only when calc/ changed. Without a C compiler the core runs interpreted.
+# about 15 s, and only when calc/ changed. Where it cannot build (no C compiler, a failed
+# compile) the core runs interpreted, but in CI (CI set), where the build must succeed.
 core: $(VENV)/.run-deps ## compile the core's hot modules (run, test and bench do it first)
-	$(BIN)/python tools/build_core.py
+	$(BIN)/python tools/build_core.py $(if $(CI),--require)
 
 test: $(VENV)/.dev-deps lint typecheck unit ## install, then lint, type-check and run the tests, as CI does
 
@@ -72,4 +73,4 @@ fmt: $(VENV)/.dev-deps ## format the code and fix what ruff can
 	$(BIN)/ruff check --fix .
 
 clean: ## remove the virtualenv, the compiled core and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis calc/_native
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis calc/_native build

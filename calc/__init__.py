@@ -3,7 +3,8 @@
 Its hot modules (``COMPILED``) can run compiled: ``make core`` (tools/build_core.py) builds
 them with mypyc, from these same sources, into ``calc/_native/``. They are loaded from there
 only while its ``SOURCES.json`` records the digest of every ``calc/*.py`` as they are now,
-so after an edit everything runs interpreted until the next build, never stale.
+and this interpreter and platform: after an edit, or on another machine, everything runs
+interpreted until the next build, never a stale or foreign one.
 ``PODCALC_NATIVE=false`` runs the interpreted core regardless. Either way the answers are the
 same (tests/test_native.py); only the speed differs.
 """
@@ -14,6 +15,7 @@ import hashlib
 import json
 import os
 import sys
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 # What evaluate_pod runs through, with what those modules import from calc.
@@ -31,13 +33,23 @@ def sources_digest() -> str:
     return digest.hexdigest()
 
 
+def build_stamp() -> dict[str, str]:
+    """What a build of calc/_native records, and the loader compares: the sources' digest,
+    and the interpreter and platform its modules are for (``.cpython-311-x86_64-linux-gnu.so``)."""
+    return {"digest": sources_digest(), "python": sys.implementation.cache_tag, "suffix": EXTENSION_SUFFIXES[0]}
+
+
 def native_is_current() -> bool:
-    """Whether calc/_native was built from the sources as they are, for this Python."""
+    """Whether calc/_native was built from the sources as they are, for this interpreter and
+    platform, with a module for each of COMPILED."""
     try:
         stamp = json.loads((NATIVE_DIR / "SOURCES.json").read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(stamp, dict) and stamp == {"digest": sources_digest(), "python": sys.implementation.cache_tag}
+    current = build_stamp()
+    if stamp != current:
+        return False
+    return all((NATIVE_DIR / (name + current["suffix"])).is_file() for name in (*COMPILED, "native__mypyc"))
 
 
 def _wanted() -> bool:

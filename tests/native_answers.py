@@ -2,7 +2,8 @@
 
 Run once with the compiled core and once with ``PODCALC_NATIVE=false``: the two outputs must
 be identical. The inputs: every example manifest through the HTTP API (with explanations and
-units), a plan and a diff; 3,000 seeded random quantity strings, valid and not, parsed,
+units), a dozen pods each broken a different way, /v1/quantity, a plan, a diff and
+what-ifs; 3,000 seeded random quantity strings, valid and not, parsed,
 added and rounded; and 3,000 seeded random pods (sidecars, hugepages, extended resources,
 pod-level resources, overhead, zero and fractional figures) through evaluate_pod.
 """
@@ -27,7 +28,23 @@ NUMBERS = ["0", "1", "2", "3", "10", "100", "128", "250", "500", "999", "1000", 
 NUMBERS += ["007", "1.", "12345678901234", "9223372036854775807", "1e3", "1E-3", "2.5e+2", "-1", "+2", "1e100", "", "x"]
 SUFFIXES = ["", "m", "n", "u", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "K", "mi", " "]
 NAMES = ["cpu", "memory", "ephemeral-storage", "hugepages-2Mi", "hugepages-1Gi", "example.com/gpu", "bad name!"]
-FIGURES = ["0", "1n", "1m", "100m", "250m", "1", "1.5", "2", "64Mi", "128Mi", "1Gi", "2Mi", "4Mi", "1500m", "3"]
+FIGURES = ["0", "1n", "1m", "100m", "250m", "1", "1.5", "2", "64Mi", "128Mi", "1Gi", "2Mi", "4Mi", "1500m", "3", "-1"]
+# Pods the API refuses or answers in part, each a different rule: their problems must match too.
+BAD_PODS = [
+    {"containers": [{"name": "a", "resources": {"requests": {"cpu": "-1"}}}]},
+    {"containers": [{"name": "a", "resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}}]},
+    {"containers": [{"name": "a", "resources": {"limits": {"bad name!": "1"}}}]},
+    {"containers": [{"name": "a", "resources": {"requests": {"example.com/gpu": "500m"}}}]},
+    {"containers": [{"name": "a", "resources": {"limits": {"hugepages-2Mi": "3Mi"}}}]},
+    {"containers": [{"name": "a", "resources": {"requests": {"memory": "1.5 GiB", "cpu": "250 millicores"}}}]},
+    {"containers": [{"name": "a", "resources": {"requests": {"cpu": "2 GiB"}}}]},
+    {"containers": [{"name": "a", "resources": {"requests": {"cpu": "12x"}}}]},
+    {"containers": [{"name": "a", "resources": {"limits": {"cpu": "1"}}}], "resources": {"limits": {"cpu": "500m"}}},
+    {"containers": [{"name": "a", "resources": {"requests": {"cpu": "1"}}}], "resources": {"requests": {"cpu": "1m"}}},
+    {"containers": [{"name": "a"}], "overhead": {"cpu": "-1", "memory": "1Gi"}},
+    {"containers": [{"name": "a", "resources": {"requests": {"memory": "9Ei"}}}, {"name": "b"}]},
+]
+QUANTITIES = ["1.5Gi", "1.5 GiB", "250 millicores", "12x", "-1", "1e3", "0.5", "9E", "100m"]
 
 
 def _quantity(q: Quantity) -> list[object]:
@@ -113,12 +130,28 @@ def api() -> list[object]:
         for query in ("", "?explain=true", "?nodes=3&unit[memory]=GiB&unit[cpu]=millicores"):
             r = client.post("/v1/effective-resources" + query, data=path.read_bytes(), content_type=kind)
             out.append([path.name, query, r.status_code, r.get_data(as_text=True)])
+    for pod in BAD_PODS:
+        r = client.post("/v1/effective-resources?explain=true", json={"apiVersion": "v1", "kind": "Pod", "spec": pod})
+        out.append([pod, r.status_code, r.get_data(as_text=True)])
+    for value in QUANTITIES:
+        for query in ("", "&resource=cpu", "&resource=memory&unit=GiB"):
+            r = client.get(f"/v1/quantity?value={value}{query}")
+            out.append([value, query, r.status_code, r.get_data(as_text=True)])
     plan_body = (ROOT / "examples" / "plan.yaml").read_bytes()
     plan = client.post("/v1/plan?explain=true", data=plan_body, content_type="application/yaml")
     out.append(["plan", plan.status_code, plan.get_data(as_text=True)])
     before, after = ((ROOT / "examples" / "diff" / f).read_text() for f in ("before.yaml", "after.yaml"))
     diff = client.post("/v1/diff", json={"before": before, "after": after})
     out.append(["diff", diff.status_code, diff.get_data(as_text=True)])
+    web = {"kind": "Deployment", "name": "web", "namespace": "shop"}
+    changes = [
+        {"target": web, "containers": {"log": {"requests": {"cpu": "50m"}}}},
+        {"target": {"kind": "Job", "name": "report", "namespace": "shop"}, "replicas": 3},
+        {"target": {"kind": "Deployment", "name": "nope"}, "replicas": 1},
+    ]
+    for change in changes:
+        r = client.post("/v1/what-if", json={"manifests": plan_body.decode(), "changes": [change]})
+        out.append(["what-if", r.status_code, r.get_data(as_text=True)])
     return out
 
 

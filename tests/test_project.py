@@ -61,6 +61,8 @@ def test_calc_is_pure() -> None:
         "NATIVE_DIR",
         "native_is_current",
         "sources_digest",
+        "build_stamp",
+        "EXTENSION_SUFFIXES",
         "_wanted",
         "_HERE",
         "Path",

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CALC = ROOT / "calc"
 NATIVE = CALC / "_native"
 sys.path.insert(0, str(ROOT))
-from calc import COMPILED, sources_digest  # noqa: E402
+from calc import COMPILED, build_stamp  # noqa: E402
 
 
 def _compiler_missing() -> str | None:
@@ -43,7 +43,7 @@ def build() -> None:
     from mypyc.build import mypycify
     from setuptools import setup
 
-    digest = sources_digest()  # of the sources as compiled, were one edited meanwhile
+    stamp = build_stamp()  # of the sources as compiled, were one edited meanwhile
     with tempfile.TemporaryDirectory() as tmp:
         extensions = mypycify(
             [str(CALC / f"{m}.py") for m in COMPILED],
@@ -67,7 +67,6 @@ def build() -> None:
         for lib in Path(tmp, "lib", "calc").iterdir():
             shutil.copy2(lib, NATIVE / lib.name)
     # Written last: an interrupted build is never taken for a current one.
-    stamp = {"digest": digest, "python": sys.implementation.cache_tag}
     (NATIVE / "SOURCES.json").write_text(json.dumps(stamp, indent=1) + "\n")
 
 
@@ -84,7 +83,11 @@ def main() -> int:
     if missing:
         print(f"calc/_native: not built, {missing}: the core runs interpreted (same answers, slower)", file=sys.stderr)
         return 2 if "--require" in sys.argv else 0
-    build()
+    try:
+        build()
+    except (Exception, SystemExit) as err:  # setuptools ends a failed compile with SystemExit
+        print(f"calc/_native: the build failed ({err}): the core runs interpreted", file=sys.stderr)
+        return 2 if "--require" in sys.argv else 0
     print(f"calc/_native: compiled {', '.join(COMPILED)}")
     return 0
 
