@@ -9,10 +9,10 @@ HOST   ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help run core test lint typecheck unit fmt clean bench load-test profile
+.PHONY: help run core test lint typecheck unit unit-interpreted fmt clean bench load-test profile
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ run: $(VENV)/.run-deps core ## install and serve on http://$(HOST):$(PORT) (make
 core: $(VENV)/.run-deps ## compile the core's hot modules (run, test and bench do it first)
 	$(BIN)/python tools/build_core.py $(if $(CI),--require)
 
-test: $(VENV)/.dev-deps lint typecheck unit ## install, then lint, type-check and run the tests, as CI does
+test: $(VENV)/.dev-deps lint typecheck unit unit-interpreted ## install, then lint, type-check and run the tests, as CI does
 
 lint: $(VENV)/.dev-deps ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -46,6 +46,12 @@ typecheck: $(VENV)/.dev-deps ## mypy --strict on the calculation core
 
 unit: $(VENV)/.dev-deps core $(CHROMIUM) ## the pytest suite, on the compiled core
 	$(BIN)/pytest -q
+
+# The calculation's own tests, the property tests and the API's again on the interpreted
+# core (PODCALC_NATIVE=false): what runs where nothing was compiled. About 10 s.
+INTERPRETED_TESTS := $(patsubst %,tests/test_%.py,quantity effective qos validation limitrange quota nodes workloads properties real_manifests api)
+unit-interpreted: $(VENV)/.dev-deps ## the core's, property and API tests again, on the interpreted core
+	PODCALC_NATIVE=false $(BIN)/pytest -q $(INTERPRETED_TESTS)
 
 # Debian's Chromium, which the dashboard's browser tests drive through Playwright (Playwright
 # never downloads a browser of its own here). Installed only when missing.
