@@ -3,14 +3,15 @@
 The modules a pod's evaluation runs through are compiled to C extensions from the same
 type-checked sources (``mypy --strict`` already holds them to their annotations); the rest of
 ``calc`` (units through pint, explanations, quota, plans) stays interpreted. ``calc`` loads
-the compiled modules only while ``calc/_native/SOURCES.json`` records the current sources'
-hashes, so an edited module runs interpreted until the next build: never stale.
+the compiled modules only while ``calc/_native/SOURCES.json`` matches ``calc.build_stamp()``
+(the sources' digest, this interpreter and platform), so an edited module runs interpreted
+until the next build: never stale.
 
 Usage: python tools/build_core.py [--check | --require]
   --check    only say whether a build is needed (exit 1 if so)
   --require  fail (exit 2) where it cannot build, instead of leaving the core interpreted
-It needs a C compiler and Python's headers; without them it says so, and the core runs
-interpreted, with the same answers.
+It needs a C compiler and Python's headers. Without them, or when the build fails, it says
+why, and the core runs interpreted, with the same answers.
 """
 
 from __future__ import annotations
