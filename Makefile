@@ -22,7 +22,9 @@ $(VENV)/.run-deps: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[native]'
 	touch $@
 
-$(VENV)/.dev-deps: pyproject.toml constraints.txt | $(BIN)/python
+# Each set of extras installs on top of the run's, one pip at a time: under make -j, core's
+# need of .run-deps would otherwise run a second pip into the same venv at once.
+$(VENV)/.dev-deps: pyproject.toml constraints.txt $(VENV)/.run-deps | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,native]'
 	touch $@ $(VENV)/.run-deps
 
@@ -31,7 +33,7 @@ run: $(VENV)/.run-deps core ## install and serve on http://$(HOST):$(PORT) (make
 
 # The calculation core's hot modules compiled with mypyc into calc/_native (tools/build_core.py):
 # about 15 s, and only when calc/ changed. Where it cannot build (no C compiler, a failed
-# compile) the core runs interpreted, but in CI (CI set), where the build must succeed.
+# compile) the core runs interpreted, but in CI (CI set, to any value), where it must build.
 core: $(VENV)/.run-deps ## compile the core's hot modules (run, test and bench do it first)
 	$(BIN)/python tools/build_core.py $(if $(CI),--require)
 
@@ -58,7 +60,7 @@ unit-interpreted: $(VENV)/.dev-deps ## the core's, property and API tests again,
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-$(VENV)/.bench-deps: pyproject.toml constraints.txt | $(BIN)/python
+$(VENV)/.bench-deps: pyproject.toml constraints.txt $(VENV)/.dev-deps | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench,native]'
 	touch $@ $(VENV)/.dev-deps $(VENV)/.run-deps
 

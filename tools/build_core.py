@@ -47,7 +47,8 @@ def build() -> None:
     stamp = build_stamp()  # of the sources as compiled, were one edited meanwhile
     with tempfile.TemporaryDirectory() as tmp:
         extensions = mypycify(
-            [str(CALC / f"{m}.py") for m in COMPILED],
+            # mypy's cache of its own: make -j runs make typecheck's mypy beside it
+            ["--cache-dir", str(Path(tmp, "mypy")), *(str(CALC / f"{m}.py") for m in COMPILED)],
             opt_level="3",
             group_name="calc.native",
             target_dir=str(Path(tmp, "c")),
