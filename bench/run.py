@@ -407,33 +407,44 @@ def bench_bulk() -> None:
     )
 
 
+PODS = 3000  # pods a timed case of the core runs
+
+
+def per_pod(fn: Callable[[], object]) -> Callable[[], object]:
+    """A case of ``best``: ``fn`` run once a pod, PODS times."""
+    return lambda: timeit.timeit(fn, number=PODS)
+
+
+def typical_pod_cases() -> dict[str, Callable[[], object]]:
+    """The typical pod through evaluate_pod ("pod"), and its json round trip ("empty"): the
+    core's figure and its baseline, in bench_core and in its interpreted process alike."""
+    from api.schemas import PodSpecSchema
+    from calc.evaluate import evaluate_pod
+
+    spec = PodSpecSchema().load(TYPICAL_POD["spec"])
+    return {"pod": per_pod(lambda: evaluate_pod(spec)), "empty": per_pod(lambda: json.loads(json.dumps(TYPICAL_POD)))}
+
+
 def bench_core() -> None:
     print("Core (in-process)", flush=True)
     from kubernetes.utils.quantity import parse_quantity as client_parse
 
-    from api.schemas import PodSpecSchema
     from api.service import Document, evaluate_documents
-    from calc.evaluate import evaluate_pod
     from calc.quantity import parse_quantity
 
-    spec = PodSpecSchema().load(TYPICAL_POD["spec"])
-    n = 3000
     # Cold: every pod's quantity strings are its own (12 per pod, 36,000 in all, well past
     # the parse caches' 4,096 and 8,192 entries), as in a stream of unlike manifests.
-    cold = itertools.cycle([_typical_pod_numbered(i) for i in range(n)])
-
-    def per_pod(fn: Callable[[], object]) -> Callable[[], object]:
-        return lambda: timeit.timeit(fn, number=n)
-
+    cold = itertools.cycle([_typical_pod_numbered(i) for i in range(PODS)])
+    pod_cases = typical_pod_cases()
     times = best(
         {
-            "pod": per_pod(lambda: evaluate_pod(spec)),
+            "pod": pod_cases["pod"],
             "whole": per_pod(lambda: evaluate_documents([Document(0, TYPICAL_POD)])),
             "cold": per_pod(lambda: evaluate_documents([Document(0, next(cold))])),
-            "empty": per_pod(lambda: json.loads(json.dumps(TYPICAL_POD))),
+            "empty": pod_cases["empty"],
         }
     )
-    pod, whole, whole_cold, empty = (times[k] / n for k in ("pod", "whole", "cold", "empty"))
+    pod, whole, whole_cold, empty = (times[k] / PODS for k in ("pod", "whole", "cold", "empty"))
     # The cold pods, kept alive, slow each collection before the cases below, and the
     # 4,096 strings they leave in the parse cache slowed its hits 0.08 -> 0.14 us there.
     cold = itertools.cycle(())
@@ -574,18 +585,8 @@ def bench_memory_and_startup() -> None:
 
 def typical_pod() -> tuple[float, float]:
     """Seconds for one typical pod through evaluate_pod, and for its json round trip."""
-    from api.schemas import PodSpecSchema
-    from calc.evaluate import evaluate_pod
-
-    spec = PodSpecSchema().load(TYPICAL_POD["spec"])
-    n = 3000
-    times = best(
-        {
-            "pod": lambda: timeit.timeit(lambda: evaluate_pod(spec), number=n),
-            "empty": lambda: timeit.timeit(lambda: json.loads(json.dumps(TYPICAL_POD)), number=n),
-        }
-    )
-    return times["pod"] / n, times["empty"] / n
+    times = best(typical_pod_cases())
+    return times["pod"] / PODS, times["empty"] / PODS
 
 
 def main() -> int:
