@@ -4,27 +4,16 @@
 FROM python:3.11.7-slim-bookworm AS build
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-# A C compiler for the compiled core, in this stage only; mypyc in a venv of its own (/tools),
-# so that neither reaches the image. Unpinned: Debian drops superseded versions from its
-# mirrors, so a pin would break the build, and nothing of the compiler ships.
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev \
-    && rm -rf /var/lib/apt/lists/*
-RUN python -m venv /venv && python -m venv /tools
+RUN python -m venv /venv
 # Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml constraints.txt README.md ./
-RUN mkdir -p calc api/static && touch calc/__init__.py api/__init__.py \
+RUN mkdir -p calc podcalc api/static && touch calc/__init__.py podcalc/__init__.py api/__init__.py \
     && /venv/bin/pip install -c constraints.txt . \
-    && /venv/bin/pip uninstall -y podcalc \
-    && /tools/bin/pip install -c constraints.txt '.[native]'
+    && /venv/bin/pip uninstall -y podcalc
 COPY calc ./calc
+COPY podcalc ./podcalc
 COPY api ./api
-COPY tools ./tools
-# calc/_native goes into the package with it (package data); --require: never an image
-# that silently runs the interpreted core.
-RUN /tools/bin/python tools/build_core.py --require \
-    && /venv/bin/pip install --no-deps .
+RUN /venv/bin/pip install --no-deps .
 
 FROM python:3.11.7-slim-bookworm
 LABEL org.opencontainers.image.title="podcalc" \

@@ -6,11 +6,8 @@ import shutil
 import tempfile
 
 bind = os.environ.get("PODCALC_BIND", "127.0.0.1:8080")
-# The work is CPU-bound and short: one process per core, two threads to overlap I/O.
-# Measured with wrk (16 connections, 2 workers on 2 cores): 2 threads served 3,100 req/s at
-# p99 10-12 ms; 4 threads 3,300 req/s at p99 19-21 ms (more threads wait on the GIL).
-# With api.fastpath (bench/RESULTS.md): 1 thread 3,370 req/s, p99 9.8 ms; 2 threads 3,350,
-# 12.9 ms; 4 threads 3,770, 18.4 ms. Two stay: with one, a large body holds up the rest.
+# The work is CPU-bound and short: one process per core, two threads to overlap I/O. More
+# threads only wait on the GIL (a longer p99); with one, a large body holds up the rest.
 workers = int(os.environ.get("PODCALC_WORKERS", min(multiprocessing.cpu_count(), 4)))
 worker_class = "gthread"
 threads = int(os.environ.get("PODCALC_THREADS", 2))

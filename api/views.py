@@ -9,14 +9,13 @@ from typing import Any
 
 from flask import Blueprint, Request, Response, current_app, request
 
-import calc
-from api.diff import diff_documents, side, what_if
-from api.intake import Limits, media_type_of, read_documents
-from api.plan import plan_documents
 from api.problems import ProblemError
-from api.responses import encode
-from api.service import Document, describe_quantity, evaluate_documents, parameter_error
 from calc.units import registry
+from podcalc.diff import diff_documents, side, what_if
+from podcalc.effective import Document, describe_quantity, evaluate_documents, parameter_error
+from podcalc.plan import plan_documents
+from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, Limits, read_documents
+from podcalc.render import encode
 
 bp = Blueprint("v1", __name__)
 
@@ -69,26 +68,14 @@ def _flag(args: Mapping[str, str], name: str) -> bool:
     return text == "true"
 
 
-def answer_stream(
-    answer: Callable[..., Any], data: bytes, mimetype: str, args: Mapping[str, str], limits: Limits
-) -> bytes:
-    """The body's documents (JSON or a YAML stream), answered with the query's parameters:
-    the JSON response body. The views below and api.fastpath both answer through it."""
-    query = _query(args, limits)
-    documents = read_documents(data, media_type_of(mimetype), limits)
-    return encode(answer((Document(i, v) for i, v in enumerate(documents)), **query, explain=_flag(args, "explain")))
-
-
-# What api.fastpath met answering this very request, which the view raises in its stead.
-FAILED = "podcalc.fastpath.failed"
-
-
 def _stream(answer: Callable[..., Any]) -> Response:
+    """The body's documents (JSON or a YAML stream), answered with the query's parameters."""
     req = request._get_current_object()  # type: ignore[attr-defined]
-    if FAILED in req.environ:  # answer_stream with these very inputs raised it: not computed twice
-        raise req.environ.pop(FAILED)  # held by no local, which its traceback would keep alive
-    body = answer_stream(answer, req.get_data(), req.mimetype, _args(req), _limits())
-    return Response(body, mimetype="application/json")
+    args, limits = _args(req), _limits()
+    query = _query(args, limits)
+    documents = read_documents(req.get_data(), media_type_of(req.mimetype), limits)
+    body = answer((Document(i, v) for i, v in enumerate(documents)), **query, explain=_flag(args, "explain"))
+    return _json_response(body)
 
 
 @bp.post("/v1/effective-resources")
@@ -101,11 +88,6 @@ def effective_resources() -> Response:
 def plan() -> Response:
     """Manifests and cluster objects in; admission, quota headroom and node fit out."""
     return _stream(plan_documents)
-
-
-# The two operations above by path, for api.fastpath: it answers their plainest requests
-# through answer_stream without Flask's dispatch, and hands every other one to the views.
-STREAMS: dict[str, Callable[..., Any]] = {"/v1/effective-resources": evaluate_documents, "/v1/plan": plan_documents}
 
 
 def _json_body() -> Any:
@@ -121,7 +103,7 @@ def _json_body() -> Any:
 
 
 def _limits() -> Limits:
-    """The app's limits of one request (api.intake.Limits, from its PODCALC_MAX_* settings)."""
+    """The app's limits of one request (``Limits``, from its PODCALC_MAX_* settings)."""
     return current_app.extensions["podcalc.limits"]  # type: ignore[no-any-return]
 
 
@@ -166,7 +148,7 @@ def readyz() -> Response:
     """Ready to answer: the unit registry builds and the contract can be read."""
     registry()
     Path(current_app.config["OPENAPI_PATH"]).stat()
-    return _json_response({"status": "ready", "core": "compiled" if calc.NATIVE else "interpreted"})
+    return _json_response({"status": "ready", "core": "interpreted"})
 
 
 @bp.get("/openapi.yaml")
@@ -174,3 +156,14 @@ def openapi_spec() -> Response:
     """The contract this service keeps."""
     spec = Path(current_app.config["OPENAPI_PATH"]).read_bytes()
     return Response(spec, mimetype="application/yaml")
+
+
+def media_type_of(mimetype: str) -> str:
+    """The body's media type, or a 415 naming the ones accepted."""
+    if mimetype in JSON_TYPES or mimetype in YAML_TYPES or mimetype.endswith("+json"):
+        return "application/json" if mimetype.endswith("+json") else mimetype
+    raise ProblemError(
+        415,
+        "Unsupported Media Type",
+        f"Content-Type {mimetype or '(none)'!r} is not supported: send application/json or application/yaml",
+    )

@@ -1,4 +1,9 @@
-"""Fixtures: the app, and a test client that checks every response against openapi.yaml."""
+"""Fixtures: the app, and a test client that checks every response against openapi.yaml.
+
+tests/ has one folder per layer (calc, manifests, http, cli, browser, project); every test
+carries its folder's name as a marker, so ``pytest -m calc`` (``make unit LAYER=calc``) runs
+one layer alone.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,16 @@ from werkzeug.test import TestResponse
 from api import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+LAYERS = ("calc", "manifests", "http", "cli", "browser", "project")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its layer: the folder of tests/ it stands in."""
+    for item in items:
+        layer = item.path.relative_to(TESTS).parts[0]
+        assert layer in LAYERS, f"{item.path}: every test lives in a layer's folder {LAYERS}"
+        item.add_marker(getattr(pytest.mark, layer))
 
 
 def _yaml_text(data: bytes) -> object:

@@ -1,0 +1,553 @@
+"""The ``podcalc`` command: the same calculation as the HTTP API, without a server.
+
+    podcalc effective FILE... | -     effective resources of every workload, and totals
+    podcalc plan FILE... | -          admission, quota headroom and node fit, with cluster objects
+    podcalc diff OLD NEW              the change in effective resources between two manifest sets
+    podcalc what-if FILE... --change JSON   the same, for changes to named workloads
+    podcalc quantity VALUE            one quantity explained
+
+Exit status: 0 success, 1 invalid input (the message names file, document and field),
+2 usage error (including a file that cannot be read). Errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from calc.errors import QuantityError
+from calc.quantity import parse_quantity
+from podcalc.effective import Document, describe_quantity, evaluate_documents
+from podcalc.errors import InputError, MalformedError
+from podcalc.reading.documents import DEFAULT_LIMITS, load_yaml_stream, read_documents
+from podcalc.render import encode
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_GATE = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 128 + 13  # a shell's status for a command SIGPIPE ended
+
+DESCRIPTION = """\
+podcalc computes what Kubernetes will see of your pods: effective requests and limits
+(sidecars and init containers included), resources without a limit, QoS class, and totals
+per workload and namespace. Manifests may be JSON or YAML streams: Pod, Deployment,
+StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate,
+List, or a bare PodSpec; other kinds are listed as skipped.
+"""
+
+EPILOG = """\
+examples:
+  podcalc effective deploy.yaml                 a table per workload, then totals
+  helm template ./chart | podcalc effective -   read a stream from stdin
+  podcalc effective -o json k8s/*.yaml          the HTTP API's response body
+  podcalc effective --nodes 12 daemonset.yaml   count a DaemonSet's pods on 12 nodes
+  podcalc effective --unit memory=GiB --unit cpu=cores app.yaml
+  podcalc plan app.yaml quota.yaml nodes.yaml   LimitRanges, quotas and node fit of app.yaml
+  podcalc diff main/k8s pr/k8s --fail-if-increase cpu=2   a CI gate: exit 3 if requests grow by more
+  podcalc what-if app.yaml --change '{"target": {"kind": "Deployment", "name": "web"}, "replicas": 4}'
+  podcalc quantity 1.5Gi --unit GiB             1536Mi = 1610612736 bytes = 1.5 GiB
+
+exit status: 0 success, 1 invalid input, 2 usage error, 3 a diff gate failed
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own usage errors: exit 2
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"podcalc: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="podcalc", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    effective = commands.add_parser(
+        "effective",
+        help="effective requests, limits and QoS of every workload in FILEs",
+        description="Effective requests, limits, unbounded limits and QoS class of every workload, and totals.",
+    )
+    plan = commands.add_parser(
+        "plan",
+        help="LimitRange admission, ResourceQuota headroom and node fit of the workloads in FILEs",
+        description="Admission through LimitRanges and ResourceQuotas, pods per node and nodes needed. FILEs hold "
+        "workloads and the cluster's objects: LimitRange, ResourceQuota, Node, and podcalc's NodeShape.",
+    )
+    for sub in (effective, plan):
+        sub.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
+        _common_options(sub)
+        sub.add_argument(
+            "--explain",
+            action="store_true",
+            help="show where each figure comes from, and advice with the figures after it",
+        )
+        sub.add_argument(
+            "--unit",
+            action="append",
+            default=[],
+            type=_unit,
+            metavar="RESOURCE=UNIT",
+            help="also show RESOURCE in UNIT, e.g. memory=GiB, cpu=cores (repeatable)",
+        )
+
+    diff = commands.add_parser(
+        "diff",
+        help="the change in effective requests and limits between two manifest sets",
+        description="Compare OLD and NEW (files, or directories of .yaml/.yml/.json files): per workload, "
+        "namespace and in total, with QoS changes and, given cluster objects, quota and node consequences.",
+    )
+    diff.add_argument("old", metavar="OLD", help="file or directory: the manifests before")
+    diff.add_argument("new", metavar="NEW", help="file or directory: the manifests after")
+    _common_options(diff)
+    diff.add_argument(
+        "--fail-if-increase",
+        action="append",
+        default=[],
+        type=_unit,
+        metavar="RESOURCE=QUANTITY",
+        help="exit 3 if the total request of RESOURCE grows by more than QUANTITY (repeatable)",
+    )
+
+    what_if_cmd = commands.add_parser(
+        "what-if",
+        help="the manifests before and after changes to named workloads",
+        description="Apply each --change (the JSON of one change of POST /v1/what-if: target, and patch, "
+        "replicas or containers) and compare, as podcalc diff does.",
+    )
+    what_if_cmd.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
+    what_if_cmd.add_argument("--change", action="append", required=True, type=_json, metavar="JSON", help="repeatable")
+    _common_options(what_if_cmd)
+
+    quantity = commands.add_parser(
+        "quantity", help="one quantity: canonical form and exact value", description="Explain one quantity."
+    )
+    quantity.add_argument("value", help="a Kubernetes quantity (1.5Gi, 500m) or a unit expression ('1.5 GiB')")
+    quantity.add_argument("--resource", help="the resource it is for (memory, cpu, ...)")
+    quantity.add_argument("--unit", help="express the value in this unit (GiB, cores, ...)")
+    quantity.add_argument("-o", "--output", choices=("text", "json"), default="text", help="default: text")
+    return parser
+
+
+def _common_options(sub: argparse.ArgumentParser) -> None:
+    """The options every manifest command takes: output form, node count, Kubernetes release."""
+    sub.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
+    sub.add_argument("--nodes", type=_whole, help="node count, to count a DaemonSet's pods (one per node)")
+    sub.add_argument(
+        "--kubernetes-version",
+        metavar="VERSION",
+        help="compute as this release would (1.24 to the current one; default: current)",
+    )
+
+
+def _whole(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}")
+    return int(text)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not JSON: {err}") from err
+
+
+def _unit(text: str) -> tuple[str, str]:
+    resource, sep, unit = text.partition("=")
+    if not sep or not resource or not unit:
+        raise argparse.ArgumentTypeError(f"expected RESOURCE=UNIT, e.g. memory=GiB, not {text!r}")
+    return resource, unit
+
+
+def _read(files: Sequence[str], stdin: TextIO) -> list[Document]:
+    documents: list[Document] = []
+    for name in files:
+        if name == "-":
+            raw = getattr(stdin, "buffer", None)
+            data = raw.read() if raw is not None else stdin.read().encode()
+            label, is_json = "<stdin>", False
+        else:
+            try:
+                data = Path(name).read_bytes()
+            except OSError as err:
+                raise _UsageError(f"cannot read {name}: {err.strerror}") from err
+            label, is_json = name, name.endswith(".json")
+        try:
+            if is_json:
+                values = read_documents(data, "application/json", DEFAULT_LIMITS)
+            else:
+                values = load_yaml_stream(data.decode("utf-8"), DEFAULT_LIMITS)
+        except UnicodeDecodeError as err:
+            raise MalformedError(f"{label}: not UTF-8 text") from err
+        except InputError as err:
+            raise err.at_source(label) from err
+        # numbered across files, as if they were one stream; errors name the file's own document
+        documents += [Document(len(documents) + i, v, f"{label} document {i}") for i, v in enumerate(values)]
+    return documents
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _resources(resources: dict[str, str]) -> str:
+    return " ".join(f"{name}={value}" for name, value in resources.items()) or "-"
+
+
+def _table(body: dict[str, Any]) -> str:
+    rows = [("WORKLOAD", "NAMESPACE", "PODS", "QOS", "REQUESTS/POD", "LIMITS/POD", "UNBOUNDED")]
+    for item in body["items"]:
+        pod = item["pod"]
+        pods = item["pods"] if item["pods"] is not None else "1/node"
+        rows.append(
+            (
+                f"{item['kind']}/{item['name'] or '(unnamed)'}",
+                item["namespace"] or "-",
+                str(pods),
+                pod["qosClass"],
+                _resources(pod["requests"]),
+                _resources(pod["limits"]),
+                ",".join(pod["unboundedLimits"]) or "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    total = body["total"]
+    groups = [("total", total)] + [
+        (f"namespace {group['namespace'] or '-'}", group)
+        for group in total["byNamespace"]
+        if len(total["byNamespace"]) > 1
+    ]
+    lines.append("")
+    for label, group in groups:
+        unbounded = ", ".join(group["unboundedLimits"]) or "none"
+        lines.append(
+            f"{label}: {group['pods']} pods; requests {_resources(group['requests'])}; "
+            f"limits {_resources(group['limits'])}; unbounded limits: {unbounded}"
+        )
+    if total.get("inUnits"):
+        units = total["inUnits"]
+        lines.append(
+            "in units: "
+            + ", ".join(
+                f"{name} requests {units['requests'].get(name, '0')} / limits {units['limits'].get(name, '-')} {unit}"
+                for name, unit in units["units"].items()
+            )
+        )
+    lines += [f"note: {note}" for note in total["notes"]]
+    for s in body["skipped"]:
+        lines.append(
+            f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} (document {s['document']}): {s['reason']}"
+        )
+    return "\n".join(lines)
+
+
+def _columns(rows: Sequence[Sequence[object]], indent: str = "") -> list[str]:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def _plan_table(body: dict[str, Any]) -> str:
+    items = body["items"]
+
+    def label(index: int) -> str:
+        item = items[index]
+        return f"{item['kind']}/{item['name'] or '(unnamed)'}"
+
+    rows: list[Sequence[object]] = [
+        ("WORKLOAD", "NAMESPACE", "PODS", "ADMITTED", "QOS", "REQUESTS/POD", "MORE (QUOTA)")
+    ]
+    for item in items:
+        pod, quota = item["pod"], item["quota"]
+        more = "-" if quota["morePods"] is None else f"{quota['morePods']} ({quota['limitedBy']['resource']})"
+        pods = item["pods"] if item["pods"] is not None else "1/node"
+        rows.append(
+            (
+                label(items.index(item)),
+                item["namespace"],
+                pods,
+                item["admission"]["podsAdmitted"],
+                pod["qosClass"] if pod else "-",
+                _resources(pod["requests"]) if pod else "-",
+                more,
+            )
+        )
+    lines = _columns(rows)
+    for index, item in enumerate(items):
+        if item["limitRangeDefaults"]["annotation"]:
+            lines.append(f"{label(index)}: {item['limitRangeDefaults']['annotation']}")
+        for r in item["admission"]["rejections"]:
+            lines.append(f"refused: {label(index)}: {r['message']}")
+    for q in body["quotas"]:
+        state = "fits" if q["fits"] else "does not fit"
+        lines += ["", f"quota {q['namespace'] or 'default'}/{q['name']}: {state}; binds first: {q['binding'] or '-'}"]
+        table: list[Sequence[object]] = [("RESOURCE", "HARD", "USED", "REQUESTED", "REMAINING", "USE")]
+        for name, hard in q["hard"].items():
+            table.append(
+                (
+                    name,
+                    hard,
+                    q["used"].get(name, "0"),
+                    q["requested"].get(name, "0"),
+                    q["remaining"][name],
+                    q["utilisation"][name] or "-",
+                )
+            )
+        lines += _columns(table, "  ")
+    existing = body["nodes"]
+    if existing:
+        lines += ["", f"nodes: {'everything fits' if existing['fits'] else 'not everything fits'}"]
+        table = [("NODE", "ALLOCATABLE", "FREE")]
+        table += [(n["name"], _resources(n["allocatable"]), _resources(n["free"])) for n in existing["nodes"]]
+        lines += _columns(table, "  ")
+        lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods" for u in existing["unplaced"]]
+    for shape in body["nodeShapes"]:
+        lines += [
+            "",
+            f"node shape {shape['name']} ({shape['reservation']['model']}): allocatable "
+            f"{_resources(shape['allocatable'])}; nodes needed: {shape['nodesNeeded']}",
+        ]
+        lines += [
+            f"  {label(f['item'])}: {f['pods']} per node (limited by {f['limitedBy']})" for f in shape["podsPerNode"]
+        ]
+        lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods fit on no node" for u in shape["unplaced"]]
+    return "\n".join(lines)
+
+
+def _files(path: str) -> list[str]:
+    """A file, or a directory's manifests (.yaml, .yml, .json), sorted."""
+    p = Path(path)
+    if p.is_dir():
+        found = sorted(str(f) for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json") and f.is_file())
+        if not found:
+            raise _UsageError(f"{path}: no .yaml, .yml or .json files")
+        return found
+    return [path]
+
+
+def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
+    for name, text in args.fail_if_increase:
+        try:
+            parse_quantity(text)
+        except QuantityError as err:
+            raise _UsageError(f"--fail-if-increase {name}={text}: {err}") from err
+    from podcalc.diff import diff_documents, gate
+
+    before = _read(_files(args.old), sys.stdin)
+    after = _read(_files(args.new), sys.stdin)
+    body = diff_documents(before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version)
+    _print(body, args.output, _diff_table, stdout)
+    failures = gate(body, dict(args.fail_if_increase))
+    for failure in failures:
+        print(f"podcalc: gate: {failure}", file=sys.stderr)
+    return EXIT_GATE if failures else EXIT_OK
+
+
+def _write_json(body: dict[str, Any], stdout: TextIO) -> None:
+    """The body as the HTTP API writes it; ASCII-escaped where the terminal's encoding cannot
+    show a character (a cp1252 console, PYTHONIOENCODING=ascii)."""
+    text = encode(body).decode()
+    try:
+        stdout.write(text)
+    except UnicodeEncodeError:
+        stdout.write(json.dumps(body, separators=(",", ":")) + "\n")
+
+
+def _print(body: dict[str, Any], output: str, table: Any, stdout: TextIO) -> None:
+    if output == "json":
+        _write_json(body, stdout)
+    elif output == "yaml":
+        print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
+    else:
+        print(table(body), file=stdout)
+
+
+def _diff_table(body: dict[str, Any]) -> str:
+    rows: list[Sequence[object]] = [("WORKLOAD", "NAMESPACE", "CHANGE", "PODS", "REQUESTS", "LIMITS", "QOS")]
+    for w in body["workloads"]:
+        if w["change"] == "unchanged":
+            continue
+        d = w["delta"]
+        rows.append(
+            (
+                f"{w['kind']}/{w['name']}",
+                w["namespace"],
+                w["change"],
+                f"{d['pods']:+d}" + (f" (admitted {d['podsAdmitted']:+d})" if d["podsAdmitted"] != d["pods"] else ""),
+                _resources(d["requests"]),
+                _resources(d["limits"]),
+                w["qosChange"] or "-",
+            )
+        )
+    lines = [f"applied: {a}" for a in body.get("applied", [])]
+    lines += _columns(rows) if len(rows) > 1 else ["no workload changed"]
+    total = body["total"]
+    lines += [
+        "",
+        f"total: {total['pods']:+d} pods; requests {_resources(total['requests'])}; "
+        f"limits {_resources(total['limits'])}",
+    ]
+    for ns in body["byNamespace"]:
+        lines.append(f"namespace {ns['namespace']}: {ns['pods']:+d} pods; requests {_resources(ns['requests'])}")
+    fits = {True: "fits", False: "does not fit", None: "absent"}
+    for q in body["quotas"]:
+        name = f"{q['namespace'] or 'default'}/{q['name']}"
+        lines.append(f"quota {name}: {fits[q['fitsBefore']]} -> {fits[q['fitsAfter']]}")
+    for s in body["nodeShapes"]:
+        lines.append(f"node shape {s['name']}: {s['nodesBefore']} -> {s['nodesAfter']} nodes")
+    return "\n".join(lines)
+
+
+def _explanations(body: dict[str, Any]) -> str:
+    """``--explain`` as text: each figure's chain, then the advice."""
+    lines: list[str] = []
+    for item in body["items"]:
+        explained = item.get("explanation")
+        if not explained:
+            continue
+        lines += ["", f"{item['kind']}/{item['name'] or '(unnamed)'}:"]
+        for which in ("requests", "limits"):
+            for name, p in explained["provenance"][which].items():
+                parts = [f"{t['container']} {t['value']} ({t['source']})" for t in p["terms"]]
+                if p["podLevel"] is not None:
+                    parts = [f"pod-level {p['podLevel']}"]
+                if p["overhead"] is not None:
+                    parts.append(f"overhead {p['overhead']}")
+                lines.append(f"  {which} {name} {p['value']}, set by {p['setBy']}: " + " + ".join(parts))
+        for a in explained["advice"]:
+            lines.append(f"  advice ({a['kind']}): {a['message']}")
+            after = a["after"]
+            if after:
+                lines.append(
+                    f"    after: requests {_resources(after['requests'])}; limits {_resources(after['limits'])}; "
+                    f"{after['qosClass']}"
+                )
+    return "\n".join(lines)
+
+
+def _quantity_text(body: dict[str, Any]) -> str:
+    base = f" {body['baseUnit']}" if body["baseUnit"] else ""
+    text = f"{body['canonical']} = {body['value']}{base} ({body['format']}; a pod stores {body['stored']})"
+    if "unit" in body:
+        text += f" = {body['inUnit']} {body['unit']}" + ("" if body["inUnitExact"] else " (rounded)")
+    return text
+
+
+def _report(err: InputError, stderr: TextIO) -> int:
+    print(
+        f"podcalc: {err.title.lower()}: {err.detail}" if not err.errors else f"podcalc: {err.title.lower()}:",
+        file=stderr,
+    )
+    for e in err.errors or []:
+        if "parameter" in e:
+            print(f"  {e['parameter']}: {e['detail']}", file=stderr)
+            continue
+        where = " ".join(
+            part
+            for part in (
+                e.get("source") or (f"document {e['document']}" if "document" in e else None),
+                f"{e['kind']}/{e.get('name') or '(unnamed)'}" if e.get("kind") else None,
+                e.get("pointer") or "/",
+            )
+            if part
+        )
+        print(f"  {where}: {e['detail']}", file=stderr)
+    return EXIT_INVALID
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "quantity":
+            body = describe_quantity(args.value, args.resource, args.unit)
+            print(json.dumps(body, indent=2) if args.output == "json" else _quantity_text(body), file=stdout)
+            return EXIT_OK
+        if args.command == "diff":
+            return _diff(args, stdout)
+        if args.command == "what-if":
+            from podcalc.diff import apply_changes, diff_documents
+
+            before = _read(args.files, stdin)
+            after, applied = apply_changes(before, args.change)
+            body = {"applied": applied} | diff_documents(
+                before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version
+            )
+            _print(body, args.output, _diff_table, stdout)
+            return EXIT_OK
+        documents = _read(args.files, stdin)
+        if args.command == "plan":
+            from podcalc.plan import plan_documents  # each command loads only its own modules
+
+            body = plan_documents(
+                documents,
+                nodes=args.nodes,
+                units=dict(args.unit),
+                kubernetes_version=args.kubernetes_version,
+                explain=args.explain,
+            )
+        else:
+            body = evaluate_documents(
+                documents,
+                nodes=args.nodes,
+                units=dict(args.unit),
+                kubernetes_version=args.kubernetes_version,
+                explain=args.explain,
+            )
+    except _UsageError as err:
+        print(f"podcalc: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except InputError as err:
+        return _report(err, sys.stderr)
+    if args.output == "json":
+        _write_json(body, stdout)  # the HTTP body
+    elif args.output == "yaml":
+        print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
+    else:
+        print(_plan_table(body) if args.command == "plan" else _table(body), file=stdout)
+        if args.explain:
+            print(_explanations(body), file=stdout)
+    return EXIT_OK
+
+
+def main_exit() -> None:
+    """The console script's entry point.
+
+    It ends with ``os._exit`` once the output is flushed: freeing what a large stream built,
+    one object at a time, took 20-30 ms of a 0.37 s run (1,000 Deployments) and serves no one.
+    """
+    gc.set_threshold(50_000, 20, 20)  # short-lived and acyclic: collect rarely (see gunicorn.conf.py)
+    try:
+        try:
+            status = main()
+        except SystemExit as done:  # argparse's --help and usage errors: flushed below like the rest
+            status = done.code if isinstance(done.code, int) else 0 if done.code is None else EXIT_INVALID
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: the descriptor was closed when the command started
+                stream.flush()
+    except BrokenPipeError:  # the reader went away (| head): no traceback, the status SIGPIPE gives
+        status = EXIT_BROKEN_PIPE
+    except OSError as err:  # the output cannot be written (a full disk)
+        _say(f"podcalc: cannot write the output: {err.strerror or err}")
+        status = EXIT_USAGE
+    os._exit(status)
+
+
+def _say(message: str) -> None:
+    """A last word on stderr, where there is one that still takes it."""
+    try:
+        if sys.stderr is not None:
+            print(message, file=sys.stderr, flush=True)
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    main_exit()

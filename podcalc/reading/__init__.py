@@ -1,0 +1,1 @@
+"""Reading input: bytes to documents to the core's typed values, every problem located."""
