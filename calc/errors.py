@@ -14,6 +14,20 @@ from dataclasses import dataclass
 Path = tuple[str | int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an object stands in the input: the ``document`` of the stream it is in, its
+    ``path`` inside that document, and the ``source`` (a file) where there is one.
+
+    The core only carries it, so that a result or an error can say which object it is about;
+    it never reads it.
+    """
+
+    document: int
+    path: Path = ()
+    source: str | None = None
+
+
 class CalcError(Exception):
     """Base class of every error raised by ``calc``."""
 

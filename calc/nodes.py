@@ -26,11 +26,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from calc.effective import pod_requests
+from calc.errors import Location
 from calc.pod import Container, PodSpec, ResourceList
 from calc.quantity import NANO, Format, Quantity
 from calc.resources import CPU, EPHEMERAL_STORAGE, MEMORY
+from calc.workloads import scale, sum_resources
 
 PODS = "pods"
+DEFAULT_MAX_PODS = 110  # the kubelet's --max-pods default
 MEMORY_AVAILABLE = "memory.available"
 NODEFS_AVAILABLE = "nodefs.available"
 # The scheduler's scoring defaults for a container without a request (pkg/scheduler/util).
@@ -331,6 +335,11 @@ def _place(nodes: list[NodeGroup], i: int, g: PodGroup, k: int, left: int) -> tu
     return 0, len(parts) - 1
 
 
+def scoring_requests(spec: PodSpec) -> ResourceList:
+    """The requests the scheduler's scoring counts for a pod (``scoring_spec``'s ``PodRequests``)."""
+    return pod_requests(scoring_spec(spec))
+
+
 def scoring_spec(spec: PodSpec) -> PodSpec:
     """The pod as the scheduler's scoring sees it (``NonMissingContainerRequests``): every
     container, init and sidecar too, without a cpu or memory request counts 100m / 200Mi."""
@@ -343,3 +352,152 @@ def scoring_spec(spec: PodSpec) -> PodSpec:
     return dataclasses.replace(
         spec, containers=tuple(map(fill, spec.containers)), init_containers=tuple(map(fill, spec.init_containers))
     )
+
+
+# --- a plan's nodes: the Nodes given, and node shapes to add ----------------------------------
+
+
+def node_allocatable(reported: ResourceList) -> dict[str, Quantity]:
+    """What a Node offers the scheduler: its ``status.allocatable`` (the reader falls back to
+    ``status.capacity`` where a Node reports no allocatable, as the kubelet's defaulting makes
+    them equal), with ``pods`` at the kubelet's default of 110 where it is not reported."""
+    out = dict(reported)
+    out.setdefault(PODS, Quantity(DEFAULT_MAX_PODS * NANO))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A Node of the cluster: what it offers the scheduler."""
+
+    name: str
+    allocatable: dict[str, Quantity]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class NodeShape:
+    """A kind of node to add (podcalc's ``NodeShape``): capacity, pods and reservation."""
+
+    name: str
+    capacity: dict[str, Quantity]
+    max_pods: int
+    reservation: Reservation
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """An admitted workload's pods, as the scheduler meets them."""
+
+    index: int  # the caller's key, echoed in placements
+    kind: str
+    name: str | None
+    pods: int  # pods admitted
+    requests: ResourceList  # effective requests of one pod
+    daemon: bool  # a DaemonSet: one pod on every node
+    refused: bool  # admission refused some of its pods
+    node_name: str | None  # spec.nodeName: already bound to that node
+
+
+def _one_pod(s: Scheduled) -> dict[str, Quantity]:
+    return {**s.requests, PODS: Quantity(NANO)}
+
+
+def daemon_usage(workloads: Sequence[Scheduled]) -> dict[str, Quantity]:
+    """What the DaemonSets take on every node: one pod of each, and its pod slot."""
+    return sum_resources([_one_pod(s) for s in workloads if s.daemon and not s.refused])
+
+
+def _placeable(workloads: Sequence[Scheduled]) -> list[PodGroup]:
+    """Admitted pods the scheduler still has to place: not DaemonSets, not bound to a node."""
+    return [PodGroup(s.index, s.pods, s.requests) for s in workloads if s.pods and not s.daemon and s.node_name is None]
+
+
+@dataclass(frozen=True, slots=True)
+class PerNode:
+    """How many pods of one workload fit on a node as it is, and what stops more."""
+
+    index: int
+    pods: int
+    limited_by: str
+
+
+def _per_node(free: ResourceList, workloads: Sequence[Scheduled]) -> list[PerNode]:
+    return [PerNode(s.index, *pods_that_fit(free, s.requests)) for s in workloads if not s.daemon]
+
+
+def _short(allocatable: ResourceList, used: ResourceList) -> list[str]:
+    """The resources ``used`` takes beyond ``allocatable``, sorted."""
+    return sorted(r for r, q in used.items() if r not in allocatable or q.nanos > allocatable[r].nanos)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """One Node of the plan: what runs there already, what is free, what each workload finds."""
+
+    node: Node
+    running: dict[str, Quantity]
+    overcommitted: list[str]
+    free: dict[str, Quantity]
+    per_node: list[PerNode]
+
+
+@dataclass(frozen=True, slots=True)
+class NodesFit:
+    """The Nodes given, and the new pods packed onto what they have free."""
+
+    rows: list[NodeRow]
+    packing: Packing
+    notes: list[str]
+
+    @property
+    def fits(self) -> bool:
+        return not self.packing.unplaced
+
+
+def fit_nodes(nodes: Sequence[Node], workloads: Sequence[Scheduled]) -> NodesFit | None:
+    """The Nodes given: free = allocatable - (pods bound there + a pod of each DaemonSet), then
+    the admitted pods packed first-fit decreasing onto what is free (``pack``). None: no Nodes."""
+    if not nodes:
+        return None
+    known = {n.name for n in nodes}
+    bound: dict[str, list[dict[str, Quantity]]] = {}
+    notes: list[str] = []
+    for s in workloads:
+        if s.node_name is None or not s.pods:
+            continue
+        if s.node_name not in known:
+            notes.append(f"{s.kind} {s.name or '(unnamed)'} is bound to node {s.node_name}, which is not in the stream")
+            continue
+        bound.setdefault(s.node_name, []).append(scale(_one_pod(s), s.pods))
+    daemons = daemon_usage(workloads)
+    rows, groups = [], []
+    for n in nodes:
+        used = sum_resources([*bound.get(n.name, []), daemons])
+        free = subtract(n.allocatable, used)
+        rows.append(NodeRow(n, used, _short(n.allocatable, used), free, _per_node(free, workloads)))
+        groups.append(NodeGroup(1, free, {}, n.name))
+    return NodesFit(rows, pack(_placeable(workloads), groups, None), notes)
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeFit:
+    """Nodes of one shape for the admitted pods: allocatable, the DaemonSets' share, the packing."""
+
+    shape: NodeShape
+    allocatable: dict[str, Quantity]
+    daemons: dict[str, Quantity]  # per node
+    daemons_fit: bool
+    per_node: list[PerNode]
+    packing: Packing
+
+
+def fit_shape(shape: NodeShape, workloads: Sequence[Scheduled]) -> ShapeFit:
+    """How many nodes of ``shape`` the admitted pods need: allocatable from its capacity and
+    reservation (``allocatable``), less a pod of each DaemonSet, packed first-fit decreasing."""
+    alloc = allocatable(shape.capacity, shape.reservation, shape.max_pods)
+    daemons = daemon_usage(workloads)
+    free = subtract(alloc, daemons)
+    packing = pack(_placeable(workloads), [], free)
+    return ShapeFit(shape, alloc, daemons, not _short(alloc, daemons), _per_node(free, workloads), packing)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from calc.errors import Path, Violation
-from calc.pod import Container, ResourceList
+from calc.pod import Container, PodSpec, ResourceList
 from calc.qos import QOSClass
 from calc.quantity import Quantity, canonical
 from calc.resources import CPU, EPHEMERAL_STORAGE, MEMORY, is_extended, is_hugepages, qualified_name_errors
@@ -90,6 +90,18 @@ class PodFacts:
     terminating: bool  # spec.activeDeadlineSeconds >= 0
     priority_class: str | None  # spec.priorityClassName
     cross_namespace_affinity: bool  # an affinity term names namespaces or a namespaceSelector
+
+
+def pod_facts(spec: PodSpec, qos_class: QOSClass) -> PodFacts:
+    """What the quota scopes read of a pod (``podMatchesScopeFunc``): Terminating is
+    ``activeDeadlineSeconds >= 0`` (``isTerminating``), BestEffort its QoS class."""
+    deadline = spec.active_deadline_seconds
+    return PodFacts(
+        qos_class=qos_class,
+        terminating=deadline is not None and deadline >= 0,
+        priority_class=spec.priority_class_name,
+        cross_namespace_affinity=spec.cross_namespace_affinity,
+    )
 
 
 def validate(quota: ResourceQuota) -> list[Violation]:
@@ -365,6 +377,18 @@ def plural(kind: str) -> str:
     if lower.endswith(("s", "x", "z", "ch", "sh")):
         return lower + "es"
     return lower + "s"
+
+
+def service_node_ports(service_type: str, ports: Sequence[bool], allocate_load_balancer_node_ports: bool) -> int:
+    """The node ports a Service counts (``services.nodeports``): one per port of a NodePort or
+    LoadBalancer Service; a LoadBalancer with ``allocateLoadBalancerNodePorts: false`` counts
+    only the ports that name a ``nodePort`` (``ports``: whether each does).
+    Source: ``pkg/quota/v1/evaluator/core/services.go``."""
+    if service_type not in ("NodePort", "LoadBalancer"):
+        return 0
+    if service_type == "LoadBalancer" and not allocate_load_balancer_node_ports:
+        return sum(ports)
+    return len(ports)
 
 
 def object_usage(

@@ -15,14 +15,23 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from calc.quantity import Format, Quantity, canonical, parse_quantity
-from calc.resources import dimension_of
-from calc.units import Dimension
-from calc.workloads import TEMPLATE_PATHS, objects
-from podcalc.effective import Document
+from calc.diff import (
+    Diff,
+    DuplicateWorkloadError,
+    Figures,
+    PlanFigures,
+    PlannedWorkload,
+    QuotaState,
+    compare,
+    increases_beyond,
+)
+from calc.quantity import parse_quantity
+from calc.resources import UNBOUNDED_WITHOUT_LIMIT
+from podcalc import render
 from podcalc.errors import InvalidError, pointer
-from podcalc.plan import DEFAULT_NAMESPACE, plan_documents
+from podcalc.plan import DEFAULT_NAMESPACE, Plan, plan
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits, read_documents
+from podcalc.reading.manifests import TEMPLATE_PATHS, Document, objects
 
 
 def side(value: Any, name: str, limits: Limits) -> list[Document]:
@@ -38,10 +47,6 @@ def side(value: Any, name: str, limits: Limits) -> list[Document]:
     return [Document(i, v, f"{name} document {i}") for i, v in enumerate(documents)]
 
 
-# a sum of changes prints as its resource is usually written: bytes in binary (1Gi), the rest decimal
-_FORMATS = {Dimension.BYTES: Format.BINARY_SI, Dimension.CORES: Format.DECIMAL_SI, Dimension.COUNT: Format.DECIMAL_SI}
-
-
 def _body_error(at: str, detail: str) -> InvalidError:
     return InvalidError.at(at, detail)
 
@@ -55,177 +60,54 @@ def diff_documents(
     kubernetes_version: str | None = None,
 ) -> dict[str, Any]:
     """The body of ``POST /v1/diff``."""
-    old = plan_documents(before, nodes, units, limits, kubernetes_version)
-    new = plan_documents(after, nodes, units, limits, kubernetes_version)
-    return compare(old, new)
+    return render.diff_body(diff(before, after, nodes, units, limits, kubernetes_version))
 
 
-def _key(item: Mapping[str, Any]) -> tuple[str, str, str]:
-    name = item["name"] if item["name"] is not None else f"(document {item['document']}{item['path']})"
-    return item["kind"], item["namespace"] or DEFAULT_NAMESPACE, name
+def diff(
+    before: Sequence[Document],
+    after: Sequence[Document],
+    nodes: int | None = None,
+    units: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    kubernetes_version: str | None = None,
+) -> tuple[Diff, Plan]:
+    """Both sides planned and compared (``calc.diff.compare``); the plan after, for its release."""
+    old = plan(before, nodes, units, limits, kubernetes_version)
+    new = plan(after, nodes, units, limits, kubernetes_version)
+    try:
+        return compare(_figures(old), _figures(new)), new
+    except DuplicateWorkloadError as err:
+        at = err.location
+        entry = {"document": at.document, "pointer": pointer(*at.path), "detail": err.reason, "source": err.side}
+        raise InvalidError(str(err), [entry]) from err
 
 
-def _keyed(items: Sequence[Mapping[str, Any]], side_name: str) -> dict[tuple[str, str, str], Mapping[str, Any]]:
-    """Workloads by (kind, namespace, name); the API server would refuse a second of the same."""
-    out: dict[tuple[str, str, str], Mapping[str, Any]] = {}
-    for item in items:
-        key = _key(item)
-        if key in out:
-            detail = f"{key[0]} {key[2]} in namespace {key[1]} appears twice: the API server keeps one per name"
-            raise InvalidError(
-                f"{side_name} document {item['document']}: {detail}",
-                [{"document": item["document"], "pointer": item["path"], "detail": detail, "source": side_name}],
-            )
-        out[key] = item
-    return out
-
-
-def _figures(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if item is None:
-        return None
-    pod, total = item["pod"], item["total"]
-    return {
-        "pods": item["pods"] or 0,
-        "podsAdmitted": item["admission"]["podsAdmitted"],
-        "requests": total["requests"] if total else {},
-        "limits": total["limits"] if total else {},
-        "unboundedLimits": total["unboundedLimits"] if total else [],
-        "qosClass": pod["qosClass"] if pod else None,
-    }
-
-
-def _delta(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, str]:
-    """after - before per resource, exactly; unchanged resources are left out."""
-    out: dict[str, Quantity] = {}
-    for name in sorted(set(before) | set(after)):
-        b = parse_quantity(before[name]) if name in before else None
-        a = parse_quantity(after[name]) if name in after else None
-        change = (a.nanos if a else 0) - (b.nanos if b else 0)
-        if change:
-            out[name] = Quantity(change, (a or b).format)  # type: ignore[union-attr]
-    return {n: canonical(q) for n, q in out.items()}
-
-
-def _add(total: dict[str, int], figures: Mapping[str, str], sign: int) -> None:
-    for name, text in figures.items():
-        total[name] = total.get(name, 0) + sign * parse_quantity(text).nanos
-
-
-def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """Two plan bodies compared."""
-    before, after = _keyed(old["items"], "before"), _keyed(new["items"], "after")
+def _figures(p: Plan) -> PlanFigures:
+    """What a comparison reads of a plan: each workload's figures, the quotas, the shapes."""
     workloads = []
-    by_namespace: dict[str, dict[str, Any]] = {}
-    for key in list(before) + [k for k in after if k not in before]:
-        b, a = _figures(before.get(key)), _figures(after.get(key))
-        change = "added" if b is None else "removed" if a is None else "changed"
-        zero: dict[str, Any] = {"pods": 0, "podsAdmitted": 0, "requests": {}, "limits": {}, "qosClass": None}
-        bb, aa = b or zero, a or zero
-        delta = {
-            "pods": aa["pods"] - bb["pods"],
-            "podsAdmitted": aa["podsAdmitted"] - bb["podsAdmitted"],
-            "requests": _delta(bb["requests"], aa["requests"]),
-            "limits": _delta(bb["limits"], aa["limits"]),
-        }
-        qos = (
-            None if b is None or a is None or b["qosClass"] == a["qosClass"] else f"{b['qosClass']} -> {a['qosClass']}"
+    for item in p.planned:
+        w = item.workload
+        name = w.name if w.name is not None else f"(document {item.document.index}{pointer(*w.path)})"
+        ev = item.evaluated.evaluation if item.evaluated is not None else None
+        total = item.evaluated.total(p.node_count) if item.evaluated is not None else None
+        figures = Figures(
+            pods=item.pods or 0,
+            pods_admitted=item.admitted.pods,
+            requests=total.requests if total else {},
+            limits=total.limits if total else {},
+            unbounded=tuple(n for n in UNBOUNDED_WITHOUT_LIMIT if total and n in total.unbounded),
+            qos_class=ev.qos_class.value if ev is not None else None,
         )
-        if change == "changed" and not delta["pods"] and not delta["requests"] and not delta["limits"] and not qos:
-            change = "unchanged" if bb == aa else "changed"
-        workloads.append(
-            {
-                "kind": key[0],
-                "namespace": key[1],
-                "name": key[2],
-                "change": change,
-                "before": b,
-                "after": a,
-                "delta": delta,
-                "qosChange": qos,
-            }
-        )
-        ns = by_namespace.setdefault(key[1], {"pods": 0, "requests": {}, "limits": {}})
-        ns["pods"] += delta["pods"]
-        for which in ("requests", "limits"):
-            _add(ns[which], aa[which], 1)
-            _add(ns[which], bb[which], -1)
-    namespaces = [
-        {
-            "namespace": ns,
-            "pods": v["pods"],
-            "requests": _nonzero(v["requests"]),
-            "limits": _nonzero(v["limits"]),
-        }
-        for ns, v in by_namespace.items()
-    ]
-    total: dict[str, Any] = {"pods": 0, "requests": {}, "limits": {}}
-    for v in by_namespace.values():
-        total["pods"] += v["pods"]
-        for which in ("requests", "limits"):
-            for name, nanos in v[which].items():
-                total[which][name] = total[which].get(name, 0) + nanos
-    return {
-        "workloads": workloads,
-        "byNamespace": namespaces,
-        "total": {"pods": total["pods"], "requests": _nonzero(total["requests"]), "limits": _nonzero(total["limits"])},
-        "qosChanges": [f"{w['kind']}/{w['name']}: {w['qosChange']}" for w in workloads if w["qosChange"]],
-        "quotas": _quotas(old["quotas"], new["quotas"]),
-        "nodeShapes": _shapes(old["nodeShapes"], new["nodeShapes"]),
-        "nodes": {
-            "before": None if old["nodes"] is None else old["nodes"]["fits"],
-            "after": None if new["nodes"] is None else new["nodes"]["fits"],
-        },
-        "kubernetes": new["kubernetes"],
-    }
+        key = (w.kind, item.namespace, name)
+        workloads.append(PlannedWorkload(key, item.document.location(w.path), figures))
+    quotas = [QuotaState(q.quota.namespace, q.quota.name, q.fits, q.exceeded, q.remaining) for q in p.quotas]
+    shapes = [(s.shape.name, s.packing.opened) for s in p.shapes]
+    return PlanFigures(workloads, quotas, shapes, None if p.nodes is None else p.nodes.fits)
 
 
-def _nonzero(nanos: Mapping[str, int]) -> dict[str, str]:
-    """Exact sums of deltas (nanos) printed as quantities; zero changes left out."""
-    return {
-        name: canonical(Quantity(nanos[name], _FORMATS[dimension_of(name)])) for name in sorted(nanos) if nanos[name]
-    }
-
-
-def _quotas(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    before = {(q["namespace"], q["name"]): q for q in old}
-    out = []
-    for q in new:
-        b = before.get((q["namespace"], q["name"]))
-        out.append(
-            {
-                "namespace": q["namespace"],
-                "name": q["name"],
-                "fitsBefore": None if b is None else b["fits"],
-                "fitsAfter": q["fits"],
-                "exceededAfter": q["exceeded"],
-                "remainingBefore": None if b is None else b["remaining"],
-                "remainingAfter": q["remaining"],
-            }
-        )
-    return out
-
-
-def _shapes(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    before = {s["name"]: s for s in old}
-    return [
-        {
-            "name": s["name"],
-            "nodesBefore": before[s["name"]]["nodesNeeded"] if s["name"] in before else None,
-            "nodesAfter": s["nodesNeeded"],
-        }
-        for s in new
-    ]
-
-
-def gate(body: Mapping[str, Any], thresholds: Mapping[str, str]) -> list[str]:
+def gate(d: Diff, thresholds: Mapping[str, str]) -> list[str]:
     """``--fail-if-increase cpu=2``: the total request increases beyond each threshold."""
-    failures = []
-    for name, text in thresholds.items():
-        allowed = parse_quantity(text)
-        grown = body["total"]["requests"].get(name)
-        if grown is not None and parse_quantity(grown).nanos > allowed.nanos:
-            failures.append(f"total {name} requests grow by {grown}, more than {canonical(allowed)}")
-    return failures
+    return increases_beyond(d, {name: parse_quantity(text) for name, text in thresholds.items()})
 
 
 # --- what-if ---------------------------------------------------------------------------------
@@ -272,7 +154,8 @@ def _find(values: Sequence[Any], target: Mapping[str, Any]) -> tuple[int, tuple[
         for path, obj in objects(value):
             if not isinstance(obj, Mapping) or obj.get("kind") != target["kind"]:
                 continue
-            meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+            meta = obj.get("metadata")
+            meta = meta if isinstance(meta, Mapping) else {}
             if meta.get("name") == target.get("name") and (meta.get("namespace") or DEFAULT_NAMESPACE) == namespace:
                 return i, path
     return None
@@ -306,7 +189,7 @@ def _change(obj: Mapping[str, Any], change: Mapping[str, Any], at: str) -> Any:
         field = "parallelism" if kind in ("Job", "CronJob") else "replicas"
         if kind in ("Pod", "DaemonSet", "PodTemplate"):
             raise _body_error(f"{at}/replicas", f"a {kind} has no replicas")
-        spec_patch = {"spec": {field: replicas}}
+        spec_patch: dict[str, Any] = {"spec": {field: replicas}}
         if kind == "CronJob":
             spec_patch = {"spec": {"jobTemplate": {"spec": {field: replicas}}}}
         out = merge_patch(out, spec_patch)
@@ -318,7 +201,10 @@ def _change(obj: Mapping[str, Any], change: Mapping[str, Any], at: str) -> Any:
 def _container_resources(obj: Any, containers: Any, at: str) -> Any:
     if not isinstance(containers, Mapping):
         raise _body_error(at, "must map container names to {requests, limits}")
-    path = TEMPLATE_PATHS.get(obj.get("kind"), ("spec",)) if isinstance(obj, Mapping) else ()
+    kind = obj.get("kind") if isinstance(obj, Mapping) else None
+    path = (
+        TEMPLATE_PATHS.get(kind, ("spec",)) if isinstance(kind, str) else ("spec",) if isinstance(obj, Mapping) else ()
+    )
     spec: Any = obj
     for key in path:
         spec = spec.get(key) if isinstance(spec, Mapping) else None

@@ -209,21 +209,6 @@ def test_json_output_where_the_terminal_cannot_show_a_name(tmp_path: Path) -> No
         assert json.loads(result.stdout)["items"][0]["name"] == name
 
 
-def test_marshmallow_is_loaded_only_for_a_pod_the_reader_declines(stream_file: Path, tmp_path: Path) -> None:
-    """A well-formed stream is read without marshmallow, a third of the command's start-up;
-    a pod the plain reader declines loads the schema, which reports the field."""
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("kind: Pod\nspec: {containers: [{name: a, resources: {limits: [1]}}]}\n")
-    code = (
-        "import io, sys; from podcalc.cli import main; "
-        "status = main(sys.argv[1:], stdout=io.StringIO()); print(status, 'marshmallow' in sys.modules)"
-    )
-    for path, expected in ((stream_file, "0 False"), (bad, "1 True")):
-        result = subprocess.run(
-            [sys.executable, "-c", code, "effective", str(path)], capture_output=True, text=True, timeout=60
-        )
-        assert result.stdout.split("\n")[0] == expected, result.stderr
-    assert "/spec/containers/0/resources/limits: must be an object" in result.stderr
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:

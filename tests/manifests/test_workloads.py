@@ -1,4 +1,4 @@
-"""Workload kinds: where the pod template is, how many pods run, exact totals (calc only)."""
+"""Workload kinds read from manifests: where the pod template is, how many pods run, exact totals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from calc.errors import Violation
 from calc.quantity import parse_quantity
-from calc.workloads import Skipped, Workload, classify, objects, scale, sum_resources
+from calc.workloads import scale, sum_resources
+from podcalc.reading.manifests import Skipped, Workload, classify, objects
 
 TEMPLATE = {"template": {"spec": {"containers": [{"name": "a"}]}}}
 

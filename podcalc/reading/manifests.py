@@ -1,0 +1,257 @@
+"""Manifests: the objects of a stream, what each one is, and a workload's PodSpec.
+
+Manifests are plain decoded values (dicts, lists, strings); this module reads them into the
+core's typed values and locates every problem (document, JSON pointer, source).
+
+| kind | pod template |
+| --- | --- |
+| Pod | ``spec`` |
+| Deployment, StatefulSet, ReplicaSet, ReplicationController, DaemonSet, Job | ``spec.template.spec`` |
+| CronJob | ``spec.jobTemplate.spec.template.spec`` |
+| PodTemplate | ``template.spec`` |
+| a bare PodSpec (has ``containers``) | the document |
+
+Lists (``kind: List`` and the ``*List`` kinds ``kubectl get -o yaml`` prints) are expanded;
+objects without a pod template (Service, ConfigMap, ...) are skipped with the reason.
+How many pods each kind runs is the core's rule (``calc.workloads.pods_at_once``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from calc.errors import Location, Path, Violation
+from calc.pod import PodSpec, ResourceList
+from calc.workloads import JOBS, REPLICATED, pods_at_once
+from podcalc.errors import Entry, TooLargeError, pointer
+from podcalc.reading.documents import Limits
+from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list, read_pod_spec
+
+MAX_INT32 = 2**31 - 1
+_TEMPLATE = ("spec", "template", "spec")
+TEMPLATE_PATHS: dict[str, Path] = {
+    "Pod": ("spec",),
+    "Deployment": _TEMPLATE,
+    "StatefulSet": _TEMPLATE,
+    "ReplicaSet": _TEMPLATE,
+    "ReplicationController": _TEMPLATE,
+    "DaemonSet": _TEMPLATE,
+    "Job": _TEMPLATE,
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "PodTemplate": ("template", "spec"),
+}
+_CLUSTER = "a cluster object: /v1/plan (podcalc plan) applies it to the workloads"
+_REASONS = {
+    "RuntimeClass": "a RuntimeClass runs no pods; its overhead is added to the pods that name it",
+    "LimitRange": _CLUSTER,
+    "ResourceQuota": _CLUSTER,
+    "Node": _CLUSTER,
+    "NodeShape": _CLUSTER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One decoded document: its index in the stream, and for the CLI where it came from."""
+
+    index: int
+    value: Any
+    source: str | None = None
+
+    def location(self, path: Path) -> Location:
+        return Location(self.index, path, self.source)
+
+
+Found = list[tuple[Document, Path, Any]]  # (document, path in it, object)
+
+
+def collect(documents: Iterable[Document], limits: Limits) -> Found:
+    """Every object of the stream, Lists expanded, once its size is checked."""
+    found = [(doc, path, obj) for doc in documents if doc.value is not None for path, obj in objects(doc.value)]
+    if len(found) > limits.workloads:
+        raise TooLargeError.limit(f"{len(found):,} objects in the request", limits.workloads, "PODCALC_MAX_WORKLOADS")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A manifest object that runs pods."""
+
+    kind: str
+    name: str | None
+    namespace: str | None
+    path: Path  # where the object stands in its document (inside a List: ("items", i))
+    spec_path: Path  # where its PodSpec stands, from the document's root
+    pods: int | None  # pods running at once; None for a DaemonSet: one per node
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A manifest object that runs no pods, and why it was passed over."""
+
+    kind: str | None
+    name: str | None
+    namespace: str | None
+    path: Path
+    reason: str
+
+
+def objects(document: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """Every object of a document, Lists (and *List kinds) expanded, with its path."""
+    if isinstance(document, Mapping) and _is_list(document):
+        items = document.get("items")
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            yield from objects(item, (*path, "items", i))
+    else:
+        yield path, document
+
+
+def _is_list(document: Mapping[str, Any]) -> bool:
+    kind = document.get("kind")
+    return isinstance(kind, str) and kind.endswith("List") and "items" in document
+
+
+def classify(obj: Any, path: Path) -> Workload | Skipped | list[Violation]:
+    """What ``obj`` is: a workload, something skipped, or the reasons it can't be read."""
+    if not isinstance(obj, Mapping):
+        return [Violation(path, "expected an object (a Kubernetes manifest or a PodSpec)")]
+    kind = obj.get("kind")
+    if kind is not None and not isinstance(kind, str):
+        return [Violation((*path, "kind"), "must be a string")]
+    metadata = obj.get("metadata")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        return [Violation((*path, "metadata"), "must be an object")]
+    identity: dict[str, str | None] = {"name": None, "namespace": None}
+    violations = []
+    for key in identity:
+        value = (metadata or {}).get(key)
+        if value is not None and not isinstance(value, str):
+            violations.append(Violation((*path, "metadata", key), "must be a string"))
+        else:
+            identity[key] = value
+    if violations:
+        return violations
+    name, namespace = identity["name"], identity["namespace"]
+    if kind is None:
+        if "containers" in obj:
+            return Workload("PodSpec", None, None, path, path, 1)
+        return Skipped(None, name, namespace, path, "no kind and no containers: not a manifest podcalc knows")
+    if kind not in TEMPLATE_PATHS:
+        reason = _REASONS.get(kind, f"a {kind} has no pod template: it runs no pods")
+        return Skipped(kind, name, namespace, path, reason)
+    spec_path = (*path, *TEMPLATE_PATHS[kind])
+    pods = _pods(kind, obj, path)
+    if isinstance(pods, list):
+        return pods
+    return Workload(kind, name, namespace, path, spec_path, pods)
+
+
+def _pods(kind: str, obj: Mapping[str, Any], path: Path) -> int | list[Violation] | None:
+    """How many pods the object runs at once: its counts read, the rule the core's."""
+    spec = obj.get("spec")
+    if kind == "CronJob":
+        job_template = spec.get("jobTemplate") if isinstance(spec, Mapping) else None
+        spec = job_template.get("spec") if isinstance(job_template, Mapping) else None
+        path = (*path, "spec", "jobTemplate")
+    spec = spec if isinstance(spec, Mapping) else {}
+    counts: dict[str, int | None] = {"replicas": None, "parallelism": None, "completions": None}
+    wanted = ("replicas",) if kind in REPLICATED else ("parallelism", "completions") if kind in JOBS else ()
+    errors: list[Violation] = []
+    for key in wanted:
+        value = _count(spec, key, (*path, "spec"))
+        if isinstance(value, list):
+            errors += value
+        else:
+            counts[key] = value
+    if errors:
+        return errors
+    return pods_at_once(kind, counts["replicas"], counts["parallelism"], counts["completions"])
+
+
+def _count(spec: Mapping[str, Any], key: str, path: Path) -> int | list[Violation] | None:
+    """A count field (None where it is not set), or why it is not a count."""
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [Violation((*path, key), "must be a whole number")]
+    if value < 0:
+        return [Violation((*path, key), "must be greater than or equal to 0")]
+    if value > MAX_INT32:  # the API's int32 field cannot hold it
+        return [Violation((*path, key), f"must be less than or equal to {MAX_INT32}")]
+    return value
+
+
+def runtime_classes(found: Found, limits: Limits) -> tuple[dict[str, ResourceList | None], list[Entry]]:
+    """The RuntimeClasses of the stream: name -> overhead.podFixed (None without one)."""
+    classes: dict[str, ResourceList | None] = {}
+    errors: list[Entry] = []
+    for doc, path, obj in found:
+        if not isinstance(obj, Mapping) or obj.get("kind") != "RuntimeClass":
+            continue
+        name = (obj.get("metadata") or {}).get("name") if isinstance(obj.get("metadata"), Mapping) else None
+        overhead = obj.get("overhead")
+        fixed = overhead.get("podFixed") if isinstance(overhead, Mapping) else None
+        if not isinstance(name, str):
+            continue  # classify reports a malformed name
+        try:
+            classes[name] = None if fixed is None else load_resource_list(fixed, limits.quantity_length)
+        except FieldError as err:
+            at = pointer(*path, "overhead", "podFixed")
+            errors += [stream_error(doc, None, None, detail, at) for at, detail in flatten_messages(err.messages, at)]
+    return classes, errors
+
+
+def read_workload_pod(doc: Document, workload: Workload, limits: Limits) -> PodSpec | list[Entry]:
+    """The PodSpec of a workload's pod template, or every problem with it, located."""
+    raw_spec, missing = _at(doc.value, workload.spec_path)
+    if missing is not None:
+        what = "a PodSpec object" if workload.kind == "PodSpec" else f"a {workload.kind} needs an object here"
+        return [stream_error(doc, workload, missing, what)]
+    count = sum(
+        len(raw_spec.get(f) or ()) for f in ("containers", "initContainers") if isinstance(raw_spec.get(f), list)
+    )
+    if count > limits.containers:
+        where = stream_error(doc, workload, workload.spec_path, f"{count} containers")
+        raise TooLargeError.limit(
+            f"{count:,} containers in one pod", limits.containers, "PODCALC_MAX_CONTAINERS", [where]
+        )
+    prefix = pointer(*workload.spec_path)
+    try:
+        return read_pod_spec(raw_spec, limits.quantity_length)
+    except FieldError as err:
+        return [stream_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
+
+
+def _at(document: Any, path: Path) -> tuple[Any, Path | None]:
+    """The value at ``path``, or the first step that is missing or not an object."""
+    value = document
+    for i, key in enumerate(path):
+        container_ok = isinstance(value, list) if isinstance(key, int) else isinstance(value, Mapping)
+        if not container_ok:
+            return None, path[:i]
+        value = value[key] if isinstance(key, int) else value.get(key)
+        if value is None:
+            return None, path[: i + 1]
+    if not isinstance(value, Mapping):
+        return None, path
+    return value, None
+
+
+def stream_error(
+    doc: Document, workload: Workload | None, path: Path | None, detail: str, at: str | None = None
+) -> Entry:
+    """A problem of the stream, located: document, JSON pointer (``at``, or made of ``path``),
+    source, and the workload it concerns."""
+    entry: Entry = {
+        "document": doc.index,
+        "pointer": at if at is not None else pointer(*(path or ())),
+        "detail": detail,
+    }
+    if workload is not None:
+        entry["kind"], entry["name"] = workload.kind, workload.name
+    if doc.source is not None:
+        entry["source"] = doc.source
+    return entry

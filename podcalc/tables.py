@@ -1,0 +1,203 @@
+"""Text output: the JSON bodies of ``podcalc.render`` as tables a person reads in a terminal.
+
+Every table is made from the same body ``-o json`` prints, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def resources(resources: dict[str, str]) -> str:
+    return " ".join(f"{name}={value}" for name, value in resources.items()) or "-"
+
+
+def effective(body: dict[str, Any]) -> str:
+    rows = [("WORKLOAD", "NAMESPACE", "PODS", "QOS", "REQUESTS/POD", "LIMITS/POD", "UNBOUNDED")]
+    for item in body["items"]:
+        pod = item["pod"]
+        pods = item["pods"] if item["pods"] is not None else "1/node"
+        rows.append(
+            (
+                f"{item['kind']}/{item['name'] or '(unnamed)'}",
+                item["namespace"] or "-",
+                str(pods),
+                pod["qosClass"],
+                resources(pod["requests"]),
+                resources(pod["limits"]),
+                ",".join(pod["unboundedLimits"]) or "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    total = body["total"]
+    groups = [("total", total)] + [
+        (f"namespace {group['namespace'] or '-'}", group)
+        for group in total["byNamespace"]
+        if len(total["byNamespace"]) > 1
+    ]
+    lines.append("")
+    for label, group in groups:
+        unbounded = ", ".join(group["unboundedLimits"]) or "none"
+        lines.append(
+            f"{label}: {group['pods']} pods; requests {resources(group['requests'])}; "
+            f"limits {resources(group['limits'])}; unbounded limits: {unbounded}"
+        )
+    if total.get("inUnits"):
+        units = total["inUnits"]
+        lines.append(
+            "in units: "
+            + ", ".join(
+                f"{name} requests {units['requests'].get(name, '0')} / limits {units['limits'].get(name, '-')} {unit}"
+                for name, unit in units["units"].items()
+            )
+        )
+    lines += [f"note: {note}" for note in total["notes"]]
+    for s in body["skipped"]:
+        lines.append(
+            f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} (document {s['document']}): {s['reason']}"
+        )
+    return "\n".join(lines)
+
+
+def columns(rows: Sequence[Sequence[object]], indent: str = "") -> list[str]:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def plan(body: dict[str, Any]) -> str:
+    items = body["items"]
+
+    def label(index: int) -> str:
+        item = items[index]
+        return f"{item['kind']}/{item['name'] or '(unnamed)'}"
+
+    rows: list[Sequence[object]] = [
+        ("WORKLOAD", "NAMESPACE", "PODS", "ADMITTED", "QOS", "REQUESTS/POD", "MORE (QUOTA)")
+    ]
+    for item in items:
+        pod, quota = item["pod"], item["quota"]
+        more = "-" if quota["morePods"] is None else f"{quota['morePods']} ({quota['limitedBy']['resource']})"
+        pods = item["pods"] if item["pods"] is not None else "1/node"
+        rows.append(
+            (
+                label(items.index(item)),
+                item["namespace"],
+                pods,
+                item["admission"]["podsAdmitted"],
+                pod["qosClass"] if pod else "-",
+                resources(pod["requests"]) if pod else "-",
+                more,
+            )
+        )
+    lines = columns(rows)
+    for index, item in enumerate(items):
+        if item["limitRangeDefaults"]["annotation"]:
+            lines.append(f"{label(index)}: {item['limitRangeDefaults']['annotation']}")
+        for r in item["admission"]["rejections"]:
+            lines.append(f"refused: {label(index)}: {r['message']}")
+    for q in body["quotas"]:
+        state = "fits" if q["fits"] else "does not fit"
+        lines += ["", f"quota {q['namespace'] or 'default'}/{q['name']}: {state}; binds first: {q['binding'] or '-'}"]
+        table: list[Sequence[object]] = [("RESOURCE", "HARD", "USED", "REQUESTED", "REMAINING", "USE")]
+        for name, hard in q["hard"].items():
+            table.append(
+                (
+                    name,
+                    hard,
+                    q["used"].get(name, "0"),
+                    q["requested"].get(name, "0"),
+                    q["remaining"][name],
+                    q["utilisation"][name] or "-",
+                )
+            )
+        lines += columns(table, "  ")
+    existing = body["nodes"]
+    if existing:
+        lines += ["", f"nodes: {'everything fits' if existing['fits'] else 'not everything fits'}"]
+        table = [("NODE", "ALLOCATABLE", "FREE")]
+        table += [(n["name"], resources(n["allocatable"]), resources(n["free"])) for n in existing["nodes"]]
+        lines += columns(table, "  ")
+        lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods" for u in existing["unplaced"]]
+    for shape in body["nodeShapes"]:
+        lines += [
+            "",
+            f"node shape {shape['name']} ({shape['reservation']['model']}): allocatable "
+            f"{resources(shape['allocatable'])}; nodes needed: {shape['nodesNeeded']}",
+        ]
+        lines += [
+            f"  {label(f['item'])}: {f['pods']} per node (limited by {f['limitedBy']})" for f in shape["podsPerNode"]
+        ]
+        lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods fit on no node" for u in shape["unplaced"]]
+    return "\n".join(lines)
+
+
+def diff(body: dict[str, Any]) -> str:
+    rows: list[Sequence[object]] = [("WORKLOAD", "NAMESPACE", "CHANGE", "PODS", "REQUESTS", "LIMITS", "QOS")]
+    for w in body["workloads"]:
+        if w["change"] == "unchanged":
+            continue
+        d = w["delta"]
+        rows.append(
+            (
+                f"{w['kind']}/{w['name']}",
+                w["namespace"],
+                w["change"],
+                f"{d['pods']:+d}" + (f" (admitted {d['podsAdmitted']:+d})" if d["podsAdmitted"] != d["pods"] else ""),
+                resources(d["requests"]),
+                resources(d["limits"]),
+                w["qosChange"] or "-",
+            )
+        )
+    lines = [f"applied: {a}" for a in body.get("applied", [])]
+    lines += columns(rows) if len(rows) > 1 else ["no workload changed"]
+    total = body["total"]
+    lines += [
+        "",
+        f"total: {total['pods']:+d} pods; requests {resources(total['requests'])}; limits {resources(total['limits'])}",
+    ]
+    for ns in body["byNamespace"]:
+        lines.append(f"namespace {ns['namespace']}: {ns['pods']:+d} pods; requests {resources(ns['requests'])}")
+    fits = {True: "fits", False: "does not fit", None: "absent"}
+    for q in body["quotas"]:
+        name = f"{q['namespace'] or 'default'}/{q['name']}"
+        lines.append(f"quota {name}: {fits[q['fitsBefore']]} -> {fits[q['fitsAfter']]}")
+    for s in body["nodeShapes"]:
+        lines.append(f"node shape {s['name']}: {s['nodesBefore']} -> {s['nodesAfter']} nodes")
+    return "\n".join(lines)
+
+
+def explanations(body: dict[str, Any]) -> str:
+    """``--explain`` as text: each figure's chain, then the advice."""
+    lines: list[str] = []
+    for item in body["items"]:
+        explained = item.get("explanation")
+        if not explained:
+            continue
+        lines += ["", f"{item['kind']}/{item['name'] or '(unnamed)'}:"]
+        for which in ("requests", "limits"):
+            for name, p in explained["provenance"][which].items():
+                parts = [f"{t['container']} {t['value']} ({t['source']})" for t in p["terms"]]
+                if p["podLevel"] is not None:
+                    parts = [f"pod-level {p['podLevel']}"]
+                if p["overhead"] is not None:
+                    parts.append(f"overhead {p['overhead']}")
+                lines.append(f"  {which} {name} {p['value']}, set by {p['setBy']}: " + " + ".join(parts))
+        for a in explained["advice"]:
+            lines.append(f"  advice ({a['kind']}): {a['message']}")
+            after = a["after"]
+            if after:
+                lines.append(
+                    f"    after: requests {resources(after['requests'])}; limits {resources(after['limits'])}; "
+                    f"{after['qosClass']}"
+                )
+    return "\n".join(lines)
+
+
+def quantity(body: dict[str, Any]) -> str:
+    base = f" {body['baseUnit']}" if body["baseUnit"] else ""
+    text = f"{body['canonical']} = {body['value']}{base} ({body['format']}; a pod stores {body['stored']})"
+    if "unit" in body:
+        text += f" = {body['inUnit']} {body['unit']}" + ("" if body["inUnitExact"] else " (rounded)")
+    return text
