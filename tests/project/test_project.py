@@ -60,6 +60,15 @@ def test_calc_is_pure() -> None:
     assert {name for name in defined if not name.startswith("__")} == set()
 
 
+def test_the_application_never_imports_the_http_layer() -> None:
+    """podcalc/ (reading, use cases, rendering, the CLI) imports neither api nor Flask:
+    imports run api -> podcalc -> calc (docs/architecture.md)."""
+    forbidden = re.compile(r"^\s*(import|from)\s+(flask|werkzeug|gunicorn|api)\b", re.M)
+    modules = list((ROOT / "podcalc").rglob("*.py"))
+    assert len(modules) > 8
+    assert [str(p.relative_to(ROOT)) for p in modules if forbidden.search(p.read_text())] == []
+
+
 @pytest.mark.parametrize("command", ["effective", "plan", "diff"])
 def test_readme_cli_example_is_what_the_cli_prints(command: str) -> None:
     readme = (ROOT / "README.md").read_text()
