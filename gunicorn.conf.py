@@ -16,12 +16,11 @@ graceful_timeout = int(os.environ.get("PODCALC_GRACEFUL_TIMEOUT", 20))  # SIGTER
 keepalive = 5
 # Each worker gets its own listening socket and the kernel spreads new connections over them;
 # with one shared socket, whichever worker wins accept() takes a burst of keep-alive
-# connections, and throughput under wrk swung from 48% to 77% of a bare endpoint run to run.
+# connections, and the load falls unevenly on the workers.
 reuse_port = True
 # Recycle workers now and then, jittered so they do not all restart at once (0: never).
-# A new worker imports the app again (0.25 s of CPU) and its clients reconnect, so recycling
-# is rare: memory does not grow across requests (bench/), and at 10,000 a bare endpoint's
-# workers recycled every few seconds under load, which cost it 30% of its throughput.
+# A new worker imports the app again and its clients reconnect, so recycling is rare: memory
+# does not grow across requests, and a low count would restart busy workers every few seconds.
 max_requests = int(os.environ.get("PODCALC_MAX_REQUESTS", 100_000))
 max_requests_jitter = 10_000
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -84,9 +83,9 @@ def post_fork(server, worker):
     """Tune the garbage collector in each worker.
 
     A bulk request allocates millions of short-lived, acyclic objects that reference
-    counting frees; the default thresholds run the cyclic collector over them hundreds of
-    times a request (20-25% of the time in the bulk benchmark). Freeze what start-up built
-    and collect the young generation less often.
+    counting frees; the default thresholds run the cyclic collector over them again and
+    again within one request, for nothing. Freeze what start-up built and collect the young
+    generation less often.
     """
     import gc
 

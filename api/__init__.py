@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from api import dashboard, observability, problems, views
 from calc.units import registry
@@ -32,7 +33,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("PODCALC")
     if config:
         app.config.from_mapping(config)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if isinstance(app.json, DefaultJSONProvider):  # Flask's own provider, which the app keeps
+        app.json.sort_keys = False
     app.extensions["podcalc.limits"] = Limits.from_config(app.config)
     app.register_blueprint(views.bp)
     app.register_blueprint(dashboard.bp)

@@ -68,8 +68,8 @@ def _route() -> str:
 
 class _ResponseHeaders:
     """WSGI middleware: the request id and the security headers on every response, 500s
-    included, appended to the header list as it goes out. (Through werkzeug's ``Headers``,
-    which checks every value, the same headers cost about 25 us a response.)"""
+    included, appended to the header list as it goes out rather than set through werkzeug's
+    ``Headers``, which checks every value (hot path: every response)."""
 
     def __init__(self, wsgi_app: Callable[..., Any]) -> None:
         self.wsgi_app = wsgi_app
@@ -117,7 +117,7 @@ def register(app: Flask) -> None:
         """Prometheus metrics of every worker."""
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
             body = generate_latest(registry)
         else:
             body = generate_latest()

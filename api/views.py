@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Request, Response, current_app, request
+from werkzeug.local import LocalProxy
 
 from api.problems import ProblemError
 from calc.units import registry
@@ -26,7 +27,7 @@ def _json_response(body: Any) -> Response:
 
 # The query helpers take the parameters as a plain dict, read once per request (each use
 # of the request proxy is a context lookup): werkzeug's MultiDict raises and catches an
-# exception for every parameter it lacks, 1 us each, and most requests have none.
+# exception for every parameter it lacks, and most requests have none.
 
 
 def _args(req: Request) -> dict[str, str]:
@@ -70,7 +71,7 @@ def _flag(args: Mapping[str, str], name: str) -> bool:
 
 def _stream(answer: Callable[..., Any]) -> Response:
     """The body's documents (JSON or a YAML stream), answered with the query's parameters."""
-    req = request._get_current_object()  # type: ignore[attr-defined]
+    req = cast("LocalProxy[Request]", request)._get_current_object()  # the request itself, not its proxy
     args, limits = _args(req), _limits()
     query = _query(args, limits)
     documents = read_documents(req.get_data(), media_type_of(req.mimetype), limits)
@@ -104,7 +105,8 @@ def _json_body() -> Any:
 
 def _limits() -> Limits:
     """The app's limits of one request (``Limits``, from its PODCALC_MAX_* settings)."""
-    return current_app.extensions["podcalc.limits"]  # type: ignore[no-any-return]
+    limits: Limits = current_app.extensions["podcalc.limits"]
+    return limits
 
 
 def _query(args: Mapping[str, str], limits: Limits) -> dict[str, Any]:

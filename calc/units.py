@@ -3,7 +3,7 @@
 pint does not know Kubernetes' suffixes (to pint, ``500m`` is 500 metres), so the
 Kubernetes grammar is parsed in ``calc.quantity`` and only unit expressions reach pint.
 The registry is this project's one registry: built once, on first use, from the few
-definitions below rather than pint's 0.5 s default file, with ``non_int_type=Fraction``
+definitions below rather than pint's slow-to-load default file, with ``non_int_type=Fraction``
 so that every conversion is exact. Bytes and cores get dimensions of their own, so that
 ``2 GiB`` given for cpu is refused rather than silently read as a number.
 
@@ -72,8 +72,8 @@ _EXPRESSION = re.compile(
 
 @cache
 def registry() -> pint.UnitRegistry[Fraction]:
-    """The one unit registry of podcalc; pint itself is imported on first use (50 ms that a
-    CLI run without unit expressions does not need)."""
+    """The one unit registry of podcalc; pint itself is imported on first use, so that a CLI
+    run without unit expressions does not pay for the import."""
     import pint
 
     ureg: pint.UnitRegistry[Fraction] = pint.UnitRegistry(None, non_int_type=Fraction)

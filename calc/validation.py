@@ -79,8 +79,8 @@ def _plain(name: str, name_errors: NameCheck) -> bool:
     return not name_errors(name) and overcommit_allowed(name) and not is_hugepages(name) and not is_extended(name)
 
 
-# ``_plain`` cached per name check, each keyed by the name alone: a one-argument cache is
-# looked up in half the time (60 ns against 130 ns), four times per container.
+# ``_plain`` cached per name check, each keyed by the name alone (hot path: it is looked up
+# four times per container, and a cache of one argument is the faster to look up).
 _PLAIN: dict[NameCheck, Callable[[str], bool]] = {
     check: lru_cache(maxsize=1024)(partial(_plain, name_errors=check))
     for check in (container_resource_name_errors, pod_resource_name_errors)

@@ -21,7 +21,7 @@ from calc.errors import CalcError
 from calc.pod import Container, ContainerType, PodSpec
 
 OLDEST = (1, 24)
-CURRENT = (1, 37)  # the newest release when this was written (2026-11)
+CURRENT = (1, 37)  # the newest release modelled
 _VERSION = re.compile(r"v?(?P<major>1)\.(?P<minor>[0-9]{1,3})(?:\.[0-9]{1,3})?")
 
 

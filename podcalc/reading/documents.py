@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -72,18 +72,23 @@ _GO_INT = re.compile(r"[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)")
 _GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _GO_SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    # checked against the Python loader, whose constructor and resolver the C one shares
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class ExactLoader(_SafeLoader):  # type: ignore[valid-type, misc]
+class ExactLoader(_SafeLoader):
     """PyYAML's safe loader (C where available), numbers resolved as go-yaml resolves them."""
 
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
-        first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float"))]
-        for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
-    }
 
-
+# The safe loader's implicit resolvers, less its int and float ones (a copy: the safe loader
+# keeps its own), then go-yaml's.
+ExactLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith((":int", ":float"))]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
 ExactLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(f"^(?:{_GO_INT.pattern})$"), list("-+0123456789"))
 ExactLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
@@ -150,8 +155,8 @@ class LeanLoader(ExactLoader):
     are built by one function for the tags manifests use: mappings, sequences, strings,
     numbers, booleans and nulls. Anything else (merge keys, timestamps, binary, sets,
     unknown tags, non-scalar keys) is handed to PyYAML's own constructor, node by node, and
-    aliases share one value as they do there. ``tests/test_intake.py`` holds the two to the
-    same result.
+    aliases share one value as they do there. ``tests/manifests/test_intake.py`` holds the
+    two to the same result.
 
     While building, it counts what ``check_size`` would, document by document: the values
     (each collection adds its children) and the deepest nesting. The counts stand for the
@@ -177,7 +182,7 @@ class LeanLoader(ExactLoader):
                 return _STR
             tag = self._tags.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(value) <= 64:
                     self._tags[value] = tag
             return tag
@@ -208,7 +213,7 @@ class LeanLoader(ExactLoader):
 
     def _build(self, node: yaml.Node) -> Any:
         tag, kind = node.tag, type(node)
-        if kind is yaml.ScalarNode:
+        if isinstance(node, yaml.ScalarNode):  # as ``kind is``: ScalarNode has no subclasses
             if tag == _STR:
                 return node.value
             if tag == _INT:
@@ -411,7 +416,7 @@ def load_yaml_stream(text: str, limits: Limits | None = None) -> list[Any]:
     loader = LeanLoader(text)
     try:
         documents = []
-        while loader.check_data():  # yaml.load_all, keeping the loader for its count
+        while loader.check_node():  # yaml.load_all's loop (its check_data is check_node), keeping the loader
             documents.append(loader.get_data())
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
