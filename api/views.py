@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 from flask import Blueprint, Request, Response, current_app, request
 from werkzeug.local import LocalProxy
 
+from api.params import QUERY, STREAM, load
 from api.problems import ProblemError
 from calc.units import registry
 from podcalc.diff import diff_documents, side, what_if
-from podcalc.effective import Document, describe_quantity, evaluate_documents, parameter_error
+from podcalc.effective import Document, describe_quantity, evaluate_documents
 from podcalc.plan import plan_documents
 from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, Limits, read_documents
 from podcalc.render import encode
@@ -25,9 +25,9 @@ def _json_response(body: Any) -> Response:
     return Response(encode(body), mimetype="application/json")
 
 
-# The query helpers take the parameters as a plain dict, read once per request (each use
-# of the request proxy is a context lookup): werkzeug's MultiDict raises and catches an
-# exception for every parameter it lacks, and most requests have none.
+# The query's parameters are read as a plain dict, once per request (each use of the request
+# proxy is a context lookup): werkzeug's MultiDict raises and catches an exception for every
+# parameter it lacks, and most requests have none.
 
 
 def _args(req: Request) -> dict[str, str]:
@@ -35,48 +35,14 @@ def _args(req: Request) -> dict[str, str]:
     return req.args.to_dict() if req.query_string else {}
 
 
-def _nodes(args: Mapping[str, str]) -> int | None:
-    text = args.get("nodes")
-    if text is None:
-        return None
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
-        raise parameter_error("nodes", f"must be a whole number of nodes, not {text!r}")
-    return int(text)
-
-
-_UNIT_KEY = re.compile(r"unit(?:\[(?P<bracket>[^\]]+)\]|\.(?P<dot>.+))")
-
-
-def _units(args: Mapping[str, str]) -> dict[str, str]:
-    """``unit[memory]=GiB`` (OpenAPI deepObject) or ``unit.memory=GiB``: resource -> unit."""
-    units = {}
-    for key, value in args.items():
-        m = _UNIT_KEY.fullmatch(key)
-        if m:
-            resource = m["bracket"] or m["dot"]
-            if len(resource) > 64 or not 0 < len(value) <= 32:
-                raise parameter_error(key, "a resource name of at most 64 characters and a unit of 1 to 32")
-            units[resource] = value
-    if len(units) > 8:
-        raise parameter_error("unit", f"at most 8 resources, not {len(units)}")
-    return units
-
-
-def _flag(args: Mapping[str, str], name: str) -> bool:
-    text = args.get(name, "false")
-    if text not in ("true", "false"):
-        raise parameter_error(name, f"must be true or false, not {text!r}")
-    return text == "true"
-
-
 def _stream(answer: Callable[..., Any]) -> Response:
     """The body's documents (JSON or a YAML stream), answered with the query's parameters."""
     req = cast("LocalProxy[Request]", request)._get_current_object()  # the request itself, not its proxy
-    args, limits = _args(req), _limits()
-    query = _query(args, limits)
+    params, limits = load(STREAM, _args(req)), _limits()
+    params.checked("nodes", "unit")
     documents = read_documents(req.get_data(), media_type_of(req.mimetype), limits)
-    body = answer((Document(i, v) for i, v in enumerate(documents)), **query, explain=_flag(args, "explain"))
-    return _json_response(body)
+    query = params.checked("explain")
+    return _json_response(answer((Document(i, v) for i, v in enumerate(documents)), **query, limits=limits))
 
 
 @bp.post("/v1/effective-resources")
@@ -109,14 +75,9 @@ def _limits() -> Limits:
     return limits
 
 
-def _query(args: Mapping[str, str], limits: Limits) -> dict[str, Any]:
-    """The query parameters every stream operation takes, and the app's limits."""
-    return {
-        "nodes": _nodes(args),
-        "units": _units(args),
-        "limits": limits,
-        "kubernetes_version": args.get("kubernetesVersion"),
-    }
+def _query(limits: Limits) -> dict[str, Any]:
+    """The query parameters the two-sided operations take, checked, and the app's limits."""
+    return load(QUERY, _args(request)).checked("nodes", "unit") | {"limits": limits}
 
 
 @bp.post("/v1/diff")
@@ -124,13 +85,13 @@ def diff() -> Response:
     """Two manifest sets (before, after): the change per workload, namespace and in total."""
     body, limits = _json_body(), _limits()
     before, after = side(body.get("before"), "before", limits), side(body.get("after"), "after", limits)
-    return _json_response(diff_documents(before, after, **_query(_args(request), limits)))
+    return _json_response(diff_documents(before, after, **_query(limits)))
 
 
 @bp.post("/v1/what-if")
 def what_if_view() -> Response:
     """Manifests and changes to named workloads: the manifests before and after, compared."""
-    return _json_response(what_if(_json_body(), **_query(_args(request), _limits())))
+    return _json_response(what_if(_json_body(), **_query(_limits())))
 
 
 @bp.get("/v1/quantity")
