@@ -45,6 +45,16 @@ class DimensionError(QuantityError):
     """A unit expression of the wrong kind for its resource, e.g. ``2 GiB`` for cpu."""
 
 
+class BitsError(QuantityError):
+    """A unit of bits (``512Mb``, ``60Mib``): Kubernetes counts bytes, and never a bit.
+
+    ``prefix`` is pint's prefix of the unit (``mega``, ``mebi``, "" for plain bits)."""
+
+    def __init__(self, text: str, reason: str, prefix: str) -> None:
+        super().__init__(text, reason)
+        self.prefix = prefix
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     """One rule the input breaks, at ``path`` (relative to the PodSpec)."""

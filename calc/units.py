@@ -8,7 +8,9 @@ so that every conversion is exact. Bytes and cores get dimensions of their own, 
 ``2 GiB`` given for cpu is refused rather than silently read as a number.
 
 Only ``<number> <unit name>`` is accepted: pint's expression language also has ``**``,
-and ``10**10**10 B`` must not reach it.
+and ``10**10**10 B`` must not reach it. Units of bits (``b``, ``Mb``, ``Kib``, ``megabits``,
+...) are refused: Kubernetes counts bytes, and ``memory: 512Mb`` is almost always a mistyped
+``512Mi`` or ``512M``, which a silent division by 8 would turn into a confident wrong figure.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from fractions import Fraction
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from calc.errors import DimensionError, QuantityError
+from calc.errors import BitsError, DimensionError, QuantityError
 from calc.quantity import MAX_LENGTH, MAX_NANOS, MAX_VALUE, NANO, Format, Quantity, round_away
 
 
@@ -82,9 +84,41 @@ def registry() -> pint.UnitRegistry[Fraction]:
     return ureg
 
 
+# pint's prefix names -> the Kubernetes suffix of the same factor (bits: what to write instead)
+_SUFFIX_OF_PREFIX = {
+    "kilo": "k",
+    "mega": "M",
+    "giga": "G",
+    "tera": "T",
+    "peta": "P",
+    "exa": "E",
+    "kibi": "Ki",
+    "mebi": "Mi",
+    "gibi": "Gi",
+    "tebi": "Ti",
+    "pebi": "Pi",
+    "exbi": "Ei",
+}
+
+
+def byte_spellings(number: str, prefix: str) -> str:
+    """What to write for ``<number> <prefix>bit`` in Kubernetes' grammar, binary suffix first
+    (``512Mb`` -> ``512Mi or 512M``: memory is mostly sized in binary units); never number / 8."""
+    suffix = _SUFFIX_OF_PREFIX.get(prefix)
+    if suffix is None:
+        return f"{number} (bytes)"
+    if suffix.endswith("i"):
+        return f"{number}{suffix}"
+    return f"{number}{'Ki' if suffix == 'k' else suffix + 'i'} or {number}{suffix}"
+
+
 @lru_cache(maxsize=512)
 def unit_factor(unit: str) -> tuple[Fraction, Dimension]:
-    """How many base units (bytes, cores, counts) one ``unit`` is, and its dimension."""
+    """How many base units (bytes, cores, counts) one ``unit`` is, and its dimension.
+
+    Raises ``BitsError`` for a unit of bits: Kubernetes quantities are bytes (the API server
+    refuses ``512Mb``), so a bit is never silently read as an eighth of a byte.
+    """
     if not _UNIT_NAME.fullmatch(unit.strip()):
         # pint would evaluate an expression such as 10**10**10 or 1/0: only names reach it
         raise QuantityError(unit[:40], "a unit is a single name such as B, GiB, MB, cores or millicores")
@@ -96,6 +130,11 @@ def unit_factor(unit: str) -> tuple[Fraction, Dimension]:
         base = parsed.to_base_units()
     except (pint.errors.PintError, AttributeError, ValueError, TypeError) as err:
         raise QuantityError(unit, "unknown unit (try B, KiB, MiB, GiB, kB, MB, GB, cores, millicores, vCPU)") from err
+    name = str(parsed.units)
+    if name.endswith("bit"):
+        prefix = name[: -len("bit")]
+        spelled = " or ".join(f"{s}B" for s in byte_spellings("", prefix).split(" or ")) if prefix else "B"
+        raise BitsError(unit, f"a unit of bits ({name}); Kubernetes counts bytes: use {spelled}", prefix)
     dims = dict(base.dimensionality)
     if not dims:
         return Fraction(base.magnitude), Dimension.COUNT
@@ -124,6 +163,12 @@ def parse_amount(text: str, dimension: Dimension | None, resource: str | None = 
         )
     try:
         factor, found = unit_factor(m["unit"])
+    except BitsError as err:
+        number = m["number"] + (f"e{m['exp']}" if m["exp"] else "")
+        spelled = byte_spellings(number, err.prefix)
+        raise BitsError(
+            text, f"{m['unit']!r} is a unit of bits; Kubernetes counts bytes: write {spelled}", err.prefix
+        ) from err
     except QuantityError as err:
         raise QuantityError(text, err.reason) from err
     if dimension is not None and found is not dimension:

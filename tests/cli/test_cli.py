@@ -209,8 +209,6 @@ def test_json_output_where_the_terminal_cannot_show_a_name(tmp_path: Path) -> No
         assert json.loads(result.stdout)["items"][0]["name"] == name
 
 
-
-
 def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
     """``podcalc effective big.yaml | head``: no traceback, the status a shell gives a command
     SIGPIPE ended (141), and nothing lost when the reader reads it all."""
