@@ -7,7 +7,7 @@
    every 20 ms records what failed and when; after the kill everything must answer.
 3. A long run: each worker's RSS sampled while under load; it must not grow.
 
-Exits non-zero if any of these fails, and prints the figures for the README.
+Exits non-zero if any of these fails, and prints its figures.
 """
 
 from __future__ import annotations
@@ -49,11 +49,10 @@ def main() -> int:
         body = json.dumps(TYPICAL_POD)
 
         print(f"1. sustained load, {seconds} s", flush=True)
-        rate, p50, p99, _ = wrk(endpoint, body, seconds)  # raises on any non-2xx response
-        print(f"   {rate:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, no failed request")
+        result = wrk(endpoint, body, seconds)  # raises on any failed request
+        print(f"   {result.rate:,.0f} req/s, p50 {result.p50:.1f} ms, p99 {result.p99:.1f} ms, no failed request")
 
         print("2. SIGKILL one worker under load", flush=True)
-        before = sorted(worker_pids(master.pid))
         log: list[tuple[float, bool]] = []
         stop = threading.Event()
         probe = threading.Thread(target=prober, args=(endpoint, stop, log))
@@ -62,7 +61,7 @@ def main() -> int:
             ["wrk", "-t2", "-c16", f"-d{seconds}s", url + "/healthz"], stdout=subprocess.PIPE, text=True
         )
         time.sleep(seconds / 3)
-        before = sorted(worker_pids(master.pid))  # workers recycle (max_requests): look again now
+        before = sorted(worker_pids(master.pid))  # workers recycle (max_requests): read them now
         victim = before[0]
         killed_at = time.monotonic()
         os.kill(victim, signal.SIGKILL)
@@ -93,8 +92,7 @@ def main() -> int:
     with gunicorn("api.wsgi:app", {"PODCALC_MAX_REQUESTS": "0"}) as (url, master, _):
         endpoint = url + "/v1/effective-resources"
         print(f"3. memory over a long run ({3 * seconds} s under load, worker recycling off)", flush=True)
-        while len(workers := worker_pids(master.pid)) < 2:  # both workers up before sampling
-            time.sleep(0.05)
+        workers = worker_pids(master.pid)  # gunicorn() has waited for both to be up and idle
         samples: dict[int, list[float]] = {pid: [rss_mb(pid)] for pid in workers}
         for _ in range(3):
             wrk(endpoint, body, seconds)

@@ -7,7 +7,7 @@ the HTTP benchmark (wrk, 16 connections, on loopback), while py-spy samples ever
 py-spy records only the thread holding the GIL (``--gil``): the Python work of a request,
 not its waits. A sample counts in the group of its innermost frame that belongs to a
 group; the standard library's frames count in their caller's (``email.utils`` formats
-gunicorn's Date header, ``json`` decodes podcalc's body). Each group's samples are turned
+gunicorn's Date header, ``json`` decodes the request body in podcalc/reading). Each group's samples are turned
 into microseconds of a request: samples / rate / requests answered.
 """
 
@@ -33,9 +33,10 @@ RATE = 250  # samples a second per worker
 # no grouped frame counts as the server's (gunicorn's thread pool and its selector).
 GROUPS = (
     ("calc", "calc/: the calculation", ("calc/",)),
+    ("podcalc", "podcalc/: reading the body, the workloads, the response body", ("podcalc/",)),
     ("access log", "access log: one JSON line a request", ("api/gunicorn_logging.py",)),
     ("observability", "request id, security headers, metrics", ("api/observability.py", "prometheus_client/")),
-    ("endpoint", "the endpoint: body, reading, response body (bare: its view)", ("api/", "bench/hello.py")),
+    ("endpoint", "api/: the view and its query (bare: its view)", ("api/", "bench/hello.py")),
     ("framework", "Flask and werkzeug: routing, request and response objects", ("flask/", "werkzeug/")),
     ("server", "gunicorn: HTTP parsing, sockets, worker threads", ("gunicorn/",)),
 )
@@ -104,7 +105,7 @@ def sample(app: str, path: str, body: str | None, seconds: int) -> Sampled:
         ]
         try:
             time.sleep(1)  # py-spy attached and sampling before the load starts
-            *_, answered, cpu = wrk_with_cpu(url + path, workers, body, seconds)
+            measured = wrk_with_cpu(url + path, workers, body, seconds)
             outputs = [spy.communicate(timeout=30) for spy in spies]
         finally:
             for spy in spies:
@@ -122,7 +123,7 @@ def sample(app: str, path: str, body: str | None, seconds: int) -> Sampled:
     counts, unreadable = tally(lines)
     taken = sum(int(m[1]) for m in summaries if m)
     errors = sum(int(m[2]) for m in summaries if m)
-    return Sampled(counts, answered, cpu, taken, errors, unreadable)
+    return Sampled(counts, measured.result.answered, measured.cpu, taken, errors, unreadable)
 
 
 def main() -> int:
