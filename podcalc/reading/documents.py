@@ -3,6 +3,11 @@
 Numbers are kept as the text they were written in (``RawNumber``), because a float cannot
 hold ``0.1`` and a capacity figure must be what the manifest says, to the milli. YAML is
 loaded safely (no object construction) with PyYAML's C loader where it is available.
+
+A key written twice in one object is refused, in YAML and in JSON alike, as Kubernetes'
+strict decoding refuses a duplicate field: ``DuplicateKeyError`` names each one by document,
+JSON pointer and both of its lines (YAML would keep the last value silently, and two
+manifests joined without ``---`` would read as one object, the last ``kind`` winning).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from podcalc.errors import MalformedError, TooLargeError
+from podcalc.errors import Entry, InputError, InvalidError, MalformedError, TooLargeError, pointer
 
 JSON_TYPES = frozenset({"application/json"})
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
@@ -60,9 +65,119 @@ def _integer(text: str) -> int | RawNumber:
     return RawNumber(text) if len(text) > _LONGEST_INT else int(text)
 
 
+class DuplicateKeyError(InvalidError):
+    """Keys written twice in one object: decodable, but refused as Kubernetes' strict decoding
+    refuses a duplicate field. One entry a repeated key: its document, its JSON pointer, and
+    the line it is repeated on (``line``; the detail names its first line too)."""
+
+    def at_source(self, label: str) -> InputError:
+        """Each entry names the file's document as a source, as the CLI names every problem."""
+        errors = [{"source": f"{label} document {e['document']}"} | e for e in self.errors or []]
+        return type(self)(f"{label}: {self.detail}", errors, self.title)
+
+
+def _duplicate(
+    document: int, path: tuple[str | int, ...], key: str, first: tuple[int, int], again: tuple[int, int]
+) -> Entry:
+    """The entry of ``key`` written again: ``first`` and ``again`` are (line, column), from 1;
+    the columns are named when the lines are the same (``{cpu: 1, cpu: 2}``, one-line JSON)."""
+    (line, column), (again_line, again_column) = first, again
+    where = f"first at line {line}, again at line {again_line}"
+    if line == again_line:
+        where = f"first at line {line} column {column}, again at line {again_line} column {again_column}"
+    detail = f"duplicate key {json.dumps(key, ensure_ascii=False)}: {where}"
+    return {"document": document, "pointer": pointer(*path, key), "detail": detail, "line": again_line}
+
+
+class _RepeatedKeyError(Exception):
+    """A key repeated in a JSON object: the decoding stops, to be done again and located."""
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _RepeatedKeyError
+    return obj
+
+
+# made once (json.loads with arguments makes a decoder, and its scanner, every call)
+_JSON = json.JSONDecoder(
+    parse_float=RawNumber, parse_int=_integer, parse_constant=_reject_constant, object_pairs_hook=_unique
+)
+_JSON_LAST = json.JSONDecoder(parse_float=RawNumber, parse_int=_integer, parse_constant=_reject_constant)
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _past_space(text: str, pos: int) -> int:
+    """The position of the first character from ``pos`` on that is not JSON white space."""
+    space = _JSON_SPACE.match(text, pos)
+    return space.end() if space is not None else pos
+
+
+def _decode_json(text: str) -> tuple[Any, bool]:
+    """The value of a JSON text (as ``json.loads``), and whether an object in it repeats a key."""
+    if text.startswith("\ufeff"):  # what json.loads says of it; JSONDecoder.decode would not
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    try:
+        return _JSON.decode(text), False
+    except _RepeatedKeyError:
+        return _JSON_LAST.decode(text), True  # the last value of each key; malformed further on: refused as such
+
+
 def loads_exact(text: str) -> Any:
-    """Decode JSON keeping non-integer numbers as ``RawNumber`` text; NaN and Infinity are refused."""
-    return json.loads(text, parse_float=RawNumber, parse_int=_integer, parse_constant=_reject_constant)
+    """Decode JSON keeping non-integer numbers as ``RawNumber`` text; NaN and Infinity are
+    refused, and so is a key repeated in an object (``DuplicateKeyError``)."""
+    value, repeated = _decode_json(text)
+    if repeated:
+        raise DuplicateKeyError.listing(_json_duplicates(text))
+    return value
+
+
+def _json_duplicates(text: str) -> list[Entry]:
+    """Every key repeated in an object of ``text``, a well-formed JSON text, located.
+
+    Read again with positions, without recursion (so at any depth): JSON's own decoder does
+    not say where a key was. Only a body refused for a duplicate key is read this way.
+    """
+    entries: list[Entry] = []
+    line, counted, line_start = 1, 0, 0  # the line text[counted] is on, and where that line starts
+    # the open objects and arrays, innermost last: [path, where each key is first (None: an array), items so far]
+    open_: list[list[Any]] = []
+    path: tuple[str | int, ...] = ()
+    pos, member = _past_space(text, 0), False  # member: pos is at the next item of the innermost
+    while True:
+        if member:
+            parent, keys, count = open_[-1]
+            if keys is None:
+                path, open_[-1][2] = (*parent, count), count + 1
+            else:
+                key, end = _JSON_LAST.raw_decode(text, pos)
+                line += text.count("\n", counted, pos)
+                line_start, counted = max(line_start, text.rfind("\n", counted, pos) + 1), pos
+                if key in keys:
+                    entries.append(_duplicate(0, parent, key, keys[key], (line, pos - line_start + 1)))
+                else:
+                    keys[key] = (line, pos - line_start + 1)
+                path, pos = (*parent, key), _past_space(text, _past_space(text, end) + 1)  # past the colon
+            member = False
+            continue
+        char = text[pos]
+        if char in "{[":
+            pos = _past_space(text, pos + 1)
+            if text[pos] not in "}]":
+                open_.append([path, {} if char == "{" else None, 0])
+                member = True
+                continue
+            pos += 1
+        else:
+            pos = _JSON_LAST.raw_decode(text, pos)[1]
+        pos = _past_space(text, pos)
+        while open_ and text[pos] != ",":  # the ends of the objects and arrays this value was the last of
+            open_.pop()
+            pos = _past_space(text, pos + 1)
+        if not open_:
+            return entries
+        pos, member = _past_space(text, pos + 1), True
 
 
 # kubectl reads YAML with go-yaml (through sigs.k8s.io/yaml), whose rules for plain numbers
@@ -163,6 +278,11 @@ class LeanLoader(ExactLoader):
     walk only where they are exact: no shared (aliased) collection, no collection PyYAML
     builds itself, and no duplicate key (its first value, counted, is dropped); else
     ``check_size`` walks the documents.
+
+    It builds a mapping with a key written twice as PyYAML does (the last value wins), and
+    keeps the document to say where (``duplicate_keys``): a mapping whose dict came out
+    shorter than its keys, or one PyYAML built (whose nested mappings this loader does not
+    see), marks its document; only marked documents are searched, after the load.
     """
 
     def __init__(self, stream: Any) -> None:
@@ -175,6 +295,11 @@ class LeanLoader(ExactLoader):
         self._values = 0  # of the document being built: one, and one per child of a collection
         self._deepest = 0  # nesting of its collections: the document's own is level 1
         self._depth = 0
+        self._documents = 0  # built so far: the index of the one being built
+        self._marked = False  # whether the document being built may repeat a key
+        self.marked: list[tuple[int, yaml.Node]] = []  # (index, root) of each such document
+        # a mapping with merge keys as written: PyYAML's flatten_mapping rewrites its pairs
+        self._written: dict[yaml.Node, list[tuple[yaml.Node, yaml.Node]]] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
@@ -189,7 +314,8 @@ class LeanLoader(ExactLoader):
         return _MAP if kind is yaml.MappingNode else _SEQ
 
     def construct_document(self, node: yaml.Node) -> Any:
-        self._values, self._deepest = 1, 0
+        self._values, self._deepest, self._marked = 1, 0, False
+        index, self._documents = self._documents, self._documents + 1
         try:
             data = self._build(node)
         except RecursionError:
@@ -197,18 +323,21 @@ class LeanLoader(ExactLoader):
             # document reaches the size limits' depth refusal, as PyYAML's own construction would
             self.constructed_objects, self.recursive_objects, self.state_generators = {}, {}, []
             self.deep_construct = False  # left on by a construct_object the recursion unwound
-            self.exact, self._depth = False, 0
-            return super().construct_document(node)
-        # what PyYAML's own construct_document finishes with
-        while self.state_generators:
-            generators, self.state_generators = self.state_generators, []
-            for generator in generators:
-                for _ in generator:
-                    pass
-        self.constructed_objects = {}
-        self.recursive_objects = {}
-        self.deep_construct = False
-        self.counts.append((self._values, self._deepest))
+            self.exact, self._depth, self._marked = False, 0, True
+            data = super().construct_document(node)
+        else:
+            # what PyYAML's own construct_document finishes with
+            while self.state_generators:
+                generators, self.state_generators = self.state_generators, []
+                for generator in generators:
+                    for _ in generator:
+                        pass
+            self.constructed_objects = {}
+            self.recursive_objects = {}
+            self.deep_construct = False
+            self.counts.append((self._values, self._deepest))
+        if self._marked:
+            self.marked.append((index, node))
         return data
 
     def _build(self, node: yaml.Node) -> Any:
@@ -241,7 +370,7 @@ class LeanLoader(ExactLoader):
                     return self._construct(node)  # PyYAML says what is wrong
                 mapping[self._build(key_node)] = self._build(value_node)
             if len(mapping) != len(node.value):  # a duplicate key: what its first value added is gone
-                self.exact = False
+                self.exact, self._marked = False, True
             self._values += len(mapping)  # check_size counts a mapping's values, not its keys
             self._depth = depth - 1
             return mapping
@@ -255,9 +384,62 @@ class LeanLoader(ExactLoader):
         return self._construct(node)
 
     def _construct(self, node: yaml.Node) -> Any:
-        """A collection PyYAML builds (merge keys, sets, tags of its own): not counted here."""
-        self.exact = False
+        """A collection PyYAML builds (merge keys, sets, tags of its own): not counted here,
+        and not searched for duplicate keys while built."""
+        self.exact, self._marked = False, True
         return self.construct_object(node, deep=True)
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        if node not in self._written and any(k.tag in _SPECIAL_KEYS for k, _ in node.value):
+            self._written[node] = list(node.value)  # before PyYAML merges into it (in place)
+        super().flatten_mapping(node)
+
+    def duplicate_keys(self) -> list[Entry]:
+        """Every key written twice in one mapping of the documents built, in the stream's order.
+
+        Keys are compared as the strings they are built to (``cpu`` and ``"cpu"`` are one key;
+        ``1`` and ``"1"`` are not, nor ``true`` and ``1``, as in go-yaml). Merge keys are not
+        repeated keys: a key a ``<<`` brings in may be written again, and wins, as kubectl
+        reads it. Each mapping is searched once, where it is first written (its anchor).
+        """
+        found: list[tuple[int, int, Entry]] = []
+        for document, root in self.marked:
+            seen: set[yaml.Node] = set()
+            stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+            while stack:
+                node, path = stack.pop()
+                if isinstance(node, yaml.ScalarNode) or node in seen:
+                    continue
+                seen.add(node)
+                if isinstance(node, yaml.MappingNode):
+                    pairs: list[tuple[yaml.Node, yaml.Node]] = self._written.get(node) or node.value
+                    if node.tag == _MAP:
+                        found += _repeated_keys(document, path, pairs)
+                    children = [(v, (*path, k.value)) for k, v in pairs if type(k) is yaml.ScalarNode]
+                else:
+                    children = [(child, (*path, i)) for i, child in enumerate(node.value)]
+                stack.extend(reversed(children))
+        return [entry for _, _, entry in sorted(found, key=lambda f: f[:2])]
+
+
+def _repeated_keys(
+    document: int, path: tuple[str | int, ...], pairs: list[tuple[yaml.Node, yaml.Node]]
+) -> list[tuple[int, int, Entry]]:
+    """The string keys written again in one mapping's ``pairs``: (document, position, entry)."""
+    first: dict[str, yaml.Node] = {}
+    found = []
+    for key, _ in pairs:
+        if type(key) is yaml.ScalarNode and key.tag == _STR:
+            was = first.setdefault(key.value, key)
+            if was is not key:
+                again = key.start_mark
+                first_at, again_at = (
+                    (was.start_mark.line + 1, was.start_mark.column + 1),
+                    (again.line + 1, again.column + 1),
+                )
+                entry = _duplicate(document, path, key.value, first_at, again_at)
+                found.append((document, again.index, entry))
+    return found
 
 
 def _text(data: bytes) -> str:
@@ -268,12 +450,12 @@ def _text(data: bytes) -> str:
 
 
 def read_documents(data: bytes, media_type: str, limits: Limits | None = None) -> list[Any]:
-    """The documents of a body: one JSON value, or every document of a YAML stream."""
-    limits = limits or DEFAULT_LIMITS
-    documents = _read(data, media_type, limits)  # YAML: checked against the limits as it is read
-    if media_type not in YAML_TYPES and not _json_within(data, limits):
-        check_size(documents, limits)
-    return documents
+    """The documents of a body: one JSON value, or every document of a YAML stream.
+
+    Refused in this order: a body that cannot be decoded (``MalformedError``), one beyond the
+    limits (``TooLargeError``), one with a key written twice in an object (``DuplicateKeyError``).
+    """
+    return _read(data, media_type, limits or DEFAULT_LIMITS)
 
 
 def _json_within(data: bytes, limits: Limits) -> bool:
@@ -292,9 +474,9 @@ def _read(data: bytes, media_type: str, limits: Limits) -> list[Any]:
         raise MalformedError("the request body is empty: send manifests as JSON or YAML", title="Empty body")
     text = _text(data)
     if media_type in YAML_TYPES:
-        return load_yaml_stream(text, limits)
+        return load_yaml_stream(text, limits)  # checked against the limits as it is read
     try:
-        return [loads_exact(text)]
+        value, repeated = _decode_json(text)
     except json.JSONDecodeError as err:
         raise MalformedError(
             f"{err.msg} at line {err.lineno} column {err.colno} (char {err.pos})", title="Malformed JSON"
@@ -303,6 +485,11 @@ def _read(data: bytes, media_type: str, limits: Limits) -> list[Any]:
         raise _too_deep(min(limits.depth, MAX_DEPTH)) from err
     except ValueError as err:
         raise MalformedError(str(err), title="Malformed JSON") from err
+    if not _json_within(data, limits):
+        check_size([value], limits)
+    if repeated:
+        raise DuplicateKeyError.listing(_json_duplicates(text))
+    return [value]
 
 
 # The walk of check_size recurses once a level, within Python's recursion limit: a higher
@@ -412,7 +599,8 @@ def _measure(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, 
 
 def load_yaml_stream(text: str, limits: Limits | None = None) -> list[Any]:
     """Every document of a YAML stream; ``MalformedError`` naming the line where it breaks; with
-    ``limits``, ``TooLargeError`` for a stream beyond them (``check_size``, from the loader's count)."""
+    ``limits``, ``TooLargeError`` for a stream beyond them (``check_size``, from the loader's count);
+    then ``DuplicateKeyError`` naming every key written twice in one mapping."""
     loader = LeanLoader(text)
     try:
         documents = []
@@ -431,4 +619,8 @@ def load_yaml_stream(text: str, limits: Limits | None = None) -> list[Any]:
         loader.dispose()
     if limits is not None:
         check_size(documents, limits, loader)
+    if loader.marked:
+        repeated = loader.duplicate_keys()
+        if repeated:
+            raise DuplicateKeyError.listing(repeated)
     return documents

@@ -422,13 +422,22 @@ def test_a_few_aliases_are_fine(client: FlaskClient) -> None:
     assert ok(post_yaml(client, text))["items"][0]["pod"]["requests"] == {"cpu": "200m"}
 
 
-def test_a_duplicate_key_counts_only_its_last_value(client: FlaskClient) -> None:
-    """YAML keeps the last of two equal keys: a first value nested past the depth limit is
-    dropped, and the size limits count only what is kept (as they did before the loader
-    counted while building)."""
+def test_a_duplicate_key_is_refused_not_counted_against_the_limits(client: FlaskClient) -> None:
+    """Two equal keys are refused, as Kubernetes' strict decoding refuses them (issue 19); the
+    first value, nested past the depth limit, is dropped before the size limits count, so the
+    answer is the duplicate (422), not a 413."""
     deep = "[" * 70 + "x" + "]" * 70
     text = f"kind: Pod\nmetadata:\n  name: p\n  labels: {deep}\n  labels: {{}}\nspec: {{containers: [{{name: a}}]}}\n"
-    assert ok(post_yaml(client, text))["items"][0]["name"] == "p"
+    response = post_yaml(client, text)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {
+            "document": 0,
+            "pointer": "/metadata/labels",
+            "detail": 'duplicate key "labels": first at line 4, again at line 5',
+            "line": 5,
+        }
+    ]
 
 
 def test_nodes_parameter_must_be_ascii_digits(client: FlaskClient) -> None:

@@ -17,7 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from podcalc.errors import InputError, TooLargeError
-from podcalc.reading.documents import ExactLoader, LeanLoader, Limits, RawNumber, _measure, check_size, load_yaml_stream
+from podcalc.reading.documents import (
+    DuplicateKeyError,
+    ExactLoader,
+    LeanLoader,
+    Limits,
+    RawNumber,
+    _measure,
+    check_size,
+    load_yaml_stream,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -239,23 +248,34 @@ def test_the_count_refuses_what_the_walk_refuses(documents: list[Any], nodes: in
     assert outcome(text, limits, walk=False) == outcome(text, limits, walk=True)
 
 
+DUPLICATE = "a: [[[[x]]], [1, 2, 3]]\na: [1]\n"
+
+
 @pytest.mark.parametrize(
     ("text", "exact"),
     [
         ("a: [1, {b: [2, 3]}, {}]\nc: {d: {e: [x]}}\n---\n[1, 2]\n---\nscalar\n", True),
         ("a: &x {b: [1, 2]}\nc: [*x, *x]\n", False),  # aliased: walked, not counted
         ("a: {<<: {b: 1}, c: [1]}\n", False),  # a merge key: PyYAML builds it, walked
-        ("a: [[[[x]]], [1, 2, 3]]\na: [1]\n", False),  # a duplicate key: its first value is dropped
+        (DUPLICATE, False),  # a duplicate key: its first value is dropped, then the key refused
         ("{true: [[1, 2]], 1: [3]}\n", False),  # true and 1 are one key in Python
     ],
     ids=["counted", "aliased", "merged", "duplicate key", "equal keys"],
 )
 def test_size_limits_hold_at_their_bounds(text: str, exact: bool) -> None:
-    """A stream exactly at the limits loads; one value or one level fewer allowed refuses it."""
+    """A stream exactly at the limits loads (or, with a duplicate key, is refused for that, not
+    its size); one value or one level fewer allowed refuses it as too large."""
     assert counted(text).exact is exact
-    counts = walked(load_yaml_stream(text))
+    counts = walked(list(yaml.load_all(text, Loader=LeanLoader)))
     values, depth = sum(v for v, _ in counts), max(d for _, d in counts)
-    assert load_yaml_stream(text, Limits(nodes=values, depth=depth)) == load_yaml_stream(text)
+    if text == DUPLICATE:
+        with pytest.raises(DuplicateKeyError) as duplicate:
+            load_yaml_stream(text, Limits(nodes=values, depth=depth))
+        assert duplicate.value.errors == [
+            {"document": 0, "pointer": "/a", "detail": 'duplicate key "a": first at line 1, again at line 2', "line": 2}
+        ]
+    else:
+        assert load_yaml_stream(text, Limits(nodes=values, depth=depth)) == load_yaml_stream(text)
     for limits, setting in (
         (Limits(nodes=values - 1, depth=depth), "NODES"),
         (Limits(nodes=values, depth=depth - 1), "DEPTH"),
@@ -270,16 +290,20 @@ def test_size_limits_hold_at_their_bounds(text: str, exact: bool) -> None:
     [
         ("a: [1, 2, 3]\n---\n[[[[x]]]]\n", "NODES"),  # the first document is over the count first
         ("[[[[x]]]]\n---\na: [1, 2, 3]\n", "DEPTH"),
-        ("x: [[[[1, 2, 3]]]]\nx: 1\n", None),  # only the surviving value counts: within both
+        ("x: [[[[1, 2, 3]]]]\nx: 1\n", "DUPLICATE"),  # only the surviving value counts: refused as a duplicate
     ],
 )
 def test_refusals_name_the_limit_the_walk_names(text: str, setting: str | None) -> None:
     limits = Limits(nodes=3, depth=3)
     detail = outcome(text, limits, walk=False)
     assert detail == outcome(text, limits, walk=True)
-    assert (
-        detail is None if setting is None else detail.startswith("TooLargeError ") and detail.endswith(f"_{setting})")
-    )
+    if setting == "DUPLICATE":
+        duplicate = 'document 0 /x: duplicate key "x": first at line 1, again at line 2'
+        assert detail == f"DuplicateKeyError 1 problem(s): {duplicate}"
+    else:
+        assert detail is not None
+        assert detail.startswith("TooLargeError ")
+        assert detail.endswith(f"_{setting})")
 
 
 def test_numbers_stay_exact_as_before() -> None:
