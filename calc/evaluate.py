@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from calc.defaults import Defaulted, apply_defaults
+from calc.defaults import Defaulted, decode_defaults, pod_level_defaults
 from calc.effective import (
     DEFAULT_OPTIONS,
     Phase,
@@ -22,6 +22,7 @@ from calc.limitrange import check as check_limit_ranges
 from calc.pod import PodSpec, ResourceList
 from calc.qos import QOSClass, pod_qos
 from calc.validation import validate
+from calc.versions import DEFAULT_FEATURES, Features
 
 
 class PodEvaluation(NamedTuple):
@@ -53,23 +54,31 @@ class LimitRangeConflictError(PodInvalidError):
 
 
 def evaluate_pod(
-    spec: PodSpec, options: PodResourcesOptions = DEFAULT_OPTIONS, limit_ranges: Sequence[LimitRange] = ()
+    spec: PodSpec,
+    options: PodResourcesOptions = DEFAULT_OPTIONS,
+    limit_ranges: Sequence[LimitRange] = (),
+    features: Features = DEFAULT_FEATURES,
 ) -> PodEvaluation:
-    """Default, admit, validate and compute ``spec`` as the API server, scheduler and kubelet do.
+    """Default, admit, validate and compute ``spec`` as the API server, scheduler and kubelet
+    of release ``features`` do (default: the current one; ``as_released`` shapes the spec).
 
     ``limit_ranges`` are those of the pod's namespace: their defaults fill the containers
-    (after decoding's request-from-limit), and the rules they break are recorded.
+    (after decoding's request-from-limit), and the rules they break are recorded. From 1.37
+    (PodLevelResourcesFixDefaulting) the pod-level defaults follow admission, so they count
+    what LimitRanger filled; before, they were set at decoding, from the pod as written.
     Raises ``PodInvalidError`` with every violation when the API server would reject it
     (``LimitRangeConflictError`` when only the LimitRange defaults make it invalid).
     """
-    defaulted = apply_defaults(spec)
+    decoded = decode_defaults(spec, features)
+    defaulted = pod_level_defaults(decoded, features)
     pod = defaulted.spec
     validate(pod)
     filled: list[Filled] = []
     if limit_ranges:
-        pod, filled = apply_limit_range(pod, limit_ranges)
+        admitted, filled = apply_limit_range(decoded.spec, limit_ranges)
         if filled:
-            defaulted = defaulted._replace(spec=pod)
+            defaulted = pod_level_defaults(decoded._replace(spec=admitted), features)
+            pod = defaulted.spec
             try:
                 validate(pod)
             except PodInvalidError as err:
@@ -82,7 +91,7 @@ def evaluate_pod(
         requests=requests.totals,
         limits=limits.totals,
         unbounded_limits=pod_unbounded_limits(pod, steps),
-        qos_class=pod_qos(pod),
+        qos_class=pod_qos(pod, features),
         phases=steps.phases,
         requests_set_by=requests.set_by,
         limits_set_by=limits.set_by,

@@ -4,11 +4,23 @@
 | --- | --- | --- | --- | --- | --- |
 | ``SidecarContainers`` | 1.28 | 1.29 | 1.33 | init containers with ``restartPolicy: Always`` are sidecars | KEP-753 |
 | ``PodLevelResources`` | 1.32 | 1.34 | | ``spec.resources`` sets the pod's figures | KEP-2837 |
+| ``PodLevelResourcesFixDefaulting`` | | 1.37 | | pod-level limits default from containers' | #136120 |
+| ``PodLevelResourcesFixKubeletQOSClass`` | | 1.37 | | empty ``spec.resources``: containers decide QoS | #135082 |
 
 A release where a gate is off (alpha, or before the field existed) has the API server drop
 the field (``dropDisabledFields``): a sidecar is then a regular init container that runs
 to completion, and pod-level resources are ignored. Versions before 1.24 (where Pod
 Overhead went GA) are not modelled.
+
+The two ``PodLevelResourcesFix*`` gates are bug fixes of KEP-2837 (kubernetes issues #136120
+and #135082), both introduced as beta (on by default) and both depending on
+``PodLevelResources``. The KEP scoped them for 1.36 (the defaulting one under the name
+``PodLevelResourcesFixUpdateDefaulting``), but they shipped in 1.37: the
+``pkg/features/kube_features.go`` of v1.36.3 has neither gate, kubectl v0.36's
+``ComputePodQOS`` still lets an empty ``spec.resources`` decide (the fix, kubernetes#137150,
+is first in v1.37.0-beta.0), and the defaulting fix merged in July 2026 (kubernetes#140514)
+as ``PodLevelResourcesFixDefaulting``. What they change is in ``calc.defaults``
+(``pod_level_defaults``) and ``calc.qos`` (``pod_qos``).
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ from calc.pod import Container, ContainerType, PodSpec
 
 OLDEST = (1, 24)
 CURRENT = (1, 37)  # the newest release modelled
+POD_LEVEL_FIXES = (1, 37)  # PodLevelResourcesFixDefaulting and PodLevelResourcesFixKubeletQOSClass: beta (on)
 _VERSION = re.compile(r"v?(?P<major>1)\.(?P<minor>[0-9]{1,3})(?:\.[0-9]{1,3})?")
 
 
@@ -40,6 +53,12 @@ class Features:
     version: tuple[int, int]
     sidecar_containers: bool  # SidecarContainers: beta (on) from 1.29
     pod_level_resources: bool  # PodLevelResources: beta (on) from 1.34
+    # PodLevelResourcesFixDefaulting: beta (on) from 1.37; pod-level limits default from the
+    # containers', and the pod-level defaults are set after admission (PrepareForCreate)
+    pod_level_resources_fix_defaulting: bool = False
+    # PodLevelResourcesFixKubeletQOSClass: beta (on) from 1.37; only a spec.resources that
+    # sets a supported resource decides the QoS class
+    pod_level_resources_fix_kubelet_qos_class: bool = False
 
     @property
     def name(self) -> str:
@@ -60,7 +79,16 @@ def parse_version(text: str) -> tuple[int, int]:
 
 
 def features(version: tuple[int, int] = CURRENT) -> Features:
-    return Features(version, sidecar_containers=version >= (1, 29), pod_level_resources=version >= (1, 34))
+    """The gates ``version`` enables by default (the fixes depend on PodLevelResources)."""
+    pod_level = version >= (1, 34)
+    fixes = pod_level and version >= POD_LEVEL_FIXES
+    return Features(
+        version,
+        sidecar_containers=version >= (1, 29),
+        pod_level_resources=pod_level,
+        pod_level_resources_fix_defaulting=fixes,
+        pod_level_resources_fix_kubelet_qos_class=fixes,
+    )
 
 
 DEFAULT_FEATURES = features()

@@ -149,7 +149,7 @@ def evaluate_workload(
     if isinstance(spec, list):
         return [stream_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in spec]
     try:
-        evaluation = evaluate_pod(spec, limit_ranges=limit_ranges)
+        evaluation = evaluate_pod(spec, limit_ranges=limit_ranges, features=features)
     except LimitRangeConflictError:
         raise
     except PodInvalidError as err:

@@ -7,6 +7,7 @@ import pytest
 from calc.evaluate import evaluate_pod
 from calc.pod import PodResources, PodSpec
 from calc.qos import QOSClass, pod_qos
+from calc.versions import features
 from tests.podbuild import C, quantities, spec
 
 G = {"cpu": "1", "memory": "1Gi"}  # requests == limits: the Guaranteed shape
@@ -86,7 +87,8 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "pod", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_qos_class(name: str, pod: PodSpec, expected: QOSClass) -> None:
-    assert evaluate_pod(pod).qos_class is expected
+    """As 1.36 classes them; 1.37's pod-level limit defaulting is in tests/calc/test_pod_level_136.py."""
+    assert evaluate_pod(pod, features=features((1, 36))).qos_class is expected
 
 
 def test_empty_pod_level_resources_fall_back_to_the_containers() -> None:

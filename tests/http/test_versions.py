@@ -56,7 +56,12 @@ def test_api_parameter_and_notes(client: FlaskClient) -> None:
     assert old["items"][0]["pod"]["requests"] == {"cpu": "1", "memory": "64Mi"}
     assert old["kubernetes"] == {
         "version": "1.28",
-        "features": {"SidecarContainers": False, "PodLevelResources": False},
+        "features": {
+            "SidecarContainers": False,
+            "PodLevelResources": False,
+            "PodLevelResourcesFixDefaulting": False,
+            "PodLevelResourcesFixKubeletQOSClass": False,
+        },
         "notes": [
             "Pod myjob: Kubernetes 1.28 has no sidecar containers (SidecarContainers is on from 1.29): "
             "restartPolicy is dropped, so these are regular init containers: logshipper"
