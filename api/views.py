@@ -40,7 +40,15 @@ def _stream(answer: Callable[..., Any]) -> Response:
     req = cast("LocalProxy[Request]", request)._get_current_object()  # the request itself, not its proxy
     params, limits = load(STREAM, _args(req)), _limits()
     params.checked("nodes", "unit")
-    documents = read_documents(req.get_data(), media_type_of(req.mimetype), limits)
+    media_type = media_type_of(req.mimetype)
+    documents = read_documents(req.get_data(), media_type, limits)
+    if media_type == "application/json" and documents == [None]:
+        raise ProblemError(
+            400,
+            "Malformed body",
+            "the body is the JSON null: send a manifest, a List of them or a PodSpec, as a JSON object",
+            [{"pointer": "", "detail": "must be a JSON object, not null"}],
+        )
     query = params.checked("explain")
     return _json_response(answer((Document(i, v) for i, v in enumerate(documents)), **query, limits=limits))
 

@@ -16,16 +16,23 @@ only the slot.
 Packing is first-fit decreasing over identical pods kept as groups, so a workload of a
 million replicas costs the same as one of three: an estimate of how many nodes the
 scheduler would fill, not a replay of its scoring.
+
+A DaemonSet runs one pod on every node (``pkg/controller/daemon``), so its pod is reserved
+on every node a plan counts, whatever a quota admits of it: quota admission counts pods one
+at a time against what is used, and its refusals are reported where they happen. Only a pod
+that can never be created (``never_created``: LimitRanger or validation refuse the template
+itself) is on no node.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from calc.admission import Rejection
 from calc.effective import pod_requests
 from calc.errors import Location
 from calc.pod import Container, PodSpec, ResourceList
@@ -396,8 +403,24 @@ class Scheduled:
     pods: int  # pods admitted
     requests: ResourceList  # effective requests of one pod
     daemon: bool  # a DaemonSet: one pod on every node
-    refused: bool  # admission refused some of its pods
+    refused: bool  # no pod of it can be created (``never_created``); a quota's refusal is not this
     node_name: str | None  # spec.nodeName: already bound to that node
+
+
+# The admission steps that refuse a pod for what its template is, so that no pod of the
+# workload can be created; ResourceQuota refuses pods one at a time, for what is already used.
+REFUSE_EVERY_POD = frozenset({"LimitRanger", "validation"})
+
+
+def never_created(rejections: Iterable[Rejection]) -> bool:
+    """Whether admission's refusals leave no pod of a workload that can be created.
+
+    LimitRanger (``PodValidateLimitFunc``) and validation (``ValidatePod``) refuse the pod
+    template itself, so every pod of the workload alike: none exists, on any node. A
+    ResourceQuota refuses the pods past what it has room for, one at a time: the others are
+    created, and a DaemonSet's pod still stands on every node the plan counts.
+    """
+    return any(r.by in REFUSE_EVERY_POD for r in rejections)
 
 
 def _one_pod(s: Scheduled) -> dict[str, Quantity]:
@@ -405,7 +428,12 @@ def _one_pod(s: Scheduled) -> dict[str, Quantity]:
 
 
 def daemon_usage(workloads: Sequence[Scheduled]) -> dict[str, Quantity]:
-    """What the DaemonSets take on every node: one pod of each, and its pod slot."""
+    """What the DaemonSets take on every node: one pod of each, and its pod slot.
+
+    Every DaemonSet whose pod can be created counts, whatever a quota admitted of its pods
+    (``Scheduled.pods``): the DaemonSet controller puts one on each node, and a quota's
+    refusal is reported by admission, not by leaving the pod off the nodes.
+    """
     return sum_resources([_one_pod(s) for s in workloads if s.daemon and not s.refused])
 
 

@@ -12,7 +12,9 @@ In order, as the cluster would see them (every rule is the core's):
 2. its pods are admitted against the namespace's quotas one at a time, in stream order
    (``calc.admission.admit_to_quotas``);
 3. admitted pods are placed: on the Nodes given (first-fit decreasing), and on as many
-   nodes of each shape as they need (``calc.nodes``).
+   nodes of each shape as they need (``calc.nodes``). A DaemonSet's pod is on every node,
+   whatever a quota admitted of it; only a pod LimitRanger or validation refuses, which can
+   never be created, is on none (``calc.nodes.never_created``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from calc.admission import (
 )
 from calc.evaluate import LimitRangeConflictError
 from calc.limitrange import Filled
-from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape
+from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, never_created
 from calc.versions import Features
 from calc.workloads import sum_resources
 from podcalc import render
@@ -140,7 +142,7 @@ def plan(
             p.admitted.pods,
             p.evaluated.evaluation.requests,
             p.workload.pods is None,
-            bool(p.rejections),
+            never_created(p.rejections),
             p.evaluated.evaluation.spec.node_name,
         )
         for p in planned

@@ -213,10 +213,16 @@ def skipped(document: Document, s: Skipped) -> dict[str, Any]:
 
 
 def kubernetes_block(f: Features, notes: Sequence[str]) -> dict[str, Any]:
-    """The release computed as, its gates, and what it dropped from which workload."""
+    """The release computed as, its gates (each named as Kubernetes names it, with its
+    default state in that release), and what it dropped from which workload."""
     return {
         "version": f.name,
-        "features": {"SidecarContainers": f.sidecar_containers, "PodLevelResources": f.pod_level_resources},
+        "features": {
+            "SidecarContainers": f.sidecar_containers,
+            "PodLevelResources": f.pod_level_resources,
+            "PodLevelResourcesFixDefaulting": f.pod_level_resources_fix_defaulting,
+            "PodLevelResourcesFixKubeletQOSClass": f.pod_level_resources_fix_kubelet_qos_class,
+        },
         "notes": list(notes),
     }
 
@@ -327,10 +333,13 @@ def rejection(r: Rejection) -> dict[str, Any]:
 
 
 def percent(share: Fraction | None) -> str | None:
-    """A share as a percentage with up to two decimals, rounded up (None: any use of nothing)."""
+    """A share as a percentage with up to two decimals, rounded half to even (None: any use of
+    nothing): 406m of 300m is 135.333...% and prints ``135.33%``, 0.0625 prints ``6.25%``
+    and 0.890625 ``89.06%``. Only the figure shown is rounded: whether a quota fits or is
+    exceeded is decided on the exact share, so ``100%`` may be a hair over and exceeded."""
     if share is None:
         return None
-    hundredths = -(-share * 10000 // 1)
+    hundredths = round(share * 10000)  # Fraction.__round__: exact, ties to even
     return decimal_string(Fraction(hundredths, 100))[0] + "%"
 
 

@@ -5,12 +5,73 @@ Every table is made from the same body ``-o json`` prints, so the two never disa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+from calc.resources import UNBOUNDED_WITHOUT_LIMIT
 
 
 def resources(resources: dict[str, str]) -> str:
     return " ".join(f"{name}={value}" for name, value in resources.items()) or "-"
+
+
+def cli_words(note: str) -> str:
+    """A note of a JSON body in the command's words: the API's ``nodes=N`` is ``--nodes N`` here."""
+    return note.replace("nodes=N", "--nodes N")
+
+
+def _unbounded(names: Iterable[str]) -> str:
+    """Resources without a limit, in the order the bodies list them."""
+    found = set(names)
+    ordered = [n for n in UNBOUNDED_WITHOUT_LIMIT if n in found] + sorted(found - set(UNBOUNDED_WITHOUT_LIMIT))
+    return ", ".join(ordered) or "none"
+
+
+def _figures(group: dict[str, Any]) -> str:
+    return f"{group['pods']} pods; requests {resources(group['requests'])}; limits {resources(group['limits'])}"
+
+
+def _totals(body: dict[str, Any]) -> list[str]:
+    """The total and each namespace's. Where a workload is not counted (a DaemonSet without a
+    node count: ``complete`` is false), the total is unknown and said to be: what is counted
+    is shown as such, and the unbounded limits include the uncounted workloads' own."""
+    total = body["total"]
+    uncounted: dict[str | None, list[str]] = {}
+    for item in body["items"]:
+        if item["pods"] is None:
+            uncounted.setdefault(item["namespace"], []).extend(item["pod"]["unboundedLimits"])
+    counted = {group["namespace"]: group for group in total["byNamespace"]}
+    namespaces = list(counted) + [ns for ns in uncounted if ns not in counted]
+    groups: list[tuple[str, dict[str, Any] | None, list[str] | None]] = [
+        (
+            "total",
+            total if counted or not uncounted else None,
+            [n for names in uncounted.values() for n in names] if uncounted else None,
+        )
+    ]
+    if len(namespaces) > 1:
+        groups += [(f"namespace {ns or '-'}", counted.get(ns), uncounted.get(ns)) for ns in namespaces]
+    lines = []
+    for label, group, missing in groups:
+        if missing is None and group is not None:
+            lines.append(f"{label}: {_figures(group)}; unbounded limits: {_unbounded(group['unboundedLimits'])}")
+            continue
+        names = [*(group["unboundedLimits"] if group is not None else ()), *(missing or ())]
+        lines.append(
+            f"{label}: unknown: a DaemonSet's pods are not counted without a node count (--nodes N); "
+            f"unbounded limits: {_unbounded(names)}"
+        )
+        if group is not None:
+            lines.append(f"  counted: {_figures(group)}")
+    return lines
+
+
+def skipped(body: dict[str, Any]) -> list[str]:
+    """The objects passed over, each with the reason."""
+    return [
+        f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} (document {s['document']}): {s['reason']}"
+        for s in body["skipped"]
+    ]
 
 
 def effective(body: dict[str, Any]) -> str:
@@ -32,32 +93,19 @@ def effective(body: dict[str, Any]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     total = body["total"]
-    groups = [("total", total)] + [
-        (f"namespace {group['namespace'] or '-'}", group)
-        for group in total["byNamespace"]
-        if len(total["byNamespace"]) > 1
-    ]
     lines.append("")
-    for label, group in groups:
-        unbounded = ", ".join(group["unboundedLimits"]) or "none"
-        lines.append(
-            f"{label}: {group['pods']} pods; requests {resources(group['requests'])}; "
-            f"limits {resources(group['limits'])}; unbounded limits: {unbounded}"
-        )
-    if total.get("inUnits"):
+    lines += _totals(body)
+    if total.get("inUnits") and (total["complete"] or total["byNamespace"]):
         units = total["inUnits"]
         lines.append(
-            "in units: "
+            ("in units: " if total["complete"] else "in units, of what is counted: ")
             + ", ".join(
                 f"{name} requests {units['requests'].get(name, '0')} / limits {units['limits'].get(name, '-')} {unit}"
                 for name, unit in units["units"].items()
             )
         )
-    lines += [f"note: {note}" for note in total["notes"]]
-    for s in body["skipped"]:
-        lines.append(
-            f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} (document {s['document']}): {s['reason']}"
-        )
+    lines += [f"note: {cli_words(note)}" for note in total["notes"]]
+    lines += skipped(body)
     return "\n".join(lines)
 
 
@@ -79,13 +127,13 @@ def plan(body: dict[str, Any]) -> str:
     for item in items:
         pod, quota = item["pod"], item["quota"]
         more = "-" if quota["morePods"] is None else f"{quota['morePods']} ({quota['limitedBy']['resource']})"
-        pods = item["pods"] if item["pods"] is not None else "1/node"
+        counted = item["pods"] is not None
         rows.append(
             (
                 label(items.index(item)),
                 item["namespace"],
-                pods,
-                item["admission"]["podsAdmitted"],
+                item["pods"] if counted else "1/node",
+                item["admission"]["podsAdmitted"] if counted else "-",  # not counted: not put to the quotas
                 pod["qosClass"] if pod else "-",
                 resources(pod["requests"]) if pod else "-",
                 more,
@@ -97,6 +145,12 @@ def plan(body: dict[str, Any]) -> str:
             lines.append(f"{label(index)}: {item['limitRangeDefaults']['annotation']}")
         for r in item["admission"]["rejections"]:
             lines.append(f"refused: {label(index)}: {r['message']}")
+        if item["pods"] is None:
+            lines.append(
+                f"note: {label(index)} runs one pod per node: give a node count (--nodes N), or the cluster's "
+                "Nodes, to count its pods; until then no quota counts them"
+            )
+    lines += skipped(body)
     for q in body["quotas"]:
         state = "fits" if q["fits"] else "does not fit"
         lines += ["", f"quota {q['namespace'] or 'default'}/{q['name']}: {state}; binds first: {q['binding'] or '-'}"]
@@ -120,12 +174,16 @@ def plan(body: dict[str, Any]) -> str:
         table += [(n["name"], resources(n["allocatable"]), resources(n["free"])) for n in existing["nodes"]]
         lines += columns(table, "  ")
         lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods" for u in existing["unplaced"]]
+        lines += [f"  note: {note}" for note in existing["notes"]]
     for shape in body["nodeShapes"]:
         lines += [
             "",
             f"node shape {shape['name']} ({shape['reservation']['model']}): allocatable "
             f"{resources(shape['allocatable'])}; nodes needed: {shape['nodesNeeded']}",
         ]
+        if shape["daemonSetsPerNode"]:
+            fit = "" if shape["daemonSetsFit"] else " (more than a node has: they do not fit)"
+            lines.append(f"  DaemonSets on every node: {resources(shape['daemonSetsPerNode'])}{fit}")
         lines += [
             f"  {label(f['item'])}: {f['pods']} per node (limited by {f['limitedBy']})" for f in shape["podsPerNode"]
         ]

@@ -12,7 +12,10 @@ core's typed values and locates every problem (document, JSON pointer, source).
 | a bare PodSpec (has ``containers``) | the document |
 
 Lists (``kind: List`` and the ``*List`` kinds ``kubectl get -o yaml`` prints) are expanded;
-objects without a pod template (Service, ConfigMap, ...) are skipped with the reason.
+other objects are skipped with the reason: Kubernetes' own kinds without a pod template
+(Service, ConfigMap, ...; ``NO_POD_TEMPLATE``, by API group) run no pods, and any other kind
+(``kind: Prometheus``, or a ``Service`` of ``serving.knative.dev``) is a custom resource
+podcalc does not compute, whose operator may run pods.
 How many pods each kind runs is the core's rule (``calc.workloads.pods_at_once``).
 """
 
@@ -42,6 +45,41 @@ TEMPLATE_PATHS: dict[str, Path] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "PodTemplate": ("template", "spec"),
 }
+# Kubernetes' built-in kinds that have no pod template, by API group ("" is the core group,
+# apiVersion "v1"; "extensions" is the old group of Ingress and NetworkPolicy): they run no pods.
+NO_POD_TEMPLATE: dict[str, frozenset[str]] = {
+    group: frozenset(kinds.split())
+    for group, kinds in {
+        "": "Service ConfigMap Secret ServiceAccount Namespace PersistentVolumeClaim PersistentVolume Endpoints "
+        "Event ComponentStatus Binding LimitRange ResourceQuota Node",
+        "apps": "ControllerRevision",
+        "autoscaling": "HorizontalPodAutoscaler",
+        "policy": "PodDisruptionBudget PodSecurityPolicy Eviction",
+        "extensions": "Ingress NetworkPolicy PodSecurityPolicy",
+        "networking.k8s.io": "Ingress IngressClass NetworkPolicy IPAddress ServiceCIDR",
+        "rbac.authorization.k8s.io": "Role ClusterRole RoleBinding ClusterRoleBinding",
+        "storage.k8s.io": "StorageClass VolumeAttachment CSIDriver CSINode CSIStorageCapacity VolumeAttributesClass",
+        "scheduling.k8s.io": "PriorityClass",
+        "node.k8s.io": "RuntimeClass",
+        "apiextensions.k8s.io": "CustomResourceDefinition",
+        "admissionregistration.k8s.io": "MutatingWebhookConfiguration ValidatingWebhookConfiguration "
+        "ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding MutatingAdmissionPolicy "
+        "MutatingAdmissionPolicyBinding",
+        "apiregistration.k8s.io": "APIService",
+        "discovery.k8s.io": "EndpointSlice",
+        "coordination.k8s.io": "Lease LeaseCandidate",
+        "certificates.k8s.io": "CertificateSigningRequest ClusterTrustBundle",
+        "flowcontrol.apiserver.k8s.io": "FlowSchema PriorityLevelConfiguration",
+        "events.k8s.io": "Event",
+        "resource.k8s.io": "ResourceClaim ResourceClaimTemplate DeviceClass ResourceSlice DeviceTaintRule",
+        "internal.apiserver.k8s.io": "StorageVersion",
+        "storagemigration.k8s.io": "StorageVersionMigration",
+        "authentication.k8s.io": "TokenReview SelfSubjectReview",
+        "authorization.k8s.io": "SubjectAccessReview SelfSubjectAccessReview LocalSubjectAccessReview "
+        "SelfSubjectRulesReview",
+    }.items()
+}
+_BUILT_IN_KINDS = frozenset().union(*NO_POD_TEMPLATE.values())
 _CLUSTER = "a cluster object: /v1/plan (podcalc plan) applies it to the workloads"
 _REASONS = {
     "RuntimeClass": "a RuntimeClass runs no pods; its overhead is added to the pods that name it",
@@ -139,13 +177,27 @@ def classify(obj: Any, path: Path) -> Workload | Skipped | list[Violation]:
             return Workload("PodSpec", None, None, path, path, 1)
         return Skipped(None, name, namespace, path, "no kind and no containers: not a manifest podcalc knows")
     if kind not in TEMPLATE_PATHS:
-        reason = _REASONS.get(kind, f"a {kind} has no pod template: it runs no pods")
-        return Skipped(kind, name, namespace, path, reason)
+        return Skipped(kind, name, namespace, path, _REASONS.get(kind) or _skipped(kind, obj.get("apiVersion")))
     spec_path = (*path, *TEMPLATE_PATHS[kind])
     pods = _pods(kind, obj, path)
     if isinstance(pods, list):
         return pods
     return Workload(kind, name, namespace, path, spec_path, pods)
+
+
+def _skipped(kind: str, api_version: Any) -> str:
+    """Why an object of ``kind`` is passed over: a built-in kind without a pod template runs no
+    pods; any other kind (one of another API group is a custom resource, whatever its name)
+    is one podcalc does not compute, and what it runs is not counted."""
+    if not isinstance(api_version, str):  # no apiVersion: the kind's name alone tells
+        built_in = kind in _BUILT_IN_KINDS
+    else:
+        group = api_version.rpartition("/")[0]
+        built_in = kind in NO_POD_TEMPLATE.get(group, ())
+    if built_in:
+        return f"a {kind} has no pod template: it runs no pods"
+    of = f" ({api_version})" if isinstance(api_version, str) and api_version else ""
+    return f"a {kind}{of} is a kind podcalc does not compute, whose operator may run pods: they are not counted here"
 
 
 def _pods(kind: str, obj: Mapping[str, Any], path: Path) -> int | list[Violation] | None:

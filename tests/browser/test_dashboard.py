@@ -354,7 +354,7 @@ def test_plan_view_shows_quota_bars_and_pods_per_node(page: Page) -> None:
     expect(cpu).to_have_class("quota-line binding over")
     expect(cpu).to_contain_text("5750m of 5 (115%)")
     expect(cpu).to_contain_text("binds first")
-    expect(page.locator('.quota-line[data-resource="requests.memory"]')).to_contain_text("10496Mi of 16Gi (64.07%)")
+    expect(page.locator('.quota-line[data-resource="requests.memory"]')).to_contain_text("10496Mi of 16Gi (64.06%)")
     expect(page.locator('.quota-line[data-resource="pods"] meter')).to_have_attribute("value", "70")
     expect(page.locator("#plan-admission")).to_contain_text(
         "ResourceQuota: exceeded quota: shop-quota, requested: requests.cpu=1, used: requests.cpu=4750m, "

@@ -75,9 +75,9 @@ def test_quota_memory_cpu_page_second_pod_is_refused(client: FlaskClient) -> Non
     assert q["remaining"]["requests.memory"] == "-276Mi"
     assert q["utilisation"] == {
         "limits.cpu": "80%",
-        "limits.memory": "89.07%",  # 1824 / 2048 = 89.0625%, rounded up
+        "limits.memory": "89.06%",  # 1824 / 2048 = 89.0625%, rounded half to even
         "requests.cpu": "80%",
-        "requests.memory": "126.96%",
+        "requests.memory": "126.95%",  # 1300 / 1024 = 126.953125%
     }
     # after the first pod: 424Mi of requests.memory left, 600Mi a pod -> no more
     assert first["quota"] == {"morePods": 0, "limitedBy": {"quota": "mem-cpu-demo", "resource": "requests.memory"}}
