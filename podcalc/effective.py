@@ -102,12 +102,8 @@ def evaluate_documents(
         "items": items,
         "skipped": [render.skipped(doc, s) for doc, s in skipped],
         "total": _total(evaluated, nodes, units),
-        "kubernetes": render.kubernetes_block(release_features, _notes(evaluated)),
+        "kubernetes": render.kubernetes_block(release_features, render.release_notes(evaluated)),
     }
-
-
-def _notes(evaluated: Iterable[Evaluated]) -> list[str]:
-    return [f"{e.workload.kind} {e.workload.name or '(unnamed)'}: {n}" for e in evaluated for n in e.notes]
 
 
 def _total(evaluated: Sequence[Evaluated], nodes: int | None, units: Mapping[str, str]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ test suite is validated against openapi.yaml, which is what keeps these shapes h
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from podcalc.reading.cluster import LR_FIELDS, LocatedLimitRange
 from podcalc.reading.manifests import Document, Skipped, Workload
 
 if TYPE_CHECKING:
+    from podcalc.effective import Evaluated
     from podcalc.plan import Plan, Planned
 
 
@@ -148,14 +149,17 @@ def explanation(e: PodEvaluation, limit_ranges: Sequence[LimitRange] = ()) -> di
 
 
 def workload_item(
-    document: Document, w: Workload, ev: PodEvaluation, pods: int | None, units: Mapping[str, str]
+    document: Document, w: Workload, ev: PodEvaluation | None, pods: int | None, units: Mapping[str, str]
 ) -> dict[str, Any]:
     """One workload: where it is, its pods, its pod's figures and its total (None: a
-    DaemonSet without a node count)."""
-    pod = pod_result(ev)
-    if units:
-        pod["inUnits"] = in_units(ev.requests, ev.limits, units)
-    counted = None if pods is None else workload_total(ev.requests, ev.limits, ev.unbounded_limits, pods)
+    DaemonSet without a node count, or a pod refused before its figures were computed)."""
+    pod, counted = None, None
+    if ev is not None:
+        pod = pod_result(ev)
+        if units:
+            pod["inUnits"] = in_units(ev.requests, ev.limits, units)
+        if pods is not None:
+            counted = workload_total(ev.requests, ev.limits, ev.unbounded_limits, pods)
     return {
         "kind": w.kind,
         "name": w.name,
@@ -236,7 +240,7 @@ def plan_body(plan: Plan, units: Mapping[str, str], explain: bool) -> dict[str, 
     """The body of ``POST /v1/plan``."""
     items = []
     for p in plan.planned:
-        item = planned_item(p, plan.node_count, units)
+        item = planned_item(p, units)
         if explain and p.evaluated is not None:
             item["explanation"] = explanation(p.evaluated.evaluation, plan.cluster.ranges_in(p.namespace))
         items.append(item)
@@ -251,34 +255,19 @@ def plan_body(plan: Plan, units: Mapping[str, str], explain: bool) -> dict[str, 
     }
 
 
-def plan_notes(plan: Plan) -> list[str]:
+def release_notes(evaluated: Iterable[Evaluated]) -> list[str]:
     """What the chosen release dropped from which workload."""
-    return [
-        f"{p.workload.kind} {p.workload.name or '(unnamed)'}: {n}"
-        for p in plan.planned
-        if p.evaluated is not None
-        for n in p.evaluated.notes
-    ]
+    return [f"{e.workload.kind} {e.workload.name or '(unnamed)'}: {n}" for e in evaluated for n in e.notes]
 
 
-def planned_item(p: Planned, nodes: int | None, units: Mapping[str, str]) -> dict[str, Any]:
+def plan_notes(plan: Plan) -> list[str]:
+    return release_notes(p.evaluated for p in plan.planned if p.evaluated is not None)
+
+
+def planned_item(p: Planned, units: Mapping[str, str]) -> dict[str, Any]:
     """One workload of a plan: its figures, LimitRange defaults, admission and quota headroom."""
-    w = p.workload
-    if p.evaluated is not None:
-        item = workload_item(p.document, w, p.evaluated.evaluation, nodes if w.pods is None else w.pods, units)
-    else:
-        item = {
-            "kind": w.kind,
-            "name": w.name,
-            "namespace": w.namespace,
-            "document": p.document.index,
-            "path": pointer(*w.path),
-            "replicas": w.pods,
-            "podsPerNode": 1 if w.pods is None else None,
-            "pods": p.pods,
-            "pod": None,
-            "total": None,
-        }
+    ev = p.evaluated.evaluation if p.evaluated is not None else None
+    item = workload_item(p.document, p.workload, ev, p.pods, units)
     item["namespace"] = p.namespace
     item["limitRangeDefaults"] = {
         "filled": [
@@ -305,7 +294,6 @@ def planned_item(p: Planned, nodes: int | None, units: Mapping[str, str]) -> dic
         "morePods": admitted.more_pods,
         "limitedBy": None if limited_by is None else {"quota": limited_by[0], "resource": limited_by[1]},
     }
-    ev = p.evaluated.evaluation if p.evaluated is not None else None
     item["scoringRequests"] = None if ev is None else quantities(scoring_requests(ev.spec))
     return item
 
