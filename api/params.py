@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
@@ -102,11 +103,20 @@ class Params:
 
 
 def load(schema: Schema, args: Mapping[str, str]) -> Params:
-    """The query's parameters (the first value of each) read by ``schema``."""
+    """The query's parameters (the first value of each) read by ``schema``; a query without
+    parameters (most requests) takes the schema's defaults, read once."""
+    if not args:
+        return Params(dict(_defaults(schema)), {})
     try:
         return Params(schema.load(args), {})
     except ValidationError as err:  # a schema's refusals and what it read: mappings by parameter
         return Params(cast("dict[str, Any]", err.valid_data), cast("dict[str, Any]", err.messages))
+
+
+@cache
+def _defaults(schema: Schema) -> dict[str, Any]:
+    """What ``schema`` loads from an empty query: each parameter's default."""
+    return cast("dict[str, Any]", schema.load({}))
 
 
 def _refusal(name: str, messages: Any) -> ParameterError:
