@@ -22,6 +22,7 @@ HUGEPAGES_PREFIX = "hugepages-"
 UNBOUNDED_WITHOUT_LIMIT = (CPU, MEMORY, EPHEMERAL_STORAGE)
 STANDARD_CONTAINER_RESOURCES = frozenset({CPU, MEMORY, EPHEMERAL_STORAGE})
 
+_STORAGE_CLASS = ".storageclass.storage.k8s.io/"
 _QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
@@ -88,7 +89,15 @@ def container_resource_name_errors(name: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1024)
 def dimension_of(name: str) -> Dimension:
-    """What a resource's quantities count: bytes, cores, or plain units."""
+    """What a resource's quantities count: bytes, cores, or plain units.
+
+    A quota's names count what they name: ``requests.memory``, ``limits.cpu``,
+    ``requests.hugepages-2Mi`` and a storage class's
+    ``<class>.storageclass.storage.k8s.io/requests.storage`` (``pkg/quota/v1/evaluator/core``).
+    """
+    if _STORAGE_CLASS in name:
+        name = name.split("/", 1)[1]
+    name = name.removeprefix("requests.").removeprefix("limits.")
     if name in (MEMORY, EPHEMERAL_STORAGE, "storage") or is_hugepages(name):
         return Dimension.BYTES
     if name == CPU:
@@ -112,6 +121,18 @@ def parse_any(text: str, dimension: Dimension | None, resource: str | None = Non
             raise
         except QuantityError as unit_err:
             raise QuantityError(text, f"{err.reason}; nor is it a unit expression: {unit_err.reason}") from err
+
+
+@lru_cache(maxsize=8192)
+def in_kubernetes_grammar(text: str) -> bool:
+    """Whether the API server reads ``text`` as a quantity: ``ParseQuantity`` of the text with
+    surrounding whitespace trimmed (``Quantity.UnmarshalJSON``); a unit expression such as
+    ``1.5 GiB`` is podcalc's extension, which it rejects."""
+    try:
+        parse_quantity(trim_space(text))
+    except QuantityError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=8192)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from calc.diff import (
     Diff,
@@ -28,10 +28,19 @@ from calc.diff import (
 from calc.quantity import parse_quantity
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT
 from podcalc import render
-from podcalc.errors import InvalidError, pointer
+from podcalc.errors import Entry, InvalidError, pointer
 from podcalc.plan import DEFAULT_NAMESPACE, Plan, plan
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits, read_documents
 from podcalc.reading.manifests import TEMPLATE_PATHS, Document, objects
+
+
+class Compared(NamedTuple):
+    """Two sides compared: the comparison, the plan after (for its release), and the warnings
+    of both sides' manifests, each located by its side's source."""
+
+    diff: Diff
+    after: Plan
+    warnings: list[Entry]
 
 
 def side(value: Any, name: str, limits: Limits) -> list[Document]:
@@ -70,12 +79,12 @@ def diff(
     units: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     kubernetes_version: str | None = None,
-) -> tuple[Diff, Plan]:
+) -> Compared:
     """Both sides planned and compared (``calc.diff.compare``); the plan after, for its release."""
     old = plan(before, nodes, units, limits, kubernetes_version)
     new = plan(after, nodes, units, limits, kubernetes_version)
     try:
-        return compare(_figures(old), _figures(new)), new
+        return Compared(compare(_figures(old), _figures(new)), new, old.warnings + new.warnings)
     except DuplicateWorkloadError as err:
         at = err.location
         entry = {"document": at.document, "pointer": pointer(*at.path), "detail": err.reason, "source": err.side}

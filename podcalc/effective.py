@@ -25,6 +25,7 @@ from calc.workloads import Total, add_totals, workload_total
 from podcalc import render
 from podcalc.errors import Entry, InvalidError, ParameterError
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits
+from podcalc.reading.expressions import unit_expression_warnings
 from podcalc.reading.manifests import (
     Document,
     Skipped,
@@ -103,6 +104,7 @@ def evaluate_documents(
         "skipped": [render.skipped(doc, s) for doc, s in skipped],
         "total": _total(evaluated, nodes, units),
         "kubernetes": render.kubernetes_block(release_features, render.release_notes(evaluated)),
+        "warnings": unit_expression_warnings(found),
     }
 
 

@@ -55,7 +55,7 @@ class InvalidError(InputError):
     @classmethod
     def listing(cls, errors: list[Entry]) -> InvalidError:
         """Several located problems, summed up in one detail line."""
-        lines = [_where(e) + f"{e.get('pointer') or '/'}: {e['detail']}" for e in errors]
+        lines = [where(e) + f"{e.get('pointer') or '/'}: {e['detail']}" for e in errors]
         return cls(f"{len(errors)} problem(s): " + "; ".join(lines), errors)
 
     @classmethod
@@ -74,7 +74,8 @@ class TooLargeError(InputError):
         return cls(f"{what}: the limit is {limit:,} ({setting})", errors)
 
 
-def _where(error: Mapping[str, Any]) -> str:
+def where(error: Mapping[str, Any]) -> str:
+    """Where an entry of a listing stands, in words: its source (or document) and object."""
     parts = [error.get("source") or f"document {error.get('document')}"]
     if error.get("kind"):
         parts.append(f"{error['kind']}/{error.get('name') or '(unnamed)'}")

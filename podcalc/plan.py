@@ -39,9 +39,10 @@ from calc.versions import Features
 from calc.workloads import sum_resources
 from podcalc import render
 from podcalc.effective import Evaluated, check_units, evaluate_workload, release
-from podcalc.errors import InvalidError
+from podcalc.errors import Entry, InvalidError
 from podcalc.reading.cluster import CLUSTER_KINDS, DEFAULT_NAMESPACE, Cluster, read_cluster
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits
+from podcalc.reading.expressions import unit_expression_warnings
 from podcalc.reading.manifests import Document, Skipped, Workload, classify, collect, runtime_classes, stream_error
 
 __all__ = ["DEFAULT_NAMESPACE", "Plan", "Planned", "plan", "plan_documents"]
@@ -78,6 +79,7 @@ class Plan:
     shapes: list[ShapeFit]
     features: Features
     node_count: int | None
+    warnings: list[Entry]  # quantities written as unit expressions (podcalc.reading.expressions)
 
 
 def plan(
@@ -157,6 +159,7 @@ def plan(
         [fit_shape(s, scheduled) for s in cluster.shapes],
         release_features,
         nodes,
+        unit_expression_warnings(found),
     )
 
 

@@ -16,7 +16,6 @@ import orjson
 
 from calc import limitrange
 from calc.admission import QuotaOutcome, Rejection
-from calc.diff import Diff
 from calc.diff import Figures as DiffFigures
 from calc.effective import Phase
 from calc.evaluate import PodEvaluation
@@ -34,6 +33,7 @@ from podcalc.reading.cluster import LR_FIELDS, LocatedLimitRange
 from podcalc.reading.manifests import Document, Skipped, Workload
 
 if TYPE_CHECKING:
+    from podcalc.diff import Compared
     from podcalc.effective import Evaluated
     from podcalc.plan import Plan, Planned
 
@@ -252,6 +252,7 @@ def plan_body(plan: Plan, units: Mapping[str, str], explain: bool) -> dict[str, 
         "nodes": None if plan.nodes is None else nodes_fit(plan.nodes),
         "nodeShapes": [shape_fit(s) for s in plan.shapes],
         "kubernetes": kubernetes_block(plan.features, plan_notes(plan)),
+        "warnings": plan.warnings,
     }
 
 
@@ -456,9 +457,10 @@ def _diff_figures(f: DiffFigures | None) -> dict[str, Any] | None:
     }
 
 
-def diff_body(compared: tuple[Diff, Plan]) -> dict[str, Any]:
-    """The body of ``POST /v1/diff``: the comparison, and the release the plan after used."""
-    d, after = compared
+def diff_body(compared: Compared) -> dict[str, Any]:
+    """The body of ``POST /v1/diff``: the comparison, the release the plan after used, and
+    both sides' warnings."""
+    d, after, warnings = compared
     workloads = [
         {
             "kind": w.key[0],
@@ -505,4 +507,5 @@ def diff_body(compared: tuple[Diff, Plan]) -> dict[str, Any]:
         "nodeShapes": [{"name": name, "nodesBefore": old, "nodesAfter": new} for name, old, new in d.shapes],
         "nodes": {"before": d.nodes[0], "after": d.nodes[1]},
         "kubernetes": kubernetes_block(after.features, plan_notes(after)),
+        "warnings": warnings,
     }

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT
+from podcalc.errors import where
 
 
 def resources(resources: dict[str, str]) -> str:
@@ -74,6 +75,11 @@ def skipped(body: dict[str, Any]) -> list[str]:
     ]
 
 
+def warnings(body: dict[str, Any]) -> list[str]:
+    """A line under the table for each quantity the API server would not read (a unit expression)."""
+    return [f"warning: {where(w)}{w['pointer']}: {w['value']!r} is {w['detail']}" for w in body["warnings"]]
+
+
 def effective(body: dict[str, Any]) -> str:
     rows = [("WORKLOAD", "NAMESPACE", "PODS", "QOS", "REQUESTS/POD", "LIMITS/POD", "UNBOUNDED")]
     for item in body["items"]:
@@ -106,7 +112,7 @@ def effective(body: dict[str, Any]) -> str:
         )
     lines += [f"note: {cli_words(note)}" for note in total["notes"]]
     lines += skipped(body)
-    return "\n".join(lines)
+    return "\n".join(lines + warnings(body))
 
 
 def columns(rows: Sequence[Sequence[object]], indent: str = "") -> list[str]:
@@ -188,7 +194,7 @@ def plan(body: dict[str, Any]) -> str:
             f"  {label(f['item'])}: {f['pods']} per node (limited by {f['limitedBy']})" for f in shape["podsPerNode"]
         ]
         lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods fit on no node" for u in shape["unplaced"]]
-    return "\n".join(lines)
+    return "\n".join(lines + warnings(body))
 
 
 def diff(body: dict[str, Any]) -> str:
@@ -223,7 +229,7 @@ def diff(body: dict[str, Any]) -> str:
         lines.append(f"quota {name}: {fits[q['fitsBefore']]} -> {fits[q['fitsAfter']]}")
     for s in body["nodeShapes"]:
         lines.append(f"node shape {s['name']}: {s['nodesBefore']} -> {s['nodesAfter']} nodes")
-    return "\n".join(lines)
+    return "\n".join(lines + warnings(body))
 
 
 def explanations(body: dict[str, Any]) -> str:

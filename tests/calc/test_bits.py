@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from calc.errors import BitsError, QuantityError
-from calc.resources import parse_resource_quantity
-from calc.units import parse_amount, unit_factor
+from calc.resources import dimension_of, in_kubernetes_grammar, parse_resource_quantity
+from calc.units import Dimension, parse_amount, unit_factor
 
 REFUSED = [
     ("512Mb", "'Mb' is a unit of bits; Kubernetes counts bytes: write 512Mi or 512M"),
@@ -68,3 +68,35 @@ def test_a_unit_of_bits_is_refused_for_conversions_too(unit: str, reason: str) -
 def test_units_of_bytes_still_read(text: str, canonical: str) -> None:
     q, _ = parse_amount(text, None)
     assert str(q) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "grammar"),
+    [("1536Mi", True), (" 1.5Gi ", True), ("1e3", True), ("1.5 GiB", False), ("2 cores", False), ("512MB", False)],
+)
+def test_in_kubernetes_grammar_is_what_parse_quantity_accepts(text: str, grammar: bool) -> None:
+    """``Quantity.UnmarshalJSON``: ``ParseQuantity(strings.TrimSpace(value))``."""
+    assert in_kubernetes_grammar(text) is grammar
+
+
+@pytest.mark.parametrize(
+    ("name", "dimension"),
+    [
+        ("requests.memory", Dimension.BYTES),
+        ("limits.ephemeral-storage", Dimension.BYTES),
+        ("requests.hugepages-2Mi", Dimension.BYTES),
+        ("gold.storageclass.storage.k8s.io/requests.storage", Dimension.BYTES),
+        ("limits.cpu", Dimension.CORES),
+        ("requests.nvidia.com/gpu", Dimension.COUNT),
+        ("example.com/memory", Dimension.COUNT),
+        ("count/deployments.apps", Dimension.COUNT),
+    ],
+)
+def test_a_quota_resource_counts_what_it_names(name: str, dimension: Dimension) -> None:
+    """``pkg/quota/v1/evaluator/core``: ``requests.memory`` is memory, a storage class's
+    ``requests.storage`` is storage; an extended resource stays a count whatever its name."""
+    assert dimension_of(name) is dimension
+
+
+def test_a_quota_of_memory_reads_a_unit_expression_in_bytes() -> None:
+    assert parse_resource_quantity("requests.memory", "1.5 GiB") == parse_resource_quantity("memory", "1536Mi")
