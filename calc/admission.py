@@ -16,14 +16,17 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from calc import quota
+from calc.effective import pod_level_resources_set
 from calc.errors import Location, Path, Violation
 from calc.evaluate import LimitRangeConflictError, PodEvaluation
 from calc.limitrange import LimitViolation, forbidden_message
 from calc.pod import PodSpec, ResourceList
-from calc.quantity import Quantity
+from calc.quantity import ZERO, Quantity
 from calc.quota import ResourceQuota
+from calc.versions import DEFAULT_FEATURES, Features
 from calc.workloads import scale, sum_resources
 
 
@@ -64,6 +67,7 @@ class Rejection:
     message: str  # the API server's words
     violations: tuple[LimitViolation, ...] = ()
     pods: int | None = None  # the pods refused, where admission stopped part-way through
+    refused: str | None = None  # the object refused, where it is not a pod: "Deployment/web"
 
 
 def limit_range_rejection(violations: Sequence[LimitViolation]) -> Rejection:
@@ -101,15 +105,37 @@ def go_path(path: Path) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Applicant:
-    """A workload whose pods ask for admission: ``pods`` of them, each as ``evaluation``."""
+class Creation:
+    """An object other than a pod that the stream creates, and what it counts against quotas
+    (``calc.quota.object_usage``)."""
 
-    index: int  # the caller's key for it, echoed in the quotas' refusals
+    kind: str
+    name: str | None  # None: named by its controller (a Deployment's ReplicaSet)
+    usage: ResourceList
+
+    def label(self, owner: str) -> str:
+        return f"{self.kind}/{self.name}" if self.name is not None else f"{self.kind} of {owner}"
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """An object of the stream on its way through quota admission, with what it creates.
+
+    A workload is created first (``chain``: the object itself, then what its controller
+    creates at once: a Deployment's ReplicaSet, a CronJob's Job), then its ``pods`` one by
+    one, each after its ``claims`` (a StatefulSet's PersistentVolumeClaims). An object that
+    runs no pods (a Service, a ConfigMap) is a chain of one and no pods; so is a workload
+    whose pods LimitRanger or validation refuse (``evaluation`` None or ``pods`` 0).
+    """
+
+    index: int | None  # the caller's key for it, echoed in the quotas' refusals (None: not a workload)
     kind: str
     name: str | None
     namespace: str
     pods: int
-    evaluation: PodEvaluation
+    evaluation: PodEvaluation | None
+    chain: tuple[Creation, ...] = ()
+    claims: tuple[Creation, ...] = ()  # per pod; each claim's name is its template's
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +148,14 @@ class LocatedQuota:
 
 @dataclass(frozen=True, slots=True)
 class QuotaRefusal:
-    """A quota's record of the pods it refused."""
+    """A quota's record of what it refused: ``pods`` of a workload, or an object (pods 0)."""
 
-    index: int  # Applicant.index
+    index: int | None  # Applicant.index
     kind: str
     name: str | None
     pods: int
     message: str
+    refused: str | None = None  # the object refused, where it is not a pod: "Deployment/web"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +188,14 @@ class QuotaOutcome:
 
 
 class _Tally:
-    """One quota while its namespace's pods are admitted, one workload after another."""
+    """One quota while the stream's objects are admitted, one after another."""
 
-    def __init__(self, located: LocatedQuota, objects_usage: ResourceList) -> None:
+    def __init__(self, located: LocatedQuota) -> None:
         self.quota, self.location = located.quota, located.location
-        objects_covered = quota.covered(self.quota, objects_usage)
-        self.used = sum_resources([self.quota.used, objects_covered])  # status.used, objects, admitted pods
-        self.requested: dict[str, Quantity] = dict(objects_covered)
+        # status.used (zero for what it does not list, as the quota controller fills it in),
+        # then what is admitted
+        self.used: dict[str, Quantity] = {n: ZERO for n in self.quota.hard} | dict(self.quota.used)
+        self.requested: dict[str, Quantity] = {}
         self.refusals: list[QuotaRefusal] = []
 
     def remaining(self) -> dict[str, Quantity]:
@@ -175,6 +203,19 @@ class _Tally:
             n: Quantity(h.nanos - self.used[n].nanos if n in self.used else h.nanos, h.format)
             for n, h in self.quota.hard.items()
         }
+
+    def ask(self, usage: ResourceList, times: int = 1) -> None:
+        self.requested = sum_resources([self.requested, scale(quota.covered(self.quota, usage), times)])
+
+    def charge(self, usage: ResourceList, times: int = 1) -> None:
+        self.used = sum_resources([self.used, scale(quota.covered(self.quota, usage), times)])
+
+    def refusal(self, usage: ResourceList) -> str | None:
+        """The quota's message if one more object of ``usage`` goes over it, else None."""
+        one = quota.covered(self.quota, usage)
+        after = sum_resources([self.used, one])
+        names = [n for n in quota.exceeded(self.quota, after) if n in one]  # quota.Mask of the request
+        return quota.exceeded_message(self.quota, one, self.used, names) if names else None
 
     def outcome(self) -> QuotaOutcome:
         q = self.quota
@@ -214,58 +255,112 @@ def binding(shares: Mapping[str, Fraction | None]) -> str | None:
 def admit_to_quotas(
     applicants: Sequence[Applicant],
     quotas: Mapping[str, Sequence[LocatedQuota]],
-    objects_usage: Mapping[str, ResourceList],
+    features: Features = DEFAULT_FEATURES,
 ) -> tuple[dict[int, Admitted], list[QuotaOutcome]]:
-    """Each namespace's pods against its quotas, as the ResourceQuota admission plugin admits them.
+    """Every object the stream creates, through the quotas of its namespace, as the
+    ResourceQuota admission plugin admits them: in stream order, each object as its
+    controller would create it (``Applicant``), and a refused object creates nothing below it.
 
-    ``quotas`` and ``objects_usage`` (what the stream's other objects count) are by namespace.
-    Workloads are admitted in stream order, their pods one at a time: a quota applies to a
-    pod when its scopes match (``quota.matches``); the first quota whose ``Constraints`` the
-    pod misses refuses all its pods (``failed quota: NAME: must specify ...``); otherwise the
-    pods are admitted while every quota that counts them has room, and the rest are refused
-    with the quota's message (``exceeded quota: ...``). Then each workload learns how many
+    An object goes through every quota that matches it (``quota.counts_object``: an unscoped
+    quota limiting something it counts), in the order the quotas are given; the first that
+    it would take over a hard limit refuses it with the API server's message
+    (``exceeded quota: NAME, requested: ..., used: ..., limited: ...``). A pod goes through
+    the quotas whose scopes match it (``quota.matches``): the first whose ``Constraints`` it
+    misses refuses all the workload's pods (``failed quota: NAME: must specify ...``); else
+    its pods are admitted while every such quota has room. Then each workload learns how many
     more of its pods the quotas would still take (the tightest quota and resource).
 
     Source: ``k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go``
-    (``checkRequest``) and ``pkg/quota/v1/evaluator/core/pods.go``.
+    (``checkRequest``), ``pkg/quota/v1/generic/evaluator.go`` (``Matches``,
+    ``MatchesNoScopeFunc``) and ``pkg/quota/v1/evaluator/core/pods.go``.
     """
-    admitted = {a.index: Admitted(a.pods, None, None, None) for a in applicants}
-    usages: dict[int, dict[str, Quantity]] = {}
-    counting: dict[int, list[_Tally]] = {}
-    outcomes: list[QuotaOutcome] = []
-    for namespace, located in quotas.items():
-        tallies = [_Tally(lq, objects_usage.get(namespace, {})) for lq in located]
-        for a in applicants:
-            if a.namespace != namespace:
-                continue
-            ev = a.evaluation
-            facts = quota.pod_facts(ev.spec, ev.qos_class)
-            matching = [t for t in tallies if quota.matches(t.quota, facts)]
-            usage = usages[a.index] = quota.pod_usage(ev.requests, ev.limits)
-            for t in matching:  # what the stream asks of each quota, admitted or not
-                t.requested = sum_resources([t.requested, scale(quota.covered(t.quota, usage), a.pods)])
-            refused = _constraints(a, matching)
-            if refused is not None:
-                admitted[a.index] = refused
-                continue
-            admitted[a.index] = _admit(a, usage, matching)
-            counting[a.index] = matching
-        outcomes += [t.outcome() for t in tallies]
+    tallies = {namespace: [_Tally(lq) for lq in located] for namespace, located in quotas.items()}
+    admitted: dict[int, Admitted] = {}
+    counted: list[tuple[Applicant, _Pods]] = []
     for a in applicants:
-        best: tuple[int, str, str] | None = None
-        for t in counting.get(a.index, []):
-            more, resource = quota.fits_more(t.remaining(), quota.covered(t.quota, usages[a.index]))
-            if more is not None and (best is None or more < best[0]):
-                best = (more, t.quota.name, resource or "")
-        if best is not None:
-            result = admitted[a.index]
-            admitted[a.index] = Admitted(result.pods, result.rejection, best[0], (best[1], best[2]))
-    return admitted, outcomes
+        result, pods = _admit_applicant(a, tallies.get(a.namespace, []), features)
+        if a.index is not None:
+            admitted[a.index] = result
+            if pods is not None:
+                counted.append((a, pods))
+    for a, pods in counted:  # once every object is in: the headroom each workload has left
+        assert a.index is not None
+        admitted[a.index] = _with_headroom(admitted[a.index], pods)
+    return admitted, [t.outcome() for located in tallies.values() for t in located]
 
 
-def _constraints(a: Applicant, tallies: Sequence[_Tally]) -> Admitted | None:
-    """All the pods refused by the first quota whose ``Constraints`` they miss; None: none missed."""
+class _Pods(NamedTuple):
+    """A workload's pod as the quotas count it: its usage, the quotas that count the pod, and
+    those that count each of its claims."""
+
+    usage: ResourceList
+    quotas: list[_Tally]
+    claims: tuple[Creation, ...]
+    claim_quotas: list[list[_Tally]]
+
+    def involved(self) -> list[_Tally]:
+        return list(dict.fromkeys([*self.quotas, *(t for counting in self.claim_quotas for t in counting)]))
+
+    def unit(self, t: _Tally) -> dict[str, Quantity]:
+        """What one pod and its claims count against ``t``."""
+        parts = [c.usage for c, counting in zip(self.claims, self.claim_quotas, strict=True) if t in counting]
+        if t in self.quotas:
+            parts.append(self.usage)
+        return quota.covered(t.quota, sum_resources(parts))
+
+
+def _admit_applicant(a: Applicant, tallies: Sequence[_Tally], features: Features) -> tuple[Admitted, _Pods | None]:
+    """One applicant: its chain, then its pods; the quotas that count its pods, where they were admitted."""
+    owner = f"{a.kind}/{a.name or '(unnamed)'}"
+    for creation in a.chain:
+        refused = _create(creation, tallies)
+        if refused is not None:
+            t, message = refused
+            label = creation.label(owner)
+            t.refusals.append(QuotaRefusal(a.index, a.kind, a.name, a.pods, message, label))
+            return Admitted(
+                0, Rejection("ResourceQuota", (f"ResourceQuota/{t.quota.name}",), message, refused=label), None, None
+            ), None
+    if a.evaluation is None or not a.pods:
+        return Admitted(a.pods, None, None, None), None
+    ev = a.evaluation
+    facts = quota.pod_facts(ev.spec, ev.qos_class)
+    pods = _Pods(
+        quota.pod_usage(ev.requests, ev.limits),
+        [t for t in tallies if quota.matches(t.quota, facts)],
+        a.claims,
+        [[t for t in tallies if quota.counts_object(t.quota, c.usage)] for c in a.claims],
+    )
+    for t in pods.involved():  # what the stream asks of each quota, admitted or not
+        t.ask(pods.unit(t), a.pods)
+    unmet = _constraints(a, pods.quotas, features)
+    if unmet is not None:
+        return unmet, None
+    return _admit_pods(a, pods), pods
+
+
+def _create(creation: Creation, tallies: Sequence[_Tally]) -> tuple[_Tally, str] | None:
+    """One object through the quotas that count it: charged, or the first quota that refuses it."""
+    counting = [t for t in tallies if quota.counts_object(t.quota, creation.usage)]
+    for t in counting:
+        t.ask(creation.usage)
+    for t in counting:
+        message = t.refusal(creation.usage)
+        if message is not None:
+            return t, message
+    for t in counting:
+        t.charge(creation.usage)
+    return None
+
+
+def _constraints(a: Applicant, tallies: Sequence[_Tally], features: Features) -> Admitted | None:
+    """All the pods refused by the first quota whose ``Constraints`` they miss; None: none missed.
+
+    With ``PodLevelResources`` (1.34+), a pod that sets pod-level resources meets them all."""
+    assert a.evaluation is not None
     spec = a.evaluation.spec
+    if features.pod_level_resources and pod_level_resources_set(spec):
+        return None
     containers = spec.containers + spec.init_containers
     for t in tallies:
         reason = quota.missing_constraints(t.quota, containers)
@@ -276,22 +371,49 @@ def _constraints(a: Applicant, tallies: Sequence[_Tally]) -> Admitted | None:
     return None
 
 
-def _admit(a: Applicant, usage: ResourceList, tallies: Sequence[_Tally]) -> Admitted:
-    """One workload's pods through the quotas that match them, while every one has room."""
-    pods, refusing = a.pods, None
-    for t in tallies:
-        n, _ = quota.fits_more(t.remaining(), quota.covered(t.quota, usage))
-        if n is not None and n < pods:
-            pods, refusing = n, t
-    for t in tallies:
-        t.used = sum_resources([t.used, scale(quota.covered(t.quota, usage), pods)])
-    if refusing is None:
-        return Admitted(pods, None, None, None)
-    one = quota.covered(refusing.quota, usage)
-    after = sum_resources([refusing.used, one])
-    names = [n for n in quota.exceeded(refusing.quota, after) if n in one]  # quota.Mask of the request
-    message = quota.exceeded_message(refusing.quota, one, refusing.used, names)
-    refused = a.pods - pods
-    refusing.refusals.append(QuotaRefusal(a.index, a.kind, a.name, refused, message))
-    rejection = Rejection("ResourceQuota", (f"ResourceQuota/{refusing.quota.name}",), message, pods=refused)
+def _admit_pods(a: Applicant, pods: _Pods) -> Admitted:
+    """A workload's pods, each after its claims, while every quota that counts them has room."""
+    involved = pods.involved()
+    admitted = a.pods
+    for t in involved:
+        n, _ = quota.fits_more(t.remaining(), pods.unit(t))
+        if n is not None and n < admitted:
+            admitted = n
+    for t in involved:
+        t.charge(pods.unit(t), admitted)
+    if admitted == a.pods:
+        return Admitted(admitted, None, None, None)
+    # the next pod's claims, then the pod: the first object a quota refuses stops the workload
+    for c, counting in zip(a.claims, pods.claim_quotas, strict=True):
+        for t in counting:
+            message = t.refusal(c.usage)
+            if message is not None:
+                name = f"{c.name}-{a.name}-{admitted}" if a.kind == "StatefulSet" else c.name
+                return _refused(a, t, message, admitted, f"{c.kind}/{name}")
+        for t in counting:
+            t.charge(c.usage)
+    for t in pods.quotas:
+        message = t.refusal(pods.usage)
+        if message is not None:
+            return _refused(a, t, message, admitted, None)
+    raise AssertionError(f"{a.kind}/{a.name}: {admitted} of {a.pods} pods fit, yet no quota refuses the next")
+
+
+def _refused(a: Applicant, t: _Tally, message: str, pods: int, refused: str | None) -> Admitted:
+    t.refusals.append(QuotaRefusal(a.index, a.kind, a.name, a.pods - pods, message, refused))
+    rejection = Rejection(
+        "ResourceQuota", (f"ResourceQuota/{t.quota.name}",), message, pods=a.pods - pods, refused=refused
+    )
     return Admitted(pods, rejection, None, None)
+
+
+def _with_headroom(result: Admitted, pods: _Pods) -> Admitted:
+    """``result`` with how many more such pods (with their claims) the quotas would still take."""
+    best: tuple[int, str, str] | None = None
+    for t in pods.involved():
+        more, resource = quota.fits_more(t.remaining(), pods.unit(t))
+        if more is not None and (best is None or more < best[0]):
+            best = (more, t.quota.name, resource or "")
+    if best is None:
+        return result
+    return Admitted(result.pods, result.rejection, best[0], (best[1], best[2]))

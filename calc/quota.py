@@ -36,6 +36,7 @@ COUNT_PODS = "count/pods"
 REQUESTS_PREFIX = "requests."
 LIMITS_PREFIX = "limits."
 _ONE = Quantity(1_000_000_000)
+STORAGE_CLASS_SUFFIX = ".storageclass.storage.k8s.io/"
 
 
 class Scope(enum.Enum):
@@ -266,6 +267,14 @@ def _matches(r: ScopeRequirement, pod: PodFacts) -> bool:
     return held  # as podMatchesScopeFunc: only PriorityClass reads the operator
 
 
+def counts_object(quota: ResourceQuota, usage: Mapping[str, Quantity]) -> bool:
+    """Whether ``quota`` counts an object (other than a pod) of ``usage``: it limits something
+    the object counts, and it has no scope: the object-count, Service and claim evaluators
+    match no scope (``generic.Matches`` with ``MatchesNoScopeFunc``; a claim's
+    VolumeAttributesClass scope is not modelled)."""
+    return not quota.scopes and not quota.selector and any(n in quota.hard for n in usage)
+
+
 def pod_usage(requests: ResourceList, limits: ResourceList) -> dict[str, Quantity]:
     """``PodUsageFunc`` for a running pod: the quota resources it counts against."""
     return {COUNT_PODS: _ONE} | _compute_usage(requests, limits)
@@ -392,14 +401,21 @@ def service_node_ports(service_type: str, ports: Sequence[bool], allocate_load_b
 
 
 def object_usage(
-    kind: str, group: str, service_type: str | None = None, node_ports: int = 0, storage: Quantity | None = None
+    kind: str,
+    group: str,
+    service_type: str | None = None,
+    node_ports: int = 0,
+    storage: Quantity | None = None,
+    storage_class: str | None = None,
 ) -> dict[str, Quantity]:
     """What creating one object of ``kind`` (API group ``group``, "" for core) counts against quotas.
 
     Pods are not counted here: their usage (``pods``, ``count/pods``, compute) is ``pod_usage``.
     A Service of type LoadBalancer also counts ``services.loadbalancers``; NodePort and
-    LoadBalancer Services count their node ports; a PersistentVolumeClaim its ``requests.storage``;
-    a Deployment also the ReplicaSet its controller creates.
+    LoadBalancer Services count their node ports; a PersistentVolumeClaim its ``requests.storage``
+    and, with a storage class, ``<class>.storageclass.storage.k8s.io/requests.storage`` and
+    ``.../persistentvolumeclaims`` (``pkg/quota/v1/evaluator/core/persistent_volume_claims.go``).
+    What a controller creates (a Deployment's ReplicaSet) is an object of its own.
     """
     resource = plural(kind)
     out = {f"count/{resource}" + (f".{group}" if group else ""): _ONE}
@@ -410,8 +426,18 @@ def object_usage(
             out["services.loadbalancers"] = _ONE
         if node_ports:
             out["services.nodeports"] = Quantity(node_ports * 1_000_000_000)
-    if kind == "PersistentVolumeClaim" and not group and storage is not None:
-        out["requests.storage"] = storage
-    if kind == "Deployment" and group == "apps":  # its controller creates a ReplicaSet at once
-        out["count/replicasets.apps"] = _ONE
+    if kind == "PersistentVolumeClaim" and not group:
+        if storage_class:
+            out[f"{storage_class}{STORAGE_CLASS_SUFFIX}persistentvolumeclaims"] = _ONE
+        if storage is not None:
+            out["requests.storage"] = storage
+            if storage_class:
+                out[f"{storage_class}{STORAGE_CLASS_SUFFIX}requests.storage"] = storage
     return out
+
+
+# What a controller creates before its pods: (kind, API group), in order.
+CREATES: dict[str, tuple[tuple[str, str], ...]] = {
+    "Deployment": (("ReplicaSet", "apps"),),
+    "CronJob": (("Job", "batch"),),
+}

@@ -19,6 +19,7 @@ In order, as the cluster would see them (every rule is the core's):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 from calc.admission import (
     Admitted,
     Applicant,
+    Creation,
     QuotaOutcome,
     Rejection,
     admit_to_quotas,
@@ -36,14 +38,23 @@ from calc.evaluate import LimitRangeConflictError
 from calc.limitrange import Filled
 from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, never_created
 from calc.versions import Features
-from calc.workloads import sum_resources
 from podcalc import render
 from podcalc.effective import Evaluated, check_units, evaluate_workload, release
 from podcalc.errors import Entry, InvalidError
-from podcalc.reading.cluster import CLUSTER_KINDS, DEFAULT_NAMESPACE, Cluster, read_cluster
+from podcalc.reading.cluster import CLUSTER_KINDS, DEFAULT_NAMESPACE, Cluster, creations, read_cluster
+from podcalc.reading.cluster import claims as read_claims
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits
 from podcalc.reading.expressions import unit_expression_warnings
-from podcalc.reading.manifests import Document, Skipped, Workload, classify, collect, runtime_classes, stream_error
+from podcalc.reading.manifests import (
+    Document,
+    Found,
+    Skipped,
+    Workload,
+    classify,
+    collect,
+    runtime_classes,
+    stream_error,
+)
 
 __all__ = ["DEFAULT_NAMESPACE", "Plan", "Planned", "plan", "plan_documents"]
 
@@ -61,6 +72,7 @@ class Planned:
     rejection: Rejection | None  # refused by LimitRanger or validation, before any quota
     filled: tuple[Filled, ...]  # what LimitRange defaults set
     admitted: Admitted  # what quota admission made of its pods
+    position: int  # where it stands among the stream's objects
 
     @property
     def rejections(self) -> list[Rejection]:
@@ -100,9 +112,11 @@ def plan(
         nodes = len(cluster.nodes)
     drafts: list[Planned] = []
     skipped: list[tuple[Document, Skipped]] = []
+    created: dict[int, tuple[Creation, ...]] = {}  # by position in found: what each object creates
     none = Admitted(0, None, None, None)
     refusal: Rejection | None
-    for doc, path, obj in found:
+    for position, (doc, path, obj) in enumerate(found):
+        created[position] = creations(obj, limits) if isinstance(obj, Mapping) else ()
         if isinstance(obj, Mapping) and obj.get("kind") in CLUSTER_KINDS:
             continue
         what = classify(obj, path)
@@ -118,23 +132,19 @@ def plan(
             result = evaluate_workload(doc, what, classes, limits, cluster.ranges_in(namespace), release_features)
         except LimitRangeConflictError as err:
             refusal = conflict_rejection(what.name, err)
-            drafts.append(Planned(len(drafts), doc, what, namespace, pods, None, refusal, err.filled, none))
+            drafts.append(Planned(len(drafts), doc, what, namespace, pods, None, refusal, err.filled, none, position))
             continue
         if isinstance(result, list):
             errors += result
             continue
         ev = result.evaluation
         refusal = limit_range_rejection(ev.limit_violations) if ev.limit_violations else None
-        drafts.append(Planned(len(drafts), doc, what, namespace, pods, result, refusal, ev.limit_range_filled, none))
+        drafts.append(
+            Planned(len(drafts), doc, what, namespace, pods, result, refusal, ev.limit_range_filled, none, position)
+        )
     if errors:
         raise InvalidError.listing(errors)
-    applicants = [
-        Applicant(p.index, p.workload.kind, p.workload.name, p.namespace, p.pods, p.evaluated.evaluation)
-        for p in drafts
-        if p.evaluated is not None and p.rejection is None and p.pods
-    ]
-    usage = {namespace: sum_resources(objects) for namespace, objects in cluster.objects.items()}
-    admitted, quotas = admit_to_quotas(applicants, cluster.quotas, usage)
+    admitted, quotas = admit_to_quotas(_applicants(found, drafts, created, limits), cluster.quotas, release_features)
     planned = [_with(p, admitted.get(p.index, none)) for p in drafts]
     scheduled = [
         Scheduled(
@@ -164,7 +174,43 @@ def plan(
 
 
 def _with(p: Planned, admitted: Admitted) -> Planned:
-    return Planned(p.index, p.document, p.workload, p.namespace, p.pods, p.evaluated, p.rejection, p.filled, admitted)
+    return dataclasses.replace(p, admitted=admitted)
+
+
+def _applicants(
+    found: Found, drafts: list[Planned], created: dict[int, tuple[Creation, ...]], limits: Limits
+) -> list[Applicant]:
+    """Every object of the stream in stream order, as quota admission sees it: a workload with
+    what it creates and its pods (none where LimitRanger or validation refused them), any
+    other object alone."""
+    workloads = {p.position: p for p in drafts}
+    out = []
+    for position, (_, _, obj) in enumerate(found):
+        p = workloads.get(position)
+        if p is None:
+            kind, name, namespace = _identity(obj)
+            if created[position]:
+                out.append(Applicant(None, kind, name, namespace, 0, None, created[position]))
+            continue
+        w = p.workload
+        runs = p.evaluated is not None and p.rejection is None
+        evaluation = p.evaluated.evaluation if p.evaluated is not None and runs else None
+        pods = (p.pods or 0) if runs else 0
+        claims = read_claims(obj, limits) if w.kind == "StatefulSet" else ()
+        out.append(Applicant(p.index, w.kind, w.name, p.namespace, pods, evaluation, created[position], claims))
+    return out
+
+
+def _identity(obj: Any) -> tuple[str, str | None, str]:
+    """An object's kind, name and namespace (``default`` without one)."""
+    metadata = obj.get("metadata") if isinstance(obj, Mapping) else None
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    return (
+        str(obj.get("kind")),
+        name if isinstance(name, str) else None,
+        namespace if isinstance(namespace, str) and namespace else DEFAULT_NAMESPACE,
+    )
 
 
 def plan_documents(

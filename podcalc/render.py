@@ -318,6 +318,8 @@ def rejection(r: Rejection) -> dict[str, Any]:
     }
     if r.pods is not None:
         out["pods"] = r.pods
+    if r.refused is not None:
+        out["refused"] = r.refused
     return out
 
 
@@ -350,7 +352,15 @@ def quota_outcome(o: QuotaOutcome) -> dict[str, Any]:
         "exceeded": o.exceeded,
         "binding": o.binding,
         "rejections": [
-            {"item": r.index, "kind": r.kind, "name": r.name, "pods": r.pods, "message": r.message} for r in o.refusals
+            {
+                "item": r.index,
+                "kind": r.kind,
+                "name": r.name,
+                "pods": r.pods,
+                "message": r.message,
+                "refused": r.refused,
+            }
+            for r in o.refusals
         ],
     }
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from calc import limitrange, quota
 from calc import nodes as nodefit
-from calc.admission import LocatedQuota
+from calc.admission import Creation, LocatedQuota
 from calc.errors import Location, Path, QuantityError, Violation
 from calc.limitrange import LimitRange, LimitRangeItem
 from calc.nodes import Model, Node, NodeShape
@@ -56,7 +56,6 @@ class Cluster:
     quotas: dict[str, list[LocatedQuota]] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     shapes: list[NodeShape] = field(default_factory=list)
-    objects: dict[str, list[dict[str, Quantity]]] = field(default_factory=dict)  # what they count for quota
 
     def ranges_in(self, namespace: str) -> list[LimitRange]:
         return [located.limit_range for located in self.limit_ranges.get(namespace, ())]
@@ -251,16 +250,21 @@ def _explicit(r: _Reader, res: Mapping[str, Any], default: nodefit.Reservation) 
     return nodefit.Reservation(Model.EXPLICIT, kube, system, eviction)
 
 
+_BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
 _PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?%")
 
 
-def _object_usage(obj: Mapping[str, Any], limits: Limits) -> dict[str, Quantity]:
-    """What an object of the stream counts against its namespace's quotas (pods aside)."""
+def creations(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
+    """What creating ``obj`` counts against its namespace's quotas: the object itself, then
+    what its controller creates before any pod (``calc.quota.CREATES``); nothing for a Pod,
+    whose usage is its own (``calc.quota.pod_usage``), a List or a Node."""
     kind = obj.get("kind")
-    api_version = obj.get("apiVersion")
     if not isinstance(kind, str) or kind == "Pod" or kind.endswith("List") or kind in ("Node", "NodeShape"):
-        return {}
+        return ()
+    api_version = obj.get("apiVersion")
     group = api_version.rsplit("/", 1)[0] if isinstance(api_version, str) and "/" in api_version else ""
+    metadata = obj.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
     spec = obj.get("spec")
     spec = spec if isinstance(spec, Mapping) else {}
     ports = spec.get("ports")
@@ -269,14 +273,47 @@ def _object_usage(obj: Mapping[str, Any], limits: Limits) -> dict[str, Quantity]
     service_type = service_type if isinstance(service_type, str) else "ClusterIP"
     named = [isinstance(p, Mapping) and bool(p.get("nodePort")) for p in ports]
     node_ports = quota.service_node_ports(service_type, named, spec.get("allocateLoadBalancerNodePorts") is not False)
+    storage, storage_class = _claim(obj, spec, limits) if kind == "PersistentVolumeClaim" else (None, None)
+    usage = quota.object_usage(kind, group, service_type, node_ports, storage, storage_class)
+    own = Creation(kind, name if isinstance(name, str) else None, usage)
+    created = tuple(Creation(k, None, quota.object_usage(k, g)) for k, g in quota.CREATES.get(kind, ()))
+    return (own, *created)
+
+
+def claims(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
+    """The PersistentVolumeClaims a StatefulSet creates before each pod: one per
+    ``volumeClaimTemplates`` entry, named by the template."""
+    spec = obj.get("spec")
+    templates = spec.get("volumeClaimTemplates") if isinstance(spec, Mapping) else None
+    out = []
+    for template in templates if isinstance(templates, list) else ():
+        if not isinstance(template, Mapping):
+            continue
+        metadata = template.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, Mapping) else None
+        claim_spec = template.get("spec")
+        storage, storage_class = _claim(template, claim_spec if isinstance(claim_spec, Mapping) else {}, limits)
+        usage = quota.object_usage("PersistentVolumeClaim", "", storage=storage, storage_class=storage_class)
+        out.append(Creation("PersistentVolumeClaim", name if isinstance(name, str) else None, usage))
+    return tuple(out)
+
+
+def _claim(obj: Mapping[str, Any], spec: Mapping[str, Any], limits: Limits) -> tuple[Quantity | None, str | None]:
+    """A claim's requested storage and its storage class: the beta annotation first, then
+    ``spec.storageClassName`` (``GetPersistentVolumeClaimClass``)."""
     storage = None
     resources = spec.get("resources")
-    if kind == "PersistentVolumeClaim" and isinstance(resources, Mapping):
+    if isinstance(resources, Mapping):
         try:
             storage = load_resource_list(resources.get("requests"), limits.quantity_length).get("storage")
         except FieldError:
             storage = None
-    return quota.object_usage(kind, group, service_type, node_ports, storage)
+    metadata = obj.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    storage_class = annotations.get(_BETA_CLASS) if isinstance(annotations, Mapping) else None
+    if storage_class is None:
+        storage_class = spec.get("storageClassName")
+    return storage, storage_class if isinstance(storage_class, str) and storage_class else None
 
 
 def check_cluster_size(found: Found, limits: Limits) -> None:
@@ -304,9 +341,6 @@ def read_cluster(found: Found, limits: Limits) -> tuple[Cluster, list[Entry]]:
         kind = obj.get("kind")
         r = _Reader(doc, path, obj, limits)
         namespace = r.namespace or DEFAULT_NAMESPACE
-        usage = _object_usage(obj, limits)
-        if usage:
-            cluster.objects.setdefault(namespace, []).append(usage)
         if kind not in CLUSTER_KINDS:
             continue
         if kind in ("LimitRange", "ResourceQuota") and r.name is None:

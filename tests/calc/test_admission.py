@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
@@ -19,6 +19,7 @@ import pytest
 from calc.admission import (
     Admitted,
     Applicant,
+    Creation,
     LocatedQuota,
     QuotaRefusal,
     Rejection,
@@ -34,10 +35,14 @@ from calc.evaluate import LimitRangeConflictError, evaluate_pod
 from calc.limitrange import Filled, LimitRange, LimitRangeItem, LimitViolation, set_defaults
 from calc.pod import ResourceList
 from calc.quantity import canonical, parse_quantity
-from calc.quota import ResourceQuota, ScopeRequirement
+from calc.quota import ResourceQuota, ScopeRequirement, object_usage
 from tests.podbuild import C, quantities, spec
 
 NS = "shop"
+DEPLOYMENT_CHAIN = (
+    Creation("Deployment", "web", object_usage("Deployment", "apps")),
+    Creation("ReplicaSet", None, object_usage("ReplicaSet", "apps")),
+)
 
 
 def texts(resources: ResourceList) -> dict[str, str]:
@@ -102,7 +107,6 @@ class Case:
     quotas: list[LocatedQuota]
     workloads: list[Applicant]
     expected: list[Seen]
-    objects: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 CPU_LIMIT_RANGE = LimitRange(
@@ -269,19 +273,17 @@ CASES = [
         [(5, None, None), (0, 1, "exceeded quota: frozen, requested: pods=1, used: pods=0, limited: pods=0")],
     ),
     Case(
-        "count/pods counts each pod; the stream's objects over another limit stay out of the pod's refusal",
-        [quota("objects", {"count/pods": "3", "count/deployments.apps": "1"})],
-        [workload(0, [C("app")], 4)],
+        "count/pods counts each pod; the Deployment and its ReplicaSet count once, before them",
+        [quota("objects", {"count/pods": "3", "count/deployments.apps": "1", "count/replicasets.apps": "1"})],
+        [dataclasses.replace(workload(0, [C("app")], 4), chain=DEPLOYMENT_CHAIN)],
         [(3, 1, "exceeded quota: objects, requested: count/pods=1, used: count/pods=3, limited: count/pods=3")],
-        objects={NS: {"count/deployments.apps": "2", "count/replicasets.apps": "2"}},
     ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_quota_admission(case: Case) -> None:
-    objects = {ns: quantities(usage) for ns, usage in case.objects.items()}
-    admitted, _ = admit_to_quotas(case.workloads, by_namespace(case.quotas), objects)
+    admitted, _ = admit_to_quotas(case.workloads, by_namespace(case.quotas))
     assert [seen(admitted[w.index]) for w in case.workloads] == case.expected
 
 
@@ -290,7 +292,6 @@ def test_a_refusal_names_the_quota_object_and_the_pods_it_refuses() -> None:
     admitted, outcomes = admit_to_quotas(
         [workload(0, [C("pod-quota-demo")], 3, name="pod-quota-demo")],
         by_namespace([quota("pod-demo", {"pods": "2"})]),
-        {},
     )
     message = "exceeded quota: pod-demo, requested: pods=1, used: pods=2, limited: pods=2"
     assert admitted[0] == Admitted(
@@ -304,7 +305,6 @@ def test_a_constraints_refusal_refuses_every_pod_and_leaves_no_headroom() -> Non
     admitted, outcomes = admit_to_quotas(
         [workload(0, [C("app", {"memory": "64Mi"})], 3, name="web")],
         by_namespace([quota("compute", {"requests.cpu": "2"})]),
-        {},
     )
     message = "failed quota: compute: must specify requests.cpu for: app"
     assert admitted[0] == Admitted(0, Rejection("ResourceQuota", ("ResourceQuota/compute",), message), None, None)
@@ -366,7 +366,7 @@ def test_more_pods_and_limited_by(
     workloads: list[Applicant],
     expected: list[tuple[int | None, tuple[str, str] | None]],
 ) -> None:
-    admitted, _ = admit_to_quotas(workloads, by_namespace(quotas), {})
+    admitted, _ = admit_to_quotas(workloads, by_namespace(quotas))
     assert [(admitted[w.index].more_pods, admitted[w.index].limited_by) for w in workloads] == expected
 
 
@@ -388,7 +388,7 @@ def test_quota_outcome_of_the_quota_memory_cpu_page() -> None:
         kind="Pod",
         name="demo-2",
     )
-    _, (outcome,) = admit_to_quotas([first, second], by_namespace([q]), {})
+    _, (outcome,) = admit_to_quotas([first, second], by_namespace([q]))
     assert outcome.quota == q.quota
     assert outcome.location == Location(3)
     requested = {"limits.cpu": "1600m", "limits.memory": "1824Mi", "requests.cpu": "800m", "requests.memory": "1300Mi"}
@@ -421,31 +421,36 @@ def test_quota_outcome_of_the_quota_memory_cpu_page() -> None:
     assert outcome.fits is False
 
 
-def test_status_used_and_objects_count_and_a_hard_limit_of_zero_binds_first() -> None:
-    """A LoadBalancer Service against services.loadbalancers 0: no finite share, so it binds before
-    count/deployments.apps and services, both at 100%."""
+def test_an_object_over_a_quota_is_refused_and_what_follows_still_counts() -> None:
+    """A LoadBalancer Service against services.loadbalancers 0 is refused (``checkRequest``:
+    the first quota it would take over); the Deployment after it is admitted, its ReplicaSet
+    and pods too. The quota's figures count what the stream asks, admitted or not."""
     q = quota(
         "objects",
         {"count/deployments.apps": "2", "services": "1", "services.loadbalancers": "0", "requests.cpu": "2"},
         used={"count/deployments.apps": "1", "requests.cpu": "500m"},
     )
-    objects = quantities(
-        {
-            "count/services": "1",
-            "services": "1",
-            "services.loadbalancers": "1",
-            "count/deployments.apps": "1",
-            "count/replicasets.apps": "1",
-        }
+    service = Applicant(
+        None,
+        "Service",
+        "lb",
+        NS,
+        0,
+        None,
+        (Creation("Service", "lb", object_usage("Service", "", service_type="LoadBalancer")),),
     )
-    admitted, (outcome,) = admit_to_quotas(
-        [workload(0, [C("web", {"cpu": "250m"})], 4)], by_namespace([q]), {NS: objects}
+    web = dataclasses.replace(workload(0, [C("web", {"cpu": "250m"})], 4), chain=DEPLOYMENT_CHAIN)
+    admitted, (outcome,) = admit_to_quotas([service, web], by_namespace([q]))
+    assert admitted == {0: Admitted(4, None, 2, ("objects", "requests.cpu"))}
+    message = (
+        "exceeded quota: objects, requested: services.loadbalancers=1, "
+        "used: services.loadbalancers=0, limited: services.loadbalancers=0"
     )
-    assert admitted[0] == Admitted(4, None, 2, ("objects", "requests.cpu"))
+    assert outcome.refusals == (QuotaRefusal(None, "Service", "lb", 0, message, "Service/lb"),)
     assert texts(outcome.requested) == {
-        "count/deployments.apps": "1",
         "services": "1",
         "services.loadbalancers": "1",
+        "count/deployments.apps": "1",
         "requests.cpu": "1",
     }
     assert texts(outcome.total) == {
@@ -453,12 +458,6 @@ def test_status_used_and_objects_count_and_a_hard_limit_of_zero_binds_first() ->
         "services": "1",
         "services.loadbalancers": "1",
         "requests.cpu": "1500m",
-    }
-    assert texts(outcome.remaining) == {
-        "count/deployments.apps": "0",
-        "services": "0",
-        "services.loadbalancers": "-1",
-        "requests.cpu": "500m",
     }
     assert outcome.shares == {
         "count/deployments.apps": Fraction(1),
@@ -468,13 +467,12 @@ def test_status_used_and_objects_count_and_a_hard_limit_of_zero_binds_first() ->
     }
     assert outcome.exceeded == ["services.loadbalancers"]
     assert outcome.binding == "services.loadbalancers"
-    assert outcome.refusals == ()
-    assert outcome.fits is False  # objects are not refused, but the total goes over
+    assert outcome.fits is False
 
 
 def test_an_untouched_quota_fits_and_binds_nothing() -> None:
     q = quota("idle", {"requests.cpu": "2", "pods": "0"})
-    _, (outcome,) = admit_to_quotas([workload(0, [C("app")], 1, namespace="other")], by_namespace([q]), {})
+    _, (outcome,) = admit_to_quotas([workload(0, [C("app")], 1, namespace="other")], by_namespace([q]))
     assert (outcome.requested, outcome.total) == ({}, {})
     assert texts(outcome.remaining) == {"requests.cpu": "2", "pods": "0"}
     assert outcome.shares == {"requests.cpu": Fraction(0), "pods": Fraction(0)}
@@ -484,7 +482,7 @@ def test_an_untouched_quota_fits_and_binds_nothing() -> None:
 def test_outcomes_follow_the_namespaces_and_their_quotas_in_order() -> None:
     quotas = [quota("a", {"pods": "1"}, namespace="x"), quota("b", {"pods": "1"}, namespace="y")]
     quotas.append(quota("c", {"pods": "1"}, namespace="x"))
-    _, outcomes = admit_to_quotas([], by_namespace(quotas), {})
+    _, outcomes = admit_to_quotas([], by_namespace(quotas))
     assert [o.quota.name for o in outcomes] == ["a", "c", "b"]
 
 

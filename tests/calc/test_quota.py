@@ -7,7 +7,7 @@ import pytest
 from calc import quota
 from calc.evaluate import evaluate_pod
 from calc.qos import QOSClass
-from calc.quantity import canonical
+from calc.quantity import canonical, parse_quantity
 from calc.quota import PodFacts, ResourceQuota, ScopeRequirement
 from tests.podbuild import C, quantities, spec
 
@@ -142,7 +142,19 @@ def test_fits_more_names_the_resource_that_runs_out() -> None:
 @pytest.mark.parametrize(
     ("kind", "group", "extra", "expected"),
     [
-        ("Deployment", "apps", {}, {"count/deployments.apps": "1", "count/replicasets.apps": "1"}),
+        ("Deployment", "apps", {}, {"count/deployments.apps": "1"}),  # its ReplicaSet is an object of its own
+        (
+            "PersistentVolumeClaim",
+            "",
+            {"storage": parse_quantity("10Gi"), "storage_class": "gold"},
+            {
+                "count/persistentvolumeclaims": "1",
+                "persistentvolumeclaims": "1",
+                "gold.storageclass.storage.k8s.io/persistentvolumeclaims": "1",
+                "requests.storage": "10Gi",
+                "gold.storageclass.storage.k8s.io/requests.storage": "10Gi",
+            },
+        ),
         ("ConfigMap", "", {}, {"count/configmaps": "1", "configmaps": "1"}),
         (
             "Service",

@@ -152,6 +152,17 @@ spec:
     web = by_name(body)["web"]
     assert web["namespace"] == "default"
     assert web["quota"] == {"morePods": 2, "limitedBy": {"quota": "objects", "resource": "requests.cpu"}}
+    assert q["rejections"] == [  # the Service itself is refused, as the API server would refuse it
+        {
+            "item": None,
+            "kind": "Service",
+            "name": "web",
+            "pods": 0,
+            "message": "exceeded quota: objects, requested: services.loadbalancers=1, "
+            "used: services.loadbalancers=0, limited: services.loadbalancers=0",
+            "refused": "Service/web",
+        }
+    ]
 
 
 SCOPED = """
