@@ -68,27 +68,43 @@ class Rejection:
     violations: tuple[LimitViolation, ...] = ()
     pods: int | None = None  # the pods refused, where admission stopped part-way through
     refused: str | None = None  # the object refused, where it is not a pod: "Deployment/web"
+    notes: tuple[str, ...] = ()  # what else would refuse it, had admission not stopped
 
 
 def limit_range_rejection(violations: Sequence[LimitViolation]) -> Rejection:
     """The LimitRanger plugin's refusal of a pod that breaks its namespace's LimitRange rules
-    (``plugin/pkg/admission/limitranger``: ``PodValidateLimitFunc``, 403 Forbidden)."""
-    ranges = sorted({v.limit_range for v in violations})
+    (``plugin/pkg/admission/limitranger``: ``runLimitFunc`` visits the LimitRanges in turn and
+    returns the first one's ``PodValidateLimitFunc`` error, 403 Forbidden). ``violations``
+    come in the order of the LimitRanges; the others that would refuse the pod are notes."""
+    by_range: dict[str, list[LimitViolation]] = {}
+    for v in violations:
+        by_range.setdefault(v.limit_range, []).append(v)
+    (first, refusing), *others = by_range.items()
+    notes = tuple(f"LimitRange/{name} would refuse it too: {forbidden_message(found)}" for name, found in others)
     return Rejection(
-        "LimitRanger", tuple(f"LimitRange/{n}" for n in ranges), forbidden_message(violations), tuple(violations)
+        "LimitRanger", (f"LimitRange/{first}",), forbidden_message(refusing), tuple(violations), notes=notes
     )
 
 
 def conflict_rejection(pod_name: str | None, err: LimitRangeConflictError) -> Rejection:
-    """A pod that LimitRange defaults make invalid, refused by validation after admission
-    (``ValidatePod``'s ``Pod "p" is invalid: spec.containers[0].resources.requests[cpu]: ...``)."""
-    reasons = [f'{go_path(("spec", *v.path))}: Invalid value: "{v.value}": {v.message}' for v in err.violations]
+    """A pod that LimitRange defaults make invalid, refused by validation after admission, in
+    the API server's words: ``errors.NewInvalid`` over ``field.ErrorList.ToAggregate()``
+    (``Pod "p" is invalid: spec.containers[0].resources.requests: Invalid value: "1": ...``;
+    several errors, deduplicated, in brackets)."""
+    reasons = list(dict.fromkeys(field_error(v) for v in err.violations))
     ranges = sorted({f.limit_range for f in err.filled})
+    aggregate = reasons[0] if len(reasons) == 1 else "[" + ", ".join(reasons) + "]"
     return Rejection(
-        "validation",
-        tuple(f"LimitRange/{n}" for n in ranges),
-        f'Pod "{pod_name or ""}" is invalid: ' + ", ".join(reasons),
+        "validation", tuple(f"LimitRange/{n}" for n in ranges), f'Pod "{pod_name or ""}" is invalid: {aggregate}'
     )
+
+
+def field_error(v: Violation) -> str:
+    """``field.Error.Error()``: the path, the error type and, for Invalid, the quoted value."""
+    where = go_path(("spec", *(v.reported if v.reported is not None else v.path)))
+    if v.type == "Invalid":
+        return f'{where}: Invalid value: "{v.value}": {v.message}'
+    return f"{where}: {v.type} value: {v.message}" if v.type == "Required" else f"{where}: {v.type}: {v.message}"
 
 
 def go_path(path: Path) -> str:

@@ -62,6 +62,10 @@ class Violation:
     path: Path
     message: str
     value: str | None = None
+    # what the API server's message says where it differs: its field.Error type ("Required",
+    # "Forbidden"; "Invalid" quotes ``value``) and the path it names (``requests``, not the key)
+    type: str = "Invalid"
+    reported: Path | None = None
 
 
 class PodInvalidError(ValueError, CalcError):

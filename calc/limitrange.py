@@ -33,7 +33,7 @@ from calc.effective import POD_LEVEL_RESOURCES, life
 from calc.errors import Path, Violation
 from calc.pod import Container, PodSpec, ResourceList
 from calc.quantity import NANO, Quantity, canonical
-from calc.resources import STANDARD_CONTAINER_RESOURCES, qualified_name_errors
+from calc.resources import STANDARD_CONTAINER_RESOURCES, overcommit_allowed, qualified_name_errors
 
 CONTAINER = "Container"
 POD = "Pod"
@@ -158,7 +158,8 @@ def _name_errors(limit_type: str, name: str) -> tuple[str, ...]:
 
 
 def _validate_resource(item: LimitRangeItem, name: str, at: Path) -> list[Violation]:
-    """The order relations of one resource's figures (min <= defaultRequest <= default <= max)."""
+    """The order relations of one resource's figures (min <= defaultRequest <= default <= max),
+    in ``ValidateLimitRange``'s order; where overcommit is not allowed, default == defaultRequest."""
     out: list[Violation] = []
     lo, hi = item.min.get(name), item.max.get(name)
     default, default_request = item.default.get(name), item.default_request.get(name)
@@ -172,16 +173,16 @@ def _validate_resource(item: LimitRangeItem, name: str, at: Path) -> list[Violat
         if hi is not None and default_request > hi:
             msg = f"default request value {default_request} is greater than max value {hi}"
             out.append(Violation((*at, "defaultRequest", name), msg, str(default_request)))
-    if default is not None:
+        if default is not None and default_request > default:
+            msg = f"default request value {default_request} is greater than default limit value {default}"
+            out.append(Violation((*at, "defaultRequest", name), msg, str(default_request)))
+    if default is not None:  # the invalid value given is the min or max, as ValidateLimitRange passes it
         if lo is not None and lo > default:
             msg = f"min value {lo} is greater than default value {default}"
-            out.append(Violation((*at, "default", name), msg, str(default)))
+            out.append(Violation((*at, "default", name), msg, str(lo)))
         if hi is not None and default > hi:
             msg = f"default value {default} is greater than max value {hi}"
-            out.append(Violation((*at, "default", name), msg, str(default)))
-    if default is not None and default_request is not None and default_request > default:
-        msg = f"default request value {default_request} is greater than default limit value {default}"
-        out.append(Violation((*at, "defaultRequest", name), msg, str(default_request)))
+            out.append(Violation((*at, "default", name), msg, str(hi)))
     if ratio is not None:
         if ratio.nanos < NANO:
             out.append(Violation((*at, "maxLimitRequestRatio", name), f"ratio {ratio} is less than 1", str(ratio)))
@@ -190,6 +191,11 @@ def _validate_resource(item: LimitRangeItem, name: str, at: Path) -> list[Violat
             if ratio.value > spread:
                 msg = f"ratio {ratio} is greater than max/min = {_go_f(spread)}"
                 out.append(Violation((*at, "maxLimitRequestRatio", name), msg, str(ratio)))
+    # a resource that cannot be overcommitted (nvidia.com/gpu, hugepages) has one default
+    if not overcommit_allowed(name) and default is not None and default_request is not None:
+        if default != default_request:
+            msg = f"default value {default} must equal to defaultRequest value {default_request} in {name}"
+            out.append(Violation((*at, "defaultRequest", name), msg, str(default_request)))
     return out
 
 

@@ -125,15 +125,16 @@ def requirements_violations(
             limit = limits.get(name)
             if limit is None:
                 if not overcommit_allowed(name):
-                    out.append(Violation((*path, "limits", name), "Limit must be set for non overcommitable resources"))
+                    message = "Limit must be set for non overcommitable resources"
+                    out.append(Violation((*path, "limits", name), message, None, "Required", (*path, "limits")))
             elif nanos != limit.nanos and not overcommit_allowed(name):
-                out.append(Violation((*path, field, name), f"must be equal to {name} limit of {limit}", str(q)))
+                message = f"must be equal to {name} limit of {limit}"
+                out.append(Violation((*path, field, name), message, str(q), reported=(*path, field)))
             elif nanos > limit.nanos:
-                out.append(
-                    Violation((*path, field, name), f"must be less than or equal to {name} limit of {limit}", str(q))
-                )
+                message = f"must be less than or equal to {name} limit of {limit}"
+                out.append(Violation((*path, field, name), message, str(q), reported=(*path, field)))
     if hugepages and not cpu_or_memory:
-        out.append(Violation(path, "HugePages require cpu or memory"))
+        out.append(Violation(path, "HugePages require cpu or memory", type="Forbidden"))
     return out
 
 

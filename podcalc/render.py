@@ -320,6 +320,8 @@ def rejection(r: Rejection) -> dict[str, Any]:
         out["pods"] = r.pods
     if r.refused is not None:
         out["refused"] = r.refused
+    if r.notes:
+        out["notes"] = list(r.notes)
     return out
 
 

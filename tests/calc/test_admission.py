@@ -582,9 +582,8 @@ def violation(limit_range: str, resource: str, container: str, message: str) -> 
             [C("app", {"cpu": "500m", "memory": "800Mi"}, {"cpu": "1.5", "memory": "1.5Gi"})],
             Rejection(
                 "LimitRanger",
-                ("LimitRange/cpu-min-max-demo-lr", "LimitRange/mem-min-max-demo-lr"),
-                "[maximum memory usage per Container is 1Gi, but limit is 1536Mi, "
-                "maximum cpu usage per Container is 800m, but limit is 1500m]",
+                ("LimitRange/mem-min-max-demo-lr",),
+                "maximum memory usage per Container is 1Gi, but limit is 1536Mi",
                 (
                     violation(
                         "mem-min-max-demo-lr",
@@ -599,8 +598,12 @@ def violation(limit_range: str, resource: str, container: str, message: str) -> 
                         "maximum cpu usage per Container is 800m, but limit is 1500m",
                     ),
                 ),
+                notes=(
+                    "LimitRange/cpu-min-max-demo-lr would refuse it too: "
+                    "maximum cpu usage per Container is 800m, but limit is 1500m",
+                ),
             ),
-            id="several messages in brackets; the LimitRanges named in order of name",
+            id="runLimitFunc stops at the first LimitRange (stream order): the others are notes",
         ),
     ],
 )

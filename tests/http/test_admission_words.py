@@ -37,3 +37,95 @@ def test_before_1_34_every_container_must_specify(client: FlaskClient) -> None:
     (p,) = body["items"]
     (rejection,) = p["admission"]["rejections"]
     assert rejection["message"] == "failed quota: compute: must specify limits.memory for: a,b; requests.cpu for: a,b"
+
+
+def limit_range(name: str, limits: str) -> str:
+    metadata = f"metadata: {{name: {name}, namespace: shop}}"
+    return f"---\napiVersion: v1\nkind: LimitRange\n{metadata}\nspec: {{limits: [{limits}]}}\n"
+
+
+def pod(containers: str, name: str = "p") -> str:
+    metadata = f"metadata: {{name: {name}, namespace: shop}}"
+    return f"---\napiVersion: v1\nkind: Pod\n{metadata}\nspec: {{containers: [{containers}]}}\n"
+
+
+def errors(client: FlaskClient, stream: str) -> list[tuple[str, str]]:
+    body = plan(client, stream, status=422)
+    return [(e["pointer"], e["detail"]) for e in body["errors"]]
+
+
+def test_a_non_overcommitable_default_must_equal_its_default_request(client: FlaskClient) -> None:
+    """``ValidateLimitRange``: ``default value 2 must equal to defaultRequest value 1 in nvidia.com/gpu``."""
+    stream = limit_range(
+        "gpu", '{type: Container, default: {nvidia.com/gpu: "2"}, defaultRequest: {nvidia.com/gpu: "1"}}'
+    )
+    assert errors(client, stream) == [
+        (
+            "/spec/limits/0/defaultRequest/nvidia.com~1gpu",
+            'Invalid value: "1": default value 2 must equal to defaultRequest value 1 in nvidia.com/gpu',
+        )
+    ]
+
+
+def test_a_default_beyond_min_or_max_gives_the_min_or_max_as_the_invalid_value(client: FlaskClient) -> None:
+    """``ValidateLimitRange`` passes ``minQuantity`` / ``maxQuantity`` to ``field.Invalid`` for ``default``."""
+    stream = limit_range(
+        "cpu", "{type: Container, default: {cpu: 100m, memory: 2Gi}, min: {cpu: 200m}, max: {memory: 1Gi}}"
+    )
+    found = dict(errors(client, stream))
+    assert (
+        found["/spec/limits/0/default/cpu"]
+        == 'Invalid value: "200m": min value 200m is greater than default value 100m'
+    )
+    assert (
+        found["/spec/limits/0/default/memory"]
+        == 'Invalid value: "1Gi": default value 2Gi is greater than max value 1Gi'
+    )
+
+
+def rejections(client: FlaskClient, stream: str) -> list[dict[str, object]]:
+    (item,) = plan(client, stream)["items"]
+    rejected: list[dict[str, object]] = item["admission"]["rejections"]
+    return rejected
+
+
+def test_a_request_above_the_default_limit_names_the_requests_field(client: FlaskClient) -> None:
+    """``ValidateResourceRequirements``: ``field.Invalid(reqPath, ...)``: the path of ``requests``, not its key."""
+    stream = limit_range("cpu", "{type: Container, default: {cpu: 500m}}") + pod(
+        '{name: a, resources: {requests: {cpu: "1"}}}'
+    )
+    (rejection,) = rejections(client, stream)
+    assert rejection["message"] == (
+        'Pod "p" is invalid: spec.containers[0].resources.requests: Invalid value: "1": '
+        "must be less than or equal to cpu limit of 500m"
+    )
+
+
+def test_a_missing_limit_is_a_required_value_and_several_errors_are_bracketed(client: FlaskClient) -> None:
+    """``field.Required(limPath, "Limit must be set for non overcommitable resources")``; an
+    aggregate of several errors prints in brackets (``utilerrors.NewAggregate``)."""
+    stream = limit_range("gpu", '{type: Container, defaultRequest: {nvidia.com/gpu: "1"}, default: {cpu: 500m}}')
+    stream += pod('{name: a, resources: {requests: {cpu: "1"}}}')
+    (rejection,) = rejections(client, stream)
+    assert rejection["message"] == (
+        'Pod "p" is invalid: [spec.containers[0].resources.requests: Invalid value: "1": '
+        "must be less than or equal to cpu limit of 500m, "
+        "spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources]"
+    )  # Go visits the requests map in no set order; podcalc in the container's order, then the defaults'"
+
+
+def test_limit_ranger_stops_at_the_first_limit_range_it_breaks(client: FlaskClient) -> None:
+    """``runLimitFunc`` returns the first LimitRange's error (stream order here, lister order in
+    a cluster); within it, every broken rule, in brackets."""
+    stream = limit_range("mem", "{type: Container, max: {memory: 1Gi}, min: {memory: 100Mi}}")
+    stream += limit_range("cpu", "{type: Container, max: {cpu: 800m}}")
+    stream += pod("{name: a, resources: {requests: {cpu: 500m, memory: 50Mi}, limits: {cpu: 1500m, memory: 2Gi}}}")
+    (rejection,) = rejections(client, stream)
+    assert (rejection["by"], rejection["objects"]) == ("LimitRanger", ["LimitRange/mem"])
+    assert rejection["message"] == (
+        "[minimum memory usage per Container is 100Mi, but request is 50Mi, "
+        "maximum memory usage per Container is 1Gi, but limit is 2Gi]"
+    )
+    assert rejection["notes"] == [
+        "LimitRange/cpu would refuse it too: maximum cpu usage per Container is 800m, but limit is 1500m"
+    ]

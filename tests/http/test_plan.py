@@ -348,7 +348,7 @@ spec:
             "by": "validation",
             "objects": ["LimitRange/cpu-resource-constraint"],
             "message": 'Pod "example-conflict-with-limitrange-cpu" is invalid: '
-            'spec.containers[0].resources.requests[cpu]: Invalid value: "700m": '
+            'spec.containers[0].resources.requests: Invalid value: "700m": '
             "must be less than or equal to cpu limit of 500m",
             "violations": [],
         }
