@@ -128,6 +128,7 @@ class Creation:
     kind: str
     name: str | None  # None: named by its controller (a Deployment's ReplicaSet)
     usage: ResourceList
+    requests: ResourceList = dataclasses.field(default_factory=dict)  # a claim's: LimitRanger reads them
 
     def label(self, owner: str) -> str:
         return f"{self.kind}/{self.name}" if self.name is not None else f"{self.kind} of {owner}"

@@ -84,7 +84,7 @@ class LimitViolation:
     item: int  # index in spec.limits
     type: str
     resource: str
-    container: str | None  # None for a type-Pod rule
+    container: str | None  # None for a type-Pod or PersistentVolumeClaim rule
     message: str
 
 
@@ -192,10 +192,10 @@ def _validate_resource(item: LimitRangeItem, name: str, at: Path) -> list[Violat
                 msg = f"ratio {ratio} is greater than max/min = {_go_f(spread)}"
                 out.append(Violation((*at, "maxLimitRequestRatio", name), msg, str(ratio)))
     # a resource that cannot be overcommitted (nvidia.com/gpu, hugepages) has one default
-    if not overcommit_allowed(name) and default is not None and default_request is not None:
-        if default != default_request:
-            msg = f"default value {default} must equal to defaultRequest value {default_request} in {name}"
-            out.append(Violation((*at, "defaultRequest", name), msg, str(default_request)))
+    both = default is not None and default_request is not None
+    if both and not overcommit_allowed(name) and default != default_request:
+        msg = f"default value {default} must equal to defaultRequest value {default_request} in {name}"
+        out.append(Violation((*at, "defaultRequest", name), msg, str(default_request)))
     return out
 
 
@@ -375,6 +375,38 @@ def _ratio(kind: str, name: str, enforced: Quantity, req: Quantity | None, lim: 
     allowed = Fraction(_milli(enforced), 1000) if _value(enforced) <= _MAX_MILLI_VALUE else Fraction(_value(enforced))
     if observed > allowed:
         return f"{head}, but provided ratio is {_go_f(observed)}"
+    return None
+
+
+def check_claim(requests: ResourceList, ranges: Sequence[LimitRange]) -> list[LimitViolation]:
+    """``PersistentVolumeClaimValidateLimitFunc`` for every LimitRange: the rules of its
+    PersistentVolumeClaim items that a claim of ``requests`` breaks (``min`` against the
+    request, as for a container without a limit; ``max`` against the request too,
+    ``maxRequestConstraint``)."""
+    out: list[LimitViolation] = []
+    for limit_range in ranges:
+        for i, item in enumerate(limit_range.items):
+            if item.type != PVC:
+                continue
+            for name, enforced in item.min.items():
+                message = _min(PVC, name, enforced, requests.get(name), None)
+                if message:
+                    out.append(LimitViolation(limit_range.name, i, PVC, name, None, message))
+            for name, enforced in item.max.items():
+                message = _max_request(name, enforced, requests.get(name))
+                if message:
+                    out.append(LimitViolation(limit_range.name, i, PVC, name, None, message))
+    return out
+
+
+def _max_request(name: str, enforced: Quantity, req: Quantity | None) -> str | None:
+    """``maxRequestConstraint``: a claim's max is enforced on what it requests."""
+    r, _, e = _observed(req, None, enforced)
+    head = f"maximum {name} usage per {PVC} is {canonical(enforced)}"
+    if req is None:
+        return f"{head}.  No request is specified"
+    if r > e:
+        return f"{head}, but request is {canonical(req)}"
     return None
 
 

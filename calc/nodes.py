@@ -418,9 +418,10 @@ def never_created(rejections: Iterable[Rejection]) -> bool:
     LimitRanger (``PodValidateLimitFunc``) and validation (``ValidatePod``) refuse the pod
     template itself, so every pod of the workload alike: none exists, on any node. A
     ResourceQuota refuses the pods past what it has room for, one at a time: the others are
-    created, and a DaemonSet's pod still stands on every node the plan counts.
+    created, and a DaemonSet's pod still stands on every node the plan counts; but where it
+    refuses the workload itself or what its controller creates (``refused``, all pods), none is.
     """
-    return any(r.by in REFUSE_EVERY_POD for r in rejections)
+    return any(r.by in REFUSE_EVERY_POD or (r.refused is not None and r.pods is None) for r in rejections)
 
 
 def _one_pod(s: Scheduled) -> dict[str, Quantity]:

@@ -35,7 +35,7 @@ from calc.admission import (
     limit_range_rejection,
 )
 from calc.evaluate import LimitRangeConflictError
-from calc.limitrange import Filled
+from calc.limitrange import Filled, LimitRange, check_claim
 from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, never_created
 from calc.versions import Features
 from podcalc import render
@@ -80,6 +80,16 @@ class Planned:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusedObject:
+    """An object that runs no pods, refused by admission before any quota (a claim LimitRanger refuses)."""
+
+    document: Document
+    skipped: Skipped
+    namespace: str
+    rejection: Rejection
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Everything a plan found: its workloads, the cluster, and the core's verdicts."""
 
@@ -92,6 +102,7 @@ class Plan:
     features: Features
     node_count: int | None
     warnings: list[Entry]  # quantities written as unit expressions (podcalc.reading.expressions)
+    refused_objects: list[RefusedObject]
 
 
 def plan(
@@ -113,6 +124,8 @@ def plan(
     drafts: list[Planned] = []
     skipped: list[tuple[Document, Skipped]] = []
     created: dict[int, tuple[Creation, ...]] = {}  # by position in found: what each object creates
+    claims: dict[int, tuple[Creation, ...]] = {}  # a StatefulSet's claims, created before each pod
+    refused_objects: list[RefusedObject] = []
     none = Admitted(0, None, None, None)
     refusal: Rejection | None
     for position, (doc, path, obj) in enumerate(found):
@@ -125,8 +138,13 @@ def plan(
             continue
         if isinstance(what, Skipped):
             skipped.append((doc, what))
+            refused = _refused_claim(doc, what, created[position], cluster)
+            if refused is not None:  # LimitRanger refuses it before any quota sees it
+                refused_objects.append(refused)
+                created[position] = ()
             continue
         namespace = what.namespace or DEFAULT_NAMESPACE
+        claims[position] = read_claims(obj, limits) if what.kind == "StatefulSet" else ()
         pods = nodes if what.pods is None else what.pods
         try:
             result = evaluate_workload(doc, what, classes, limits, cluster.ranges_in(namespace), release_features)
@@ -138,13 +156,16 @@ def plan(
             errors += result
             continue
         ev = result.evaluation
-        refusal = limit_range_rejection(ev.limit_violations) if ev.limit_violations else None
+        refusal = _claims_rejection(what, claims[position], cluster.ranges_in(namespace))
+        if refusal is None and ev.limit_violations:
+            refusal = limit_range_rejection(ev.limit_violations)
         drafts.append(
             Planned(len(drafts), doc, what, namespace, pods, result, refusal, ev.limit_range_filled, none, position)
         )
     if errors:
         raise InvalidError.listing(errors)
-    admitted, quotas = admit_to_quotas(_applicants(found, drafts, created, limits), cluster.quotas, release_features)
+    applicants = _applicants(found, drafts, created, claims)
+    admitted, quotas = admit_to_quotas(applicants, cluster.quotas, release_features)
     planned = [_with(p, admitted.get(p.index, none)) for p in drafts]
     scheduled = [
         Scheduled(
@@ -170,6 +191,7 @@ def plan(
         release_features,
         nodes,
         unit_expression_warnings(found),
+        refused_objects,
     )
 
 
@@ -177,8 +199,34 @@ def _with(p: Planned, admitted: Admitted) -> Planned:
     return dataclasses.replace(p, admitted=admitted)
 
 
+def _claims_rejection(w: Workload, claims: tuple[Creation, ...], ranges: list[LimitRange]) -> Rejection | None:
+    """LimitRanger's refusal of the first claim a StatefulSet creates, which stops its first
+    pod and so all of them (every pod's claims are alike)."""
+    for claim in claims:
+        violations = check_claim(claim.requests, ranges)
+        if violations:
+            refused = f"PersistentVolumeClaim/{claim.name}-{w.name}-0"
+            return dataclasses.replace(limit_range_rejection(violations), refused=refused)
+    return None
+
+
+def _refused_claim(doc: Document, what: Skipped, made: tuple[Creation, ...], cluster: Cluster) -> RefusedObject | None:
+    """A PersistentVolumeClaim of the stream that its namespace's LimitRanges refuse."""
+    if what.kind != "PersistentVolumeClaim" or not made:
+        return None
+    namespace = what.namespace or DEFAULT_NAMESPACE
+    violations = check_claim(made[0].requests, cluster.ranges_in(namespace))
+    if not violations:
+        return None
+    refused = f"PersistentVolumeClaim/{what.name}"
+    return RefusedObject(doc, what, namespace, dataclasses.replace(limit_range_rejection(violations), refused=refused))
+
+
 def _applicants(
-    found: Found, drafts: list[Planned], created: dict[int, tuple[Creation, ...]], limits: Limits
+    found: Found,
+    drafts: list[Planned],
+    created: dict[int, tuple[Creation, ...]],
+    claims: dict[int, tuple[Creation, ...]],
 ) -> list[Applicant]:
     """Every object of the stream in stream order, as quota admission sees it: a workload with
     what it creates and its pods (none where LimitRanger or validation refused them), any
@@ -196,8 +244,9 @@ def _applicants(
         runs = p.evaluated is not None and p.rejection is None
         evaluation = p.evaluated.evaluation if p.evaluated is not None and runs else None
         pods = (p.pods or 0) if runs else 0
-        claims = read_claims(obj, limits) if w.kind == "StatefulSet" else ()
-        out.append(Applicant(p.index, w.kind, w.name, p.namespace, pods, evaluation, created[position], claims))
+        out.append(
+            Applicant(p.index, w.kind, w.name, p.namespace, pods, evaluation, created[position], claims[position])
+        )
     return out
 
 

@@ -253,6 +253,17 @@ def plan_body(plan: Plan, units: Mapping[str, str], explain: bool) -> dict[str, 
         "nodeShapes": [shape_fit(s) for s in plan.shapes],
         "kubernetes": kubernetes_block(plan.features, plan_notes(plan)),
         "warnings": plan.warnings,
+        "objectRejections": [
+            {
+                "document": r.document.index,
+                "path": pointer(*r.skipped.path),
+                "kind": r.skipped.kind,
+                "name": r.skipped.name,
+                "namespace": r.namespace,
+                "rejection": rejection(r.rejection),
+            }
+            for r in plan.refused_objects
+        ],
     }
 
 

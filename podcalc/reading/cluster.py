@@ -273,9 +273,9 @@ def creations(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
     service_type = service_type if isinstance(service_type, str) else "ClusterIP"
     named = [isinstance(p, Mapping) and bool(p.get("nodePort")) for p in ports]
     node_ports = quota.service_node_ports(service_type, named, spec.get("allocateLoadBalancerNodePorts") is not False)
-    storage, storage_class = _claim(obj, spec, limits) if kind == "PersistentVolumeClaim" else (None, None)
-    usage = quota.object_usage(kind, group, service_type, node_ports, storage, storage_class)
-    own = Creation(kind, name if isinstance(name, str) else None, usage)
+    requests, storage_class = _claim(obj, spec, limits) if kind == "PersistentVolumeClaim" else ({}, None)
+    usage = quota.object_usage(kind, group, service_type, node_ports, requests.get("storage"), storage_class)
+    own = Creation(kind, name if isinstance(name, str) else None, usage, requests)
     created = tuple(Creation(k, None, quota.object_usage(k, g)) for k, g in quota.CREATES.get(kind, ()))
     return (own, *created)
 
@@ -292,28 +292,30 @@ def claims(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
         metadata = template.get("metadata")
         name = metadata.get("name") if isinstance(metadata, Mapping) else None
         claim_spec = template.get("spec")
-        storage, storage_class = _claim(template, claim_spec if isinstance(claim_spec, Mapping) else {}, limits)
-        usage = quota.object_usage("PersistentVolumeClaim", "", storage=storage, storage_class=storage_class)
-        out.append(Creation("PersistentVolumeClaim", name if isinstance(name, str) else None, usage))
+        requests, storage_class = _claim(template, claim_spec if isinstance(claim_spec, Mapping) else {}, limits)
+        usage = quota.object_usage(
+            "PersistentVolumeClaim", "", storage=requests.get("storage"), storage_class=storage_class
+        )
+        out.append(Creation("PersistentVolumeClaim", name if isinstance(name, str) else None, usage, requests))
     return tuple(out)
 
 
-def _claim(obj: Mapping[str, Any], spec: Mapping[str, Any], limits: Limits) -> tuple[Quantity | None, str | None]:
-    """A claim's requested storage and its storage class: the beta annotation first, then
-    ``spec.storageClassName`` (``GetPersistentVolumeClaimClass``)."""
-    storage = None
+def _claim(obj: Mapping[str, Any], spec: Mapping[str, Any], limits: Limits) -> tuple[dict[str, Quantity], str | None]:
+    """A claim's ``spec.resources.requests`` and its storage class: the beta annotation
+    first, then ``spec.storageClassName`` (``GetPersistentVolumeClaimClass``)."""
+    requests: dict[str, Quantity] = {}
     resources = spec.get("resources")
     if isinstance(resources, Mapping):
         try:
-            storage = load_resource_list(resources.get("requests"), limits.quantity_length).get("storage")
+            requests = load_resource_list(resources.get("requests"), limits.quantity_length)
         except FieldError:
-            storage = None
+            requests = {}
     metadata = obj.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
     storage_class = annotations.get(_BETA_CLASS) if isinstance(annotations, Mapping) else None
     if storage_class is None:
         storage_class = spec.get("storageClassName")
-    return storage, storage_class if isinstance(storage_class, str) and storage_class else None
+    return requests, storage_class if isinstance(storage_class, str) and storage_class else None
 
 
 def check_cluster_size(found: Found, limits: Limits) -> None:

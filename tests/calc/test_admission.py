@@ -33,6 +33,7 @@ from calc.admission import (
 from calc.errors import Location, Path, Violation
 from calc.evaluate import LimitRangeConflictError, evaluate_pod
 from calc.limitrange import Filled, LimitRange, LimitRangeItem, LimitViolation, set_defaults
+from calc.nodes import never_created
 from calc.pod import ResourceList
 from calc.quantity import canonical, parse_quantity
 from calc.quota import ResourceQuota, ScopeRequirement, object_usage
@@ -680,3 +681,14 @@ def test_evaluation_raises_the_conflict_with_what_the_limit_range_filled() -> No
 def test_go_path(path: Path, expected: str) -> None:
     """``field.Path.String()``: ``Child`` joins with a dot, ``Index`` and ``Key`` in brackets."""
     assert go_path(path) == expected
+
+
+def test_an_object_refused_above_the_pods_leaves_none_on_any_node() -> None:
+    """A quota that refuses the DaemonSet itself (or its Deployment's ReplicaSet) creates no
+    pod at all; one that refuses pods past its room, or a StatefulSet's later claim, leaves
+    the others standing."""
+    above = Rejection("ResourceQuota", ("ResourceQuota/objs",), "exceeded quota: objs", refused="DaemonSet/agent")
+    claim = Rejection("ResourceQuota", ("ResourceQuota/objs",), "m", pods=1, refused="PersistentVolumeClaim/data-db-2")
+    assert never_created([above]) is True
+    assert never_created([claim]) is False
+    assert never_created([Rejection("ResourceQuota", ("ResourceQuota/objs",), "m", pods=2)]) is False

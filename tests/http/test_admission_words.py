@@ -129,3 +129,42 @@ def test_limit_ranger_stops_at_the_first_limit_range_it_breaks(client: FlaskClie
     assert rejection["notes"] == [
         "LimitRange/cpu would refuse it too: maximum cpu usage per Container is 800m, but limit is 1500m"
     ]
+
+
+CLAIM_LIMITS = limit_range("storage", "{type: PersistentVolumeClaim, max: {storage: 5Gi}, min: {storage: 1Gi}}")
+
+
+def test_a_claim_over_its_limit_range_is_refused_before_any_quota(client: FlaskClient) -> None:
+    """``PersistentVolumeClaimValidateLimitFunc``: ``max`` against the request (``maxRequestConstraint``)."""
+    claim = "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: big, namespace: shop}\n"
+    claim += "spec: {resources: {requests: {storage: 10Gi}}}\n"
+    quota = "---\napiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: shop}\n"
+    quota += 'spec: {hard: {persistentvolumeclaims: "5"}}\n'
+    body = plan(client, CLAIM_LIMITS + claim + quota)
+    (refused,) = body["objectRejections"]
+    assert (refused["kind"], refused["name"], refused["namespace"]) == ("PersistentVolumeClaim", "big", "shop")
+    assert (
+        refused["rejection"]["message"] == "maximum storage usage per PersistentVolumeClaim is 5Gi, but request is 10Gi"
+    )
+    assert refused["rejection"]["objects"] == ["LimitRange/storage"]
+    assert body["quotas"][0]["total"] == {}  # never reached the quota
+
+
+def test_a_stateful_sets_claim_template_below_the_minimum_stops_every_pod(client: FlaskClient) -> None:
+    stateful = """---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  replicas: 2
+  template: {spec: {containers: [{name: db, resources: {requests: {cpu: 100m}}}]}}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {resources: {requests: {storage: 500Mi}}}
+"""
+    (db,) = plan(client, CLAIM_LIMITS + stateful)["items"]
+    assert (db["admission"]["podsAdmitted"], db["admission"]["podsRefused"]) == (0, 2)
+    (rejection,) = db["admission"]["rejections"]
+    assert rejection["by"] == "LimitRanger"
+    assert rejection["refused"] == "PersistentVolumeClaim/data-db-0"
+    assert rejection["message"] == "minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 500Mi"
