@@ -55,6 +55,38 @@ def apply_runtime_class(spec: PodSpec, classes: Mapping[str, ResourceList | None
     return spec
 
 
+# The classes every cluster has (``pkg/apis/scheduling``: SystemPriorityClasses).
+SYSTEM_PRIORITY_CLASSES = frozenset({"system-cluster-critical", "system-node-critical"})
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityClass:
+    name: str
+    value: int
+    global_default: bool
+
+
+def apply_priority_class(spec: PodSpec, classes: Sequence[PriorityClass]) -> tuple[PodSpec, str | None]:
+    """The Priority admission plugin (``plugin/pkg/admission/priority``): a pod that names no
+    class gets the global default, the one of lowest value where several claim it
+    (``getDefaultPriorityClass``); a pod naming a class that ``classes`` lack is noted, as
+    the API server refuses it unless the cluster has it (``no PriorityClass with name X was
+    found``). The two system classes exist in every cluster."""
+    name = spec.priority_class_name
+    if name is None:
+        defaults = [c for c in classes if c.global_default]
+        if not defaults:
+            return spec, None
+        chosen = min(defaults, key=lambda c: c.value)
+        return dataclasses.replace(spec, priority_class_name=chosen.name), None
+    if name in SYSTEM_PRIORITY_CLASSES or any(c.name == name for c in classes):
+        return spec, None
+    return spec, (
+        f"PriorityClass {name!r} is not in the input: the API server refuses the pod unless the "
+        f'cluster has it ("no PriorityClass with name {name} was found")'
+    )
+
+
 # --- admission of a plan's pods: LimitRanger's refusals, then ResourceQuota, in stream order ---
 
 

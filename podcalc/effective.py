@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from calc.admission import apply_runtime_class
+from calc.admission import PriorityClass, apply_priority_class, apply_runtime_class
 from calc.errors import PodInvalidError, QuantityError
 from calc.evaluate import LimitRangeConflictError, PodEvaluation, evaluate_pod
 from calc.limitrange import LimitRange
@@ -47,7 +47,7 @@ class Evaluated:
     document: Document
     workload: Workload
     evaluation: PodEvaluation
-    notes: tuple[str, ...] = ()  # what the chosen Kubernetes release drops from the pod
+    notes: tuple[str, ...] = ()  # what the chosen Kubernetes release drops from the pod, and admission's notes
 
     def pods(self, nodes: int | None) -> int | None:
         """Pods at once: a DaemonSet's one per node, given a node count."""
@@ -133,6 +133,7 @@ def evaluate_workload(
     limits: Limits,
     limit_ranges: Sequence[LimitRange] = (),
     features: Features = DEFAULT_FEATURES,
+    priorities: Sequence[PriorityClass] = (),
 ) -> Evaluated | list[Entry]:
     """One workload's pod evaluated, or the errors that make its input invalid.
 
@@ -143,6 +144,9 @@ def evaluate_workload(
     if isinstance(loaded, list):
         return loaded
     loaded, notes = as_released(loaded, features)
+    loaded, priority_note = apply_priority_class(loaded, priorities)
+    if priority_note is not None:
+        notes = [*notes, priority_note]
     spec = apply_runtime_class(loaded, classes)
     if isinstance(spec, list):
         return [stream_error(doc, workload, (*workload.spec_path, *v.path), v.message) for v in spec]

@@ -52,6 +52,7 @@ from podcalc.reading.manifests import (
     Workload,
     classify,
     collect,
+    priority_classes,
     runtime_classes,
     stream_error,
 )
@@ -117,6 +118,8 @@ def plan(
     check_units(units or {})
     found = collect(documents, limits)
     classes, errors = runtime_classes(found, limits)
+    priorities, priority_errors = priority_classes(found)
+    errors += priority_errors
     cluster, cluster_errors = read_cluster(found, limits)
     errors += cluster_errors
     if cluster.nodes and nodes is None:
@@ -147,7 +150,8 @@ def plan(
         claims[position] = read_claims(obj, limits) if what.kind == "StatefulSet" else ()
         pods = nodes if what.pods is None else what.pods
         try:
-            result = evaluate_workload(doc, what, classes, limits, cluster.ranges_in(namespace), release_features)
+            ranges = cluster.ranges_in(namespace)
+            result = evaluate_workload(doc, what, classes, limits, ranges, release_features, priorities)
         except LimitRangeConflictError as err:
             refusal = conflict_rejection(what.name, err)
             drafts.append(Planned(len(drafts), doc, what, namespace, pods, None, refusal, err.filled, none, position))

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from calc.admission import PriorityClass
 from calc.errors import Location, Path, Violation
 from calc.pod import PodSpec, ResourceList
 from calc.workloads import JOBS, REPLICATED, pods_at_once
@@ -253,6 +254,27 @@ def runtime_classes(found: Found, limits: Limits) -> tuple[dict[str, ResourceLis
         except FieldError as err:
             at = pointer(*path, "overhead", "podFixed")
             errors += [stream_error(doc, None, None, detail, at) for at, detail in flatten_messages(err.messages, at)]
+    return classes, errors
+
+
+def priority_classes(found: Found) -> tuple[list[PriorityClass], list[Entry]]:
+    """The PriorityClasses of the stream (``scheduling.k8s.io``), and what is wrong with them."""
+    classes: list[PriorityClass] = []
+    errors: list[Entry] = []
+    for doc, path, obj in found:
+        if not isinstance(obj, Mapping) or obj.get("kind") != "PriorityClass":
+            continue
+        metadata = obj.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, Mapping) else None
+        value, default = obj.get("value"), obj.get("globalDefault", False)
+        if not isinstance(name, str):
+            continue  # classify reports a malformed name
+        if type(value) is not int or not -(2**31) <= value <= MAX_INT32:
+            errors.append(stream_error(doc, None, (*path, "value"), "Required value: a whole number (int32)"))
+        elif not isinstance(default, bool):
+            errors.append(stream_error(doc, None, (*path, "globalDefault"), "must be true or false"))
+        else:
+            classes.append(PriorityClass(name, value, default))
     return classes, errors
 
 

@@ -168,3 +168,46 @@ spec:
     assert rejection["by"] == "LimitRanger"
     assert rejection["refused"] == "PersistentVolumeClaim/data-db-0"
     assert rejection["message"] == "minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 500Mi"
+
+
+PRIORITY = """---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: batch}
+value: 100
+globalDefault: true
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: lowest}
+value: 10
+globalDefault: true
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: low-pods, namespace: shop}
+spec:
+  hard: {pods: "1"}
+  scopeSelector: {matchExpressions: [{scopeName: PriorityClass, operator: In, values: [lowest]}]}
+"""
+
+
+def test_the_global_default_priority_class_decides_a_priority_scoped_quota(client: FlaskClient) -> None:
+    """The Priority admission plugin gives a pod that names no class the global default (of
+    several, the lowest value: ``getDefaultPriorityClass``), so the PriorityClass-scoped quota counts it."""
+    body = plan(client, PRIORITY + pod("{name: a}", "one") + pod("{name: a}", "two"))
+    admitted = [(i["name"], i["admission"]["podsAdmitted"]) for i in body["items"]]
+    assert admitted == [("one", 1), ("two", 0)]
+    (rejection,) = body["items"][1]["admission"]["rejections"]
+    assert rejection["message"] == "exceeded quota: low-pods, requested: pods=1, used: pods=1, limited: pods=1"
+
+
+def test_a_class_absent_from_the_input_is_noted_and_system_classes_are_known(client: FlaskClient) -> None:
+    stream = PRIORITY + pod("{name: a}", "one").replace("spec: {", "spec: {priorityClassName: gold, ")
+    stream += pod("{name: a}", "two").replace("spec: {", "spec: {priorityClassName: system-node-critical, ")
+    body = plan(client, stream)
+    assert body["kubernetes"]["notes"] == [
+        "Pod one: PriorityClass 'gold' is not in the input: the API server refuses the pod unless the cluster "
+        'has it ("no PriorityClass with name gold was found")'
+    ]
+    assert [i["admission"]["podsAdmitted"] for i in body["items"]] == [1, 1]  # neither is in the scoped quota
