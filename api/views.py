@@ -14,9 +14,9 @@ from api.problems import ProblemError
 from calc.units import registry
 from podcalc.diff import diff_documents, side, what_if
 from podcalc.effective import Document, describe_quantity, evaluate_documents
-from podcalc.plan import plan_documents
 from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, Limits, read_documents
 from podcalc.render import encode
+from podcalc.render_live import plan_stream
 
 bp = Blueprint("v1", __name__)
 
@@ -61,8 +61,9 @@ def effective_resources() -> Response:
 
 @bp.post("/v1/plan")
 def plan() -> Response:
-    """Manifests and cluster objects in; admission, quota headroom and node fit out."""
-    return _stream(plan_documents)
+    """Manifests and cluster objects in (or a cluster snapshot and the manifests planned on
+    it); admission, quota headroom and node fit out."""
+    return _stream(plan_stream)
 
 
 def _json_body() -> Any:

@@ -32,9 +32,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from calc import live
 from calc.admission import Rejection
 from calc.effective import pod_requests
 from calc.errors import Location
+from calc.live import NodeFacts, Placement
 from calc.pod import Container, PodSpec, ResourceList
 from calc.quantity import NANO, Format, Quantity
 from calc.resources import CPU, EPHEMERAL_STORAGE, MEMORY
@@ -380,6 +382,7 @@ class Node:
     name: str
     allocatable: dict[str, Quantity]
     location: Location
+    facts: NodeFacts = field(default_factory=NodeFacts)  # what the scheduler's filters read: cordon, taints, labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,6 +408,7 @@ class Scheduled:
     daemon: bool  # a DaemonSet: one pod on every node
     refused: bool  # no pod of it can be created (``never_created``); a quota's refusal is not this
     node_name: str | None  # spec.nodeName: already bound to that node
+    placement: Placement = field(default_factory=Placement)  # tolerations and nodeSelector, for the scheduler's filters
 
 
 # The admission steps that refuse a pod for what its template is, so that no pod of the
@@ -500,14 +504,39 @@ def fit_nodes(nodes: Sequence[Node], workloads: Sequence[Scheduled]) -> NodesFit
             notes.append(f"{s.kind} {s.name or '(unnamed)'} is bound to node {s.node_name}, which is not in the stream")
             continue
         bound.setdefault(s.node_name, []).append(scale(_one_pod(s), s.pods))
-    daemons = daemon_usage(workloads)
     rows, groups = [], []
     for n in nodes:
+        daemons = daemon_usage([s for s in workloads if _daemon_runs_on(n.facts, s)])
         used = sum_resources([*bound.get(n.name, []), daemons])
         free = subtract(n.allocatable, used)
         rows.append(NodeRow(n, used, _short(n.allocatable, used), free, _per_node(free, workloads)))
         groups.append(NodeGroup(1, free, {}, n.name))
-    return NodesFit(rows, pack(_placeable(workloads), groups, None), notes)
+    if not any(n.facts != NodeFacts() for n in nodes):
+        return NodesFit(rows, pack(_placeable(workloads), groups, None), notes)
+    return NodesFit(rows, _pack_filtered(workloads, groups, [n.facts for n in nodes]), notes)
+
+
+def _daemon_runs_on(node: NodeFacts, s: Scheduled) -> bool:
+    """A DaemonSet's pod runs on a node its taints and selector let it on; the DaemonSet
+    controller adds a toleration of cordoned nodes (``util.AddOrUpdateDaemonPodTolerations``)."""
+    return s.daemon and live.refusal(dataclasses.replace(node, unschedulable=False), s.placement) is None
+
+
+def _pack_filtered(workloads: Sequence[Scheduled], nodes: list[NodeGroup], facts: list[NodeFacts]) -> Packing:
+    """``pack`` onto the Nodes, each workload only onto the nodes the scheduler's filters
+    leave it (``calc.live.refusal``): the same first-fit decreasing order, one workload at a time."""
+    by_index = {s.index: s for s in workloads}
+    groups = _placeable(workloads)
+    reference = nodes[0].free if nodes else {}
+    unplaced: dict[int, int] = {}
+    for g in sorted(groups, key=lambda g: -dominant_share(g.requests, reference)):
+        eligible = [i for i, f in enumerate(facts) if live.refusal(f, by_index[g.key].placement) is None]
+        packed = pack([g], [nodes[i] for i in eligible], None)
+        for i, node in zip(eligible, packed.nodes, strict=True):  # a Node stays one group
+            nodes[i] = node
+        for key, left in packed.unplaced.items():
+            unplaced[key] = unplaced.get(key, 0) + left
+    return Packing(nodes, unplaced, 0)
 
 
 @dataclass(frozen=True, slots=True)

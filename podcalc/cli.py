@@ -27,11 +27,16 @@ from calc.quantity import parse_quantity
 from podcalc import render, tables
 from podcalc.effective import Document, describe_quantity, evaluate_documents
 from podcalc.errors import InputError, MalformedError
-from podcalc.reading.documents import DEFAULT_LIMITS, load_yaml_stream, read_documents
+from podcalc.reading.documents import Limits, load_yaml_stream, read_documents
 from podcalc.render import encode
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_GATE = 0, 1, 2, 3
 EXIT_BROKEN_PIPE = 128 + 13  # a shell's status for a command SIGPIPE ended
+# The CLI reads what its user gives it: none of the HTTP service's request limits, only the
+# structural guards (nesting depth, the values YAML aliases expand to, a quantity's length).
+CLI_LIMITS = Limits(
+    documents=10**9, workloads=10**9, nodes=10**8, node_shapes=10**4, cluster_nodes=10**6, policies=10**6
+)
 
 DESCRIPTION = """\
 podcalc computes what Kubernetes will see of your pods: effective requests and limits
@@ -81,7 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
         "workloads and the cluster's objects: LimitRange, ResourceQuota, Node, and podcalc's NodeShape.",
     )
     for sub in (effective, plan):
-        sub.add_argument("files", nargs="+", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
+        sub.add_argument("files", nargs="*", metavar="FILE", help="JSON or YAML manifests; - reads stdin")
+        sub.add_argument(
+            "--cluster",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="a snapshot of the running cluster (kubectl get nodes,pods,resourcequotas,limitranges,deployments,"
+            "replicasets,statefulsets,daemonsets,jobs,cronjobs -A -o yaml); the FILEs are planned on top of it; "
+            "- reads stdin (repeatable)",
+        )
         _common_options(sub)
         sub.add_argument(
             "--explain",
@@ -181,9 +195,9 @@ def _read(files: Sequence[str], stdin: TextIO) -> list[Document]:
             label, is_json = name, name.endswith(".json")
         try:
             if is_json:
-                values = read_documents(data, "application/json", DEFAULT_LIMITS)
+                values = read_documents(data, "application/json", CLI_LIMITS)
             else:
-                values = load_yaml_stream(data.decode("utf-8"), DEFAULT_LIMITS)
+                values = load_yaml_stream(data.decode("utf-8"), CLI_LIMITS)
         except UnicodeDecodeError as err:
             raise MalformedError(f"{label}: not UTF-8 text") from err
         except InputError as err:
@@ -287,12 +301,17 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             )
             _print(body, args.output, tables.diff, stdout)
             return EXIT_OK
+        if not args.files and not args.cluster:
+            raise _UsageError(f"error: {args.command}: the following arguments are required: FILE (or --cluster FILE)")
         documents = _read(args.files, stdin)
+        if args.cluster:
+            return _live(args, _read(args.cluster, stdin), documents, stdout)
         if args.command == "plan":
             from podcalc.plan import plan_documents  # each command loads only its own modules
 
             body = plan_documents(
                 documents,
+                limits=CLI_LIMITS,
                 nodes=args.nodes,
                 units=dict(args.unit),
                 kubernetes_version=args.kubernetes_version,
@@ -301,6 +320,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         else:
             body = evaluate_documents(
                 documents,
+                limits=CLI_LIMITS,
                 nodes=args.nodes,
                 units=dict(args.unit),
                 kubernetes_version=args.kubernetes_version,
@@ -319,6 +339,17 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         print(tables.plan(body) if args.command == "plan" else tables.effective(body), file=stdout)
         if args.explain:
             print(tables.explanations(body), file=stdout)
+    return EXIT_OK
+
+
+def _live(args: argparse.Namespace, cluster: list[Document], documents: list[Document], stdout: TextIO) -> int:
+    """``plan --cluster`` (and ``effective --cluster``, the state alone): the FILEs on the snapshot."""
+    from podcalc.live import plan_live
+    from podcalc.render_live import live_body
+
+    planned = plan_live(cluster, documents, args.nodes, dict(args.unit), CLI_LIMITS, args.kubernetes_version)
+    body = live_body(planned, dict(args.unit), args.explain)
+    _print(body, args.output, tables.live, stdout)
     return EXIT_OK
 
 

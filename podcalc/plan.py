@@ -36,6 +36,7 @@ from calc.admission import (
 )
 from calc.evaluate import LimitRangeConflictError
 from calc.limitrange import Filled, LimitRange, check_claim
+from calc.live import Placement
 from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, never_created
 from calc.versions import Features
 from podcalc import render
@@ -55,6 +56,7 @@ from podcalc.reading.manifests import (
     priority_classes,
     runtime_classes,
     stream_error,
+    workload_placement,
 )
 
 __all__ = ["DEFAULT_NAMESPACE", "Plan", "Planned", "plan", "plan_documents"]
@@ -106,14 +108,26 @@ class Plan:
     refused_objects: list[RefusedObject]
 
 
+@dataclass(frozen=True, slots=True)
+class Base:
+    """The cluster as it runs, under a plan's manifests (``podcalc.live``): its Nodes,
+    quotas (``used``: what stays of ``status.used``) and LimitRanges, and its pods that stay,
+    bound ones on their nodes and pending ones still to place (negative indexes)."""
+
+    cluster: Cluster
+    running: list[Scheduled]
+
+
 def plan(
     documents: Iterable[Document],
     nodes: int | None = None,
     units: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     kubernetes_version: str | None = None,
+    base: Base | None = None,
 ) -> Plan:
-    """Read ``documents`` and put their workloads through admission and onto the nodes."""
+    """Read ``documents`` and put their workloads through admission and onto the nodes
+    (on top of ``base``, a running cluster, where given)."""
     release_features = release(kubernetes_version)
     check_units(units or {})
     found = collect(documents, limits)
@@ -122,6 +136,8 @@ def plan(
     errors += priority_errors
     cluster, cluster_errors = read_cluster(found, limits)
     errors += cluster_errors
+    if base is not None:
+        cluster = _merged(base.cluster, cluster)
     if cluster.nodes and nodes is None:
         nodes = len(cluster.nodes)
     drafts: list[Planned] = []
@@ -129,6 +145,7 @@ def plan(
     created: dict[int, tuple[Creation, ...]] = {}  # by position in found: what each object creates
     claims: dict[int, tuple[Creation, ...]] = {}  # a StatefulSet's claims, created before each pod
     refused_objects: list[RefusedObject] = []
+    placements: dict[int, Placement] = {}  # by position: tolerations and nodeSelector
     none = Admitted(0, None, None, None)
     refusal: Rejection | None
     for position, (doc, path, obj) in enumerate(found):
@@ -148,6 +165,11 @@ def plan(
             continue
         namespace = what.namespace or DEFAULT_NAMESPACE
         claims[position] = read_claims(obj, limits) if what.kind == "StatefulSet" else ()
+        placement = workload_placement(doc, what)
+        if isinstance(placement, list):
+            errors += placement
+            continue
+        placements[position] = placement
         pods = nodes if what.pods is None else what.pods
         try:
             ranges = cluster.ranges_in(namespace)
@@ -171,7 +193,8 @@ def plan(
     applicants = _applicants(found, drafts, created, claims)
     admitted, quotas = admit_to_quotas(applicants, cluster.quotas, release_features)
     planned = [_with(p, admitted.get(p.index, none)) for p in drafts]
-    scheduled = [
+    scheduled = list(base.running) if base is not None else []
+    scheduled += [
         Scheduled(
             p.index,
             p.workload.kind,
@@ -181,22 +204,49 @@ def plan(
             p.workload.pods is None,
             never_created(p.rejections),
             p.evaluated.evaluation.spec.node_name,
+            placements.get(p.position, Placement()),
         )
         for p in planned
         if p.evaluated is not None
     ]
+    fit = fit_nodes(cluster.nodes, scheduled)
     return Plan(
         planned,
         skipped,
         cluster,
         quotas,
-        fit_nodes(cluster.nodes, scheduled),
-        [fit_shape(s, scheduled) for s in cluster.shapes],
+        fit,
+        [fit_shape(s, _left_over(scheduled, fit) if base is not None else scheduled) for s in cluster.shapes],
         release_features,
         nodes,
         unit_expression_warnings(found),
         refused_objects,
     )
+
+
+def _merged(running: Cluster, stream: Cluster) -> Cluster:
+    """The running cluster's objects, then the stream's (its node shapes, say)."""
+    merged = Cluster()
+    for namespace, ranges in [*running.limit_ranges.items(), *stream.limit_ranges.items()]:
+        merged.limit_ranges.setdefault(namespace, []).extend(ranges)
+    for namespace, quotas in [*running.quotas.items(), *stream.quotas.items()]:
+        merged.quotas.setdefault(namespace, []).extend(quotas)
+    merged.nodes = running.nodes + stream.nodes
+    merged.shapes = running.shapes + stream.shapes
+    return merged
+
+
+def _left_over(scheduled: list[Scheduled], fit: NodesFit | None) -> list[Scheduled]:
+    """What the running cluster's Nodes cannot take, for new nodes: the pods left unplaced,
+    and the plan's DaemonSets (a new node runs one of each)."""
+    if fit is None:
+        return scheduled
+    unplaced = fit.packing.unplaced
+    return [
+        dataclasses.replace(s, pods=unplaced.get(s.index, 0))
+        for s in scheduled
+        if (s.daemon and s.node_name is None) or unplaced.get(s.index)
+    ]
 
 
 def _with(p: Planned, admitted: Admitted) -> Planned:

@@ -265,3 +265,49 @@ def quantity(body: dict[str, Any]) -> str:
     if "unit" in body:
         text += f" = {body['inUnit']} {body['unit']}" + ("" if body["inUnitExact"] else " (rounded)")
     return text
+
+
+def live(body: dict[str, Any]) -> str:
+    """A plan on a running cluster: the answer first, then each node, each quota and each
+    changed workload, then the plan's own table."""
+    block = body["cluster"]
+    snapshot = block["snapshot"]
+    lines = [
+        block["answer"],
+        f"snapshot: {snapshot['pods']} pods running or pending in {snapshot['workloads']} workloads; "
+        f"{snapshot['ended']} ended (counted nowhere); {len(snapshot['pending'])} without a node",
+    ]
+    lines += [f"note: {note}" for note in snapshot["notes"]]
+    nodes = body["nodes"]
+    if nodes is not None:
+        placed = {g["name"]: sum(p["pods"] for p in g["placed"]) for g in nodes["placement"] if g.get("name")}
+        rows: list[Sequence[object]] = [("NODE", "ALLOCATABLE", "USED", "FREE", "PLACED")]
+        for n in nodes["nodes"]:
+            free = resources(n["free"])
+            rows.append(
+                (n["name"], resources(n["allocatable"]), resources(n["running"]), free, placed.get(n["name"], 0))
+            )
+        lines += ["", *columns(rows)]
+    if block["quotas"]:
+        rows = [("QUOTA", "HARD", "USED", "AFTER", "AT ROLLOUT PEAK")]
+        for q in block["quotas"]:
+            rows.append(
+                (
+                    f"{q['namespace'] or 'default'}/{q['name']}",
+                    resources(q["hard"]),
+                    resources(q["used"]),
+                    resources(q["after"]),
+                    resources(q["atRolloutPeak"]),
+                )
+            )
+        lines += ["", *columns(rows)]
+    rows = [("WORKLOAD", "NAMESPACE", "CHANGE", "PODS", "REQUESTS", "ROLLOUT PEAK")]
+    for w in block["workloads"]:
+        d, r = w["delta"], w["rollout"]
+        peak = f"{r['peakPods']} pods ({r['strategy']})" if r else "-"
+        rows.append(
+            (f"{w['kind']}/{w['name']}", w["namespace"], w["change"], f"{d['pods']:+d}", resources(d["requests"]), peak)
+        )
+    if len(rows) > 1:
+        lines += ["", *columns(rows)]
+    return "\n".join([*lines, "", plan(body)])

@@ -19,6 +19,7 @@ from calc import nodes as nodefit
 from calc.admission import Creation, LocatedQuota
 from calc.errors import Location, Path, QuantityError, Violation
 from calc.limitrange import LimitRange, LimitRangeItem
+from calc.live import NodeFacts, Taint
 from calc.nodes import Model, Node, NodeShape
 from calc.quantity import NANO, Quantity, round_up_milli
 from calc.quota import ResourceQuota, ScopeRequirement
@@ -185,7 +186,25 @@ def _read_node(r: _Reader) -> Node:
     if raw is None:
         r.error(("status", "allocatable"), "Required value: a Node needs status.allocatable")
     alloc = r.resources(raw, at, rounded=False, non_negative=True)
-    return Node(r.name or "", nodefit.node_allocatable(alloc), r.doc.location(r.path))
+    return Node(r.name or "", nodefit.node_allocatable(alloc), r.doc.location(r.path), _node_facts(r))
+
+
+def _node_facts(r: _Reader) -> NodeFacts:
+    """What the scheduler's filters read of a Node: ``spec.unschedulable``, ``spec.taints``, its labels."""
+    unschedulable = r.at("spec", "unschedulable")
+    if unschedulable is not None and not isinstance(unschedulable, bool):
+        r.error(("spec", "unschedulable"), "must be true or false")
+    taints = []
+    listed = r.at("spec", "taints")
+    for i, t in enumerate(listed if isinstance(listed, list) else ()):
+        key, value, effect = (t.get(k) for k in ("key", "value", "effect")) if isinstance(t, Mapping) else (None,) * 3
+        if not isinstance(key, str) or not isinstance(effect, str) or not isinstance(value, str | None):
+            r.error(("spec", "taints", i), "a taint is an object with a key and an effect (strings)")
+            continue
+        taints.append(Taint(key, value or "", effect))
+    labels = r.at("metadata", "labels")
+    labels = {k: v for k, v in labels.items() if isinstance(v, str)} if isinstance(labels, Mapping) else {}
+    return NodeFacts(unschedulable is True, tuple(taints), labels)
 
 
 def _read_shape(r: _Reader) -> NodeShape:

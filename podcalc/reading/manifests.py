@@ -27,11 +27,12 @@ from typing import Any
 
 from calc.admission import PriorityClass
 from calc.errors import Location, Path, Violation
+from calc.live import Placement
 from calc.pod import PodSpec, ResourceList
 from calc.workloads import JOBS, REPLICATED, pods_at_once
 from podcalc.errors import Entry, TooLargeError, pointer
 from podcalc.reading.documents import Limits
-from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list, read_pod_spec
+from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list, read_placement, read_pod_spec
 
 MAX_INT32 = 2**31 - 1
 _TEMPLATE = ("spec", "template", "spec")
@@ -312,6 +313,19 @@ def _at(document: Any, path: Path) -> tuple[Any, Path | None]:
     if not isinstance(value, Mapping):
         return None, path
     return value, None
+
+
+def workload_placement(doc: Document, workload: Workload) -> Placement | list[Entry]:
+    """What the scheduler's filters read of a workload's pod template (``read_placement``),
+    or its problems, located."""
+    raw_spec, _ = _at(doc.value, workload.spec_path)
+    try:
+        return read_placement(raw_spec if raw_spec is not None else {})
+    except FieldError as err:
+        at = pointer(*workload.spec_path)
+        return [
+            stream_error(doc, workload, None, detail, where) for where, detail in flatten_messages(err.messages, at)
+        ]
 
 
 def stream_error(

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from calc.errors import QuantityError
+from calc.live import Placement, Toleration
 from calc.pod import Container, ContainerType, PodResources, PodSpec
 from calc.quantity import MAX_LENGTH, Quantity
 from calc.resources import parse_resource_quantity
@@ -266,6 +267,34 @@ _FIELDS: tuple[tuple[str, Callable[[Any, int], Any]], ...] = (
     ("nodeName", _string),
     ("affinity", _affinity),
 )
+
+
+def read_placement(raw: Mapping[str, Any]) -> Placement:
+    """What the scheduler's filters read of a PodSpec: ``tolerations``, ``nodeSelector`` and
+    whether required node affinity is set; ``FieldError`` where they are malformed."""
+    errors: dict[str, Any] = {}
+    tolerations: list[Toleration] = []
+    listed = raw.get("tolerations")
+    if listed is not None and not isinstance(listed, list):
+        errors["tolerations"] = [NOT_A_LIST]
+    for i, t in enumerate(listed if isinstance(listed, list) else ()):
+        fields = {k: t.get(k) for k in ("key", "operator", "value", "effect")} if isinstance(t, Mapping) else None
+        if fields is None or any(v is not None and not isinstance(v, str) for v in fields.values()):
+            errors.setdefault("tolerations", {})[i] = [NOT_AN_OBJECT + " of strings (key, operator, value, effect)"]
+            continue
+        tolerations.append(Toleration(**{k: v for k, v in fields.items() if v is not None}))
+    selector = raw.get("nodeSelector") or {}
+    if not isinstance(selector, Mapping) or not all(isinstance(v, str) for v in selector.values()):
+        errors["nodeSelector"] = ["must be an object of label values (strings)"]
+        selector = {}
+    affinity = raw.get("affinity")
+    node_affinity = affinity.get("nodeAffinity") if isinstance(affinity, Mapping) else None
+    required = isinstance(node_affinity, Mapping) and bool(
+        node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
+    )
+    if errors:
+        raise FieldError(errors)
+    return Placement(tuple(tolerations), dict(selector), required)
 
 
 def read_pod_spec(raw: Any, max_quantity_length: int = MAX_LENGTH) -> PodSpec:

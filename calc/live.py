@@ -1,0 +1,207 @@
+"""A live cluster: which pods count, which node takes a new pod, and a rollout's peak.
+
+- A pod counts where it is unless it has ended: ``Succeeded`` and ``Failed`` pods hold no
+  node's resources and no quota's (``pkg/quota/v1/evaluator/core/pods.go``: ``QuotaV1Pod``;
+  the scheduler's cache drops terminated pods).
+- A pod resized in place counts, per container and resource, the larger of its spec and its
+  status (``k8s.io/component-helpers/resource``: ``PodRequests`` with ``UseStatusResources``,
+  KEP-1287, GA in 1.35).
+- A node takes a new pod unless it is cordoned (``spec.unschedulable``, the NodeUnschedulable
+  filter), it has a ``NoSchedule`` or ``NoExecute`` taint the pod does not tolerate
+  (TaintToleration; ``PreferNoSchedule`` never filters), or the pod's ``nodeSelector`` names
+  labels it lacks (NodeAffinity). Node affinity terms are not modelled.
+- A Deployment's RollingUpdate runs old and new pods together (``rollout_peak``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from calc.pod import Container, PodSpec, ResourceList
+from calc.quantity import Quantity
+
+TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
+_FILTERING = ("NoSchedule", "NoExecute")
+
+
+def counts(phase: str) -> bool:
+    """Whether a pod in ``phase`` holds resources: every phase but Succeeded and Failed."""
+    return phase not in TERMINAL_PHASES
+
+
+def resized(spec: PodSpec, status: Mapping[str, ResourceList]) -> PodSpec:
+    """``spec`` with each container's requests raised to what its status reports (by container
+    name: ``allocatedResources``, then ``resources.requests``), as ``PodRequests`` does with
+    ``UseStatusResources``: per resource, max(spec, status). Limits are the spec's."""
+    if not status:
+        return spec
+
+    def one(c: Container) -> Container:
+        seen = status.get(c.name)
+        if not seen:
+            return c
+        requests = dict(c.requests)
+        for name, q in seen.items():
+            if name not in requests or q.nanos > requests[name].nanos:
+                requests[name] = q
+        return Container(c.name, c.type, c.index, requests, c.limits)
+
+    return PodSpec(
+        tuple(one(c) for c in spec.containers),
+        tuple(one(c) for c in spec.init_containers),
+        spec.overhead,
+        spec.resources,
+        spec.runtime_class_name,
+        spec.active_deadline_seconds,
+        spec.priority_class_name,
+        spec.node_name,
+        spec.cross_namespace_affinity,
+    )
+
+
+# --- scheduling filters ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Taint:
+    key: str
+    value: str
+    effect: str
+
+
+@dataclass(frozen=True, slots=True)
+class Toleration:
+    key: str = ""
+    operator: str = "Equal"  # Equal or Exists
+    value: str = ""
+    effect: str = ""  # empty: every effect
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """What the scheduler's filters read of a pod."""
+
+    tolerations: tuple[Toleration, ...] = ()
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    node_affinity: bool = False  # requiredDuringScheduling node affinity: not modelled
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    """What the scheduler's filters read of a node."""
+
+    unschedulable: bool = False
+    taints: tuple[Taint, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def tolerates(t: Toleration, taint: Taint) -> bool:
+    """``Toleration.ToleratesTaint`` (k8s.io/api/core/v1/toleration.go): the effect matches (or
+    is empty), the key matches (or is empty with Exists), and Exists, or Equal with the value."""
+    if t.effect and t.effect != taint.effect:
+        return False
+    if t.key and t.key != taint.key:
+        return False
+    if t.operator == "Exists":
+        return True
+    return t.operator in ("Equal", "") and t.value == taint.value
+
+
+def untolerated_taint(taints: Sequence[Taint], tolerations: Sequence[Toleration]) -> Taint | None:
+    """The first NoSchedule or NoExecute taint no toleration tolerates (``FindMatchingUntoleratedTaint``)."""
+    for taint in taints:
+        if taint.effect in _FILTERING and not any(tolerates(t, taint) for t in tolerations):
+            return taint
+    return None
+
+
+def refusal(node: NodeFacts, pod: Placement) -> str | None:
+    """Why the scheduler's filters keep ``pod`` off ``node`` (their words), or None."""
+    if node.unschedulable:
+        cordon = Taint(UNSCHEDULABLE_TAINT, "", "NoSchedule")
+        if not any(tolerates(t, cordon) for t in pod.tolerations):
+            return "node(s) were unschedulable"
+    taint = untolerated_taint(node.taints, pod.tolerations)
+    if taint is not None:
+        shown = f"{taint.key}: {taint.value}" if taint.value else taint.key
+        return f"node(s) had untolerated taint {{{shown}}}"
+    if any(node.labels.get(k) != v for k, v in pod.node_selector.items()):
+        return "node(s) didn't match Pod's node affinity/selector"
+    return None
+
+
+# --- rollouts -------------------------------------------------------------------------------
+
+
+def scaled(value: int | str | None, total: int, default: str, round_up: bool) -> int:
+    """``intstr.GetScaledValueFromIntOrPercent``: an int as is, a percent of ``total`` rounded
+    up (maxSurge) or down (maxUnavailable)."""
+    value = default if value is None else value
+    if isinstance(value, int):
+        return value
+    share = Fraction(int(value.rstrip("%")) * total, 100)
+    return -(-share.numerator // share.denominator) if round_up else share.numerator // share.denominator
+
+
+def surge_and_unavailable(
+    replicas: int, max_surge: int | str | None, max_unavailable: int | str | None
+) -> tuple[int, int]:
+    """``ResolveFenceposts``: maxSurge (default 25%, rounded up) and maxUnavailable (default
+    25%, rounded down); when both come to 0, one pod may be unavailable."""
+    surge = scaled(max_surge, replicas, "25%", True)
+    unavailable = scaled(max_unavailable, replicas, "25%", False)
+    if surge == 0 and unavailable == 0:
+        unavailable = 1
+    return surge, unavailable
+
+
+@dataclass(frozen=True, slots=True)
+class Peak:
+    """The most a rollout holds at once, per resource, and the pod mix that holds it."""
+
+    pods: int  # the most pods at once
+    requests: dict[str, Quantity]
+    mix: dict[str, tuple[int, int]]  # resource -> (old pods, new pods) at its peak
+
+
+def rollout_peak(old: ResourceList, old_pods: int, new: ResourceList, new_pods: int, surge: int | None) -> Peak:
+    """The peak of replacing ``old_pods`` pods of ``old`` by ``new_pods`` of ``new``.
+
+    RollingUpdate (``surge`` = maxSurge): at most ``new_pods + surge`` pods at once. Per
+    resource, when a new pod asks at least as much as an old one the peak is every new pod
+    with ``min(surge, old_pods)`` old ones; otherwise every old pod with
+    ``new_pods + surge - old_pods`` new ones (at least 0, at most ``new_pods``). Recreate
+    (``surge`` None): the old pods go before the new come, so the peak is the larger side.
+    """
+    if surge is None:
+        mix = {
+            n: (old_pods, 0) if _total(old, n, old_pods) >= _total(new, n, new_pods) else (0, new_pods)
+            for n in {*old, *new}
+        }
+        return Peak(max(old_pods, new_pods), _figures(old, new, mix), mix)
+    mix = {}
+    for name in {*old, *new}:
+        if _one(new, name) >= _one(old, name):
+            mix[name] = (min(surge, old_pods), new_pods)
+        else:
+            mix[name] = (old_pods, max(0, min(new_pods, new_pods + surge - old_pods)))
+    return Peak(new_pods + min(surge, old_pods), _figures(old, new, mix), mix)
+
+
+def _one(resources: ResourceList, name: str) -> int:
+    return resources[name].nanos if name in resources else 0
+
+
+def _total(resources: ResourceList, name: str, pods: int) -> int:
+    return _one(resources, name) * pods
+
+
+def _figures(old: ResourceList, new: ResourceList, mix: Mapping[str, tuple[int, int]]) -> dict[str, Quantity]:
+    """The totals of each resource's mix, in the format of the new pods' figure (else the old's)."""
+    return {
+        n: Quantity(_total(old, n, o) + _total(new, n, w), (new.get(n) or old[n]).format)
+        for n, (o, w) in sorted(mix.items())
+    }

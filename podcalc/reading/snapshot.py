@@ -1,0 +1,184 @@
+"""A live cluster's snapshot: what ``kubectl get ... -A -o yaml`` prints, read into the
+cluster as it runs.
+
+    kubectl get nodes,pods,resourcequotas,limitranges,deployments,replicasets,statefulsets,\\
+      daemonsets,jobs,cronjobs -A -o yaml > cluster.yaml
+
+The snapshot's Pods are what runs: each is read with its own spec (and, where a container
+was resized in place, the larger of spec and status: ``calc.running``), its phase, its node
+and the workload that owns it (``ownerReferences``, followed from a ReplicaSet to its
+Deployment and from a Job to its CronJob). Its controllers are kept by (kind, namespace,
+name), so that a manifest of the same key replaces them. Nodes, ResourceQuotas (with their
+``status.used``) and LimitRanges are read as ``podcalc.reading.cluster`` reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from calc.errors import Path
+from calc.live import Placement, resized
+from calc.pod import PodSpec
+from calc.quantity import Quantity
+from podcalc.errors import Entry, pointer
+from podcalc.reading.documents import Limits
+from podcalc.reading.manifests import Document, Found, Workload, classify, read_workload_pod, stream_error
+from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list, read_placement
+
+__all__ = ["CONTROLLER_KINDS", "LivePod", "Snapshot", "WorkloadKey", "read_snapshot"]
+
+WorkloadKey = tuple[str, str, str]  # (kind, namespace, name), as the API server keys objects
+CONTROLLER_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"})
+# the owners whose own owner stands for them: a Deployment's ReplicaSets, a CronJob's Jobs
+_OWNED_BY = {"ReplicaSet": "Deployment", "Job": "CronJob"}
+
+
+@dataclass(frozen=True, slots=True)
+class LivePod:
+    """A Pod of the snapshot, as it runs."""
+
+    document: Document
+    path: Path
+    name: str
+    namespace: str
+    phase: str  # status.phase; "Pending" where the snapshot has none
+    node_name: str | None
+    owner: WorkloadKey | None  # the workload that runs it; None for a Pod of its own
+    spec: PodSpec  # resized in place where its status says so (calc.live.resized)
+    placement: Placement
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The objects of a snapshot that say what runs and who runs it."""
+
+    pods: list[LivePod] = field(default_factory=list)
+    controllers: dict[WorkloadKey, tuple[Document, Workload]] = field(default_factory=dict)
+
+
+def namespace_of(obj: Mapping[str, Any], default: str) -> str:
+    metadata = obj.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+    return namespace if isinstance(namespace, str) and namespace else default
+
+
+def _controller(obj: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The (kind, name) of the ``ownerReferences`` entry with ``controller: true``."""
+    metadata = obj.get("metadata")
+    refs = metadata.get("ownerReferences") if isinstance(metadata, Mapping) else None
+    for ref in refs if isinstance(refs, list) else ():
+        if isinstance(ref, Mapping) and ref.get("controller") is True:
+            kind, name = ref.get("kind"), ref.get("name")
+            if isinstance(kind, str) and isinstance(name, str):
+                return kind, name
+    return None
+
+
+def read_snapshot(found: Found, limits: Limits, default_namespace: str) -> tuple[Snapshot, list[Entry]]:
+    """The pods and controllers of a snapshot's objects, and every problem with them."""
+    snapshot = Snapshot()
+    errors: list[Entry] = []
+    parents: dict[WorkloadKey, WorkloadKey] = {}  # a ReplicaSet or Job -> the workload that owns it
+    pods: list[tuple[Document, Path, Mapping[str, Any], Workload]] = []
+    for doc, path, obj in found:
+        if not isinstance(obj, Mapping) or obj.get("kind") not in CONTROLLER_KINDS | {"Pod"}:
+            continue
+        what = classify(obj, path)
+        if not isinstance(what, Workload):
+            continue  # classify's problems are reported where the stream is read as manifests
+        namespace = namespace_of(obj, default_namespace)
+        own: WorkloadKey = (what.kind, namespace, what.name or "")
+        owner = _controller(obj)
+        if what.kind in _OWNED_BY and owner is not None and owner[0] == _OWNED_BY[what.kind]:
+            parents[own] = (owner[0], namespace, owner[1])
+        if what.kind == "Pod":
+            pods.append((doc, path, obj, what))
+        else:
+            snapshot.controllers[own] = (doc, what)
+    for key in parents:
+        snapshot.controllers.pop(key, None)  # a Deployment's ReplicaSet is the Deployment's
+    for doc, path, obj, what in pods:
+        pod = _live_pod(doc, path, obj, what, parents, snapshot.controllers, limits, default_namespace)
+        if isinstance(pod, list):
+            errors += pod
+        else:
+            snapshot.pods.append(pod)
+    return snapshot, errors
+
+
+def _live_pod(
+    doc: Document,
+    path: Path,
+    obj: Mapping[str, Any],
+    what: Workload,
+    parents: Mapping[WorkloadKey, WorkloadKey],
+    controllers: Mapping[WorkloadKey, Any],
+    limits: Limits,
+    default_namespace: str,
+) -> LivePod | list[Entry]:
+    namespace = namespace_of(obj, default_namespace)
+    owner = _controller(obj)
+    key: WorkloadKey | None = (owner[0], namespace, owner[1]) if owner is not None else None
+    while key is not None and key in parents:
+        key = parents[key]
+    if key is not None and key[0] == "ReplicaSet" and key not in controllers:
+        # a ReplicaSet the snapshot lacks: its Deployment by name (<deployment>-<pod-template-hash>)
+        deployment = ("Deployment", namespace, key[2].rsplit("-", 1)[0])
+        if deployment in controllers:
+            key = deployment
+    spec = read_workload_pod(doc, what, limits)
+    if isinstance(spec, list):
+        return spec
+    raw_spec = obj.get("spec")
+    raw_spec = raw_spec if isinstance(raw_spec, Mapping) else {}
+    try:
+        placement = read_placement(raw_spec)
+    except FieldError as err:
+        at = pointer(*path, "spec")
+        return [stream_error(doc, what, None, detail, where) for where, detail in flatten_messages(err.messages, at)]
+    status = obj.get("status")
+    status = status if isinstance(status, Mapping) else {}
+    phase = status.get("phase")
+    node = raw_spec.get("nodeName")
+    return LivePod(
+        doc,
+        path,
+        what.name or "",
+        namespace,
+        phase if isinstance(phase, str) else "Pending",
+        node if isinstance(node, str) and node else None,
+        key,
+        resized(spec, _status_requests(status, limits)),
+        placement,
+    )
+
+
+def _status_requests(status: Mapping[str, Any], limits: Limits) -> dict[str, dict[str, Quantity]]:
+    """Per container name, the larger of ``allocatedResources`` and ``resources.requests`` in
+    ``status.containerStatuses`` and ``initContainerStatuses`` (what an in-place resize reports)."""
+    out: dict[str, dict[str, Quantity]] = {}
+    for field_name in ("containerStatuses", "initContainerStatuses"):
+        listed = status.get(field_name)
+        for s in listed if isinstance(listed, list) else ():
+            if not isinstance(s, Mapping) or not isinstance(s.get("name"), str):
+                continue
+            resources = s.get("resources")
+            found: list[dict[str, Quantity]] = []
+            for value in (
+                s.get("allocatedResources"),
+                resources.get("requests") if isinstance(resources, Mapping) else None,
+            ):
+                try:
+                    found.append(load_resource_list(value, limits.quantity_length))
+                except FieldError:
+                    continue  # a status the kubelet wrote: what cannot be read is left out
+            merged: dict[str, Quantity] = {}
+            for resources_list in found:
+                for name, q in resources_list.items():
+                    if name not in merged or q.nanos > merged[name].nanos:
+                        merged[name] = q
+            if merged:
+                out[s["name"]] = merged
+    return out

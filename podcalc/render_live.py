@@ -1,0 +1,122 @@
+"""The JSON of a plan against a running cluster (``podcalc.live``): the plan's body, and the
+``cluster`` block that leads with the answer. The API and ``podcalc plan --cluster -o json``
+both print it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from calc.diff import delta
+from calc.workloads import sum_resources
+from podcalc.live import Change, Figures, LivePlan, envelope, plan_live
+from podcalc.plan import plan_documents
+from podcalc.reading.documents import DEFAULT_LIMITS, Limits
+from podcalc.reading.manifests import Document
+from podcalc.render import plan_body, quantities
+
+
+def plan_stream(
+    documents: Iterable[Document],
+    nodes: int | None = None,
+    units: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    kubernetes_version: str | None = None,
+    explain: bool = False,
+) -> dict[str, Any]:
+    """The body of ``POST /v1/plan``: a stream planned as it is, or the manifests of a
+    ``{"cluster", "manifests"}`` body planned on the cluster's snapshot."""
+    documents = list(documents)
+    sides = envelope(documents, limits)
+    if sides is None:
+        return plan_documents(documents, nodes, units, limits, kubernetes_version, explain)
+    units = dict(units or {})
+    return live_body(plan_live(*sides, nodes, units, limits, kubernetes_version), units, explain)
+
+
+def live_body(lp: LivePlan, units: Mapping[str, str], explain: bool) -> dict[str, Any]:
+    """The body of ``POST /v1/plan`` with a cluster snapshot."""
+    return plan_body(lp.plan, units, explain) | {"cluster": cluster_block(lp)}
+
+
+def cluster_block(lp: LivePlan) -> dict[str, Any]:
+    shapes = {s.shape.name: s.packing.opened for s in lp.plan.shapes}
+    reasons = lp.reasons
+    answer = "fits on the cluster as it is: " + ("yes" if not reasons else "no: " + "; ".join(reasons))
+    if shapes:
+        answer += "; nodes to add: " + ", ".join(f"{n} of {name}" for name, n in shapes.items())
+    namespaces: dict[str, list[Change]] = {}
+    for c in lp.changes:
+        namespaces.setdefault(c.key[1], []).append(c)
+    return {
+        "answer": answer,
+        "fits": not reasons,
+        "reasons": reasons,
+        "nodesToAdd": shapes,
+        "snapshot": {
+            "pods": lp.pods,
+            "ended": lp.ended,
+            "pending": [
+                {"item": index, "kind": key[0], "namespace": key[1], "name": pod.name if pod else key[2]}
+                for index, pod, key in lp.pending
+            ],
+            "workloads": lp.workloads,
+            "notes": lp.notes,
+        },
+        "workloads": [_change(c) for c in lp.changes],
+        "byNamespace": [{"namespace": ns, **_delta(changes)} for ns, changes in namespaces.items()],
+        "total": _delta(lp.changes),
+        "quotas": [
+            {
+                "namespace": q.outcome.quota.namespace,
+                "name": q.outcome.quota.name,
+                "hard": quantities(q.outcome.quota.hard),
+                "used": quantities(q.used),
+                "after": quantities(q.after),
+                "atRolloutPeak": quantities(q.peak),
+                "stalls": q.stalls,
+            }
+            for q in lp.quotas
+        ],
+    }
+
+
+def _figures(f: Figures) -> dict[str, Any]:
+    return {"pods": f.pods, "requests": quantities(f.requests), "limits": quantities(f.limits)}
+
+
+def _change(c: Change) -> dict[str, Any]:
+    r = c.rollout
+    return {
+        "item": c.planned.index,
+        "kind": c.key[0],
+        "namespace": c.key[1],
+        "name": c.key[2],
+        "change": c.change,
+        "before": _figures(c.before),
+        "after": _figures(c.after),
+        "delta": {
+            "pods": c.after.pods - c.before.pods,
+            "requests": quantities(delta(c.before.requests, c.after.requests)),
+            "limits": quantities(delta(c.before.limits, c.after.limits)),
+        },
+        "rollout": None
+        if r is None
+        else {
+            "strategy": r.strategy,
+            "maxSurge": r.max_surge,
+            "maxUnavailable": r.max_unavailable,
+            "peakPods": r.peak.pods,
+            "peak": quantities(r.peak.requests),
+        },
+    }
+
+
+def _delta(changes: list[Change]) -> dict[str, Any]:
+    before = sum_resources(c.before.requests for c in changes), sum_resources(c.before.limits for c in changes)
+    after = sum_resources(c.after.requests for c in changes), sum_resources(c.after.limits for c in changes)
+    return {
+        "pods": sum(c.after.pods - c.before.pods for c in changes),
+        "requests": quantities(delta(before[0], after[0])),
+        "limits": quantities(delta(before[1], after[1])),
+    }

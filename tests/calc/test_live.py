@@ -1,0 +1,92 @@
+"""The rules of a live cluster (``calc.live``), each against the Kubernetes function it follows."""
+
+from __future__ import annotations
+
+import pytest
+
+from calc.live import (
+    NodeFacts,
+    Placement,
+    Taint,
+    Toleration,
+    counts,
+    refusal,
+    rollout_peak,
+    surge_and_unavailable,
+    tolerates,
+    untolerated_taint,
+)
+from calc.quantity import canonical
+from tests.podbuild import quantities
+
+
+@pytest.mark.parametrize(
+    ("phase", "held"),
+    [("Running", True), ("Pending", True), ("Unknown", True), ("Succeeded", False), ("Failed", False)],
+)
+def test_ended_pods_hold_nothing(phase: str, held: bool) -> None:
+    """``QuotaV1Pod``: a pod in a terminal phase is not counted."""
+    assert counts(phase) is held
+
+
+@pytest.mark.parametrize(
+    ("replicas", "surge", "unavailable", "expected"),
+    [
+        (10, None, None, (3, 2)),  # 25% of 10: 2.5 up to 3, down to 2
+        (1, None, None, (1, 0)),  # 25% of 1: 0.25 up to 1, down to 0
+        (4, 0, 0, (0, 1)),  # both zero: one may be unavailable (ResolveFenceposts)
+        (10, "50%", 1, (5, 1)),
+        (3, 2, "34%", (2, 1)),
+    ],
+)
+def test_surge_rounds_up_and_unavailable_down(
+    replicas: int, surge: object, unavailable: object, expected: tuple[int, int]
+) -> None:
+    """``ResolveFenceposts`` with ``intstr.GetScaledValueFromIntOrPercent``."""
+    assert surge_and_unavailable(replicas, surge, unavailable) == expected  # type: ignore[arg-type]
+
+
+def test_a_bigger_new_pod_peaks_with_every_new_pod_and_the_surge_of_old_ones() -> None:
+    peak = rollout_peak(quantities({"cpu": "500m"}), 4, quantities({"cpu": "1"}), 4, 1)
+    assert (peak.pods, canonical(peak.requests["cpu"]), peak.mix["cpu"]) == (5, "4500m", (1, 4))
+
+
+def test_a_smaller_new_pod_peaks_with_every_old_pod() -> None:
+    """4 old at 1 cpu, 4 new at 500m, surge 1: all 4 old and 4 + 1 - 4 = 1 new."""
+    peak = rollout_peak(quantities({"cpu": "1"}), 4, quantities({"cpu": "500m"}), 4, 1)
+    assert (canonical(peak.requests["cpu"]), peak.mix["cpu"]) == ("4500m", (4, 1))
+
+
+def test_recreate_never_runs_both() -> None:
+    peak = rollout_peak(quantities({"cpu": "1"}), 2, quantities({"cpu": "500m"}), 3, None)
+    assert (peak.pods, canonical(peak.requests["cpu"])) == (3, "2")
+
+
+def test_tolerations_match_as_tolerates_taint_does() -> None:
+    """``Toleration.ToleratesTaint``: empty key with Exists matches every taint; empty effect every effect."""
+    taint = Taint("dedicated", "gpu", "NoSchedule")
+    assert tolerates(Toleration(operator="Exists"), taint)
+    assert tolerates(Toleration("dedicated", "Equal", "gpu"), taint)
+    assert not tolerates(Toleration("dedicated", "Equal", "cpu"), taint)
+    assert not tolerates(Toleration("dedicated", "Exists", effect="NoExecute"), taint)
+
+
+def test_prefer_no_schedule_never_filters() -> None:
+    taints = (Taint("a", "", "PreferNoSchedule"), Taint("b", "", "NoExecute"))
+    assert untolerated_taint(taints, ()) == taints[1]
+    assert untolerated_taint(taints[:1], ()) is None
+
+
+def test_the_filters_words() -> None:
+    cordoned = NodeFacts(unschedulable=True)
+    assert refusal(cordoned, Placement()) == "node(s) were unschedulable"
+    tolerant = Placement((Toleration("node.kubernetes.io/unschedulable", "Exists", effect="NoSchedule"),))
+    assert refusal(cordoned, tolerant) is None
+    tainted = NodeFacts(taints=(Taint("node-role.kubernetes.io/control-plane", "", "NoSchedule"),))
+    assert refusal(tainted, Placement()) == "node(s) had untolerated taint {node-role.kubernetes.io/control-plane}"
+    labelled = NodeFacts(labels={"disk": "ssd"})
+    assert (
+        refusal(labelled, Placement(node_selector={"disk": "hdd"}))
+        == "node(s) didn't match Pod's node affinity/selector"
+    )
+    assert refusal(labelled, Placement(node_selector={"disk": "ssd"})) is None
