@@ -409,6 +409,7 @@ class Scheduled:
     refused: bool  # no pod of it can be created (``never_created``); a quota's refusal is not this
     node_name: str | None  # spec.nodeName: already bound to that node
     placement: Placement = field(default_factory=Placement)  # tolerations and nodeSelector, for the scheduler's filters
+    running: bool = False  # a pod of the running cluster (bound, or pending), not a workload of the plan
 
 
 # The admission steps that refuse a pod for what its template is, so that no pod of the
@@ -457,7 +458,7 @@ class PerNode:
 
 
 def _per_node(free: ResourceList, workloads: Sequence[Scheduled]) -> list[PerNode]:
-    return [PerNode(s.index, *pods_that_fit(free, s.requests)) for s in workloads if not s.daemon]
+    return [PerNode(s.index, *pods_that_fit(free, s.requests)) for s in workloads if not s.daemon and not s.running]
 
 
 def _short(allocatable: ResourceList, used: ResourceList) -> list[str]:
@@ -505,8 +506,9 @@ def fit_nodes(nodes: Sequence[Node], workloads: Sequence[Scheduled]) -> NodesFit
             continue
         bound.setdefault(s.node_name, []).append(scale(_one_pod(s), s.pods))
     rows, groups = [], []
+    daemon_sets = [s for s in workloads if s.daemon]
     for n in nodes:
-        daemons = daemon_usage([s for s in workloads if _daemon_runs_on(n.facts, s)])
+        daemons = daemon_usage([s for s in daemon_sets if _daemon_runs_on(n.facts, s)])
         used = sum_resources([*bound.get(n.name, []), daemons])
         free = subtract(n.allocatable, used)
         rows.append(NodeRow(n, used, _short(n.allocatable, used), free, _per_node(free, workloads)))
@@ -519,7 +521,7 @@ def fit_nodes(nodes: Sequence[Node], workloads: Sequence[Scheduled]) -> NodesFit
 def _daemon_runs_on(node: NodeFacts, s: Scheduled) -> bool:
     """A DaemonSet's pod runs on a node its taints and selector let it on; the DaemonSet
     controller adds a toleration of cordoned nodes (``util.AddOrUpdateDaemonPodTolerations``)."""
-    return s.daemon and live.refusal(dataclasses.replace(node, unschedulable=False), s.placement) is None
+    return live.refusal(dataclasses.replace(node, unschedulable=False), s.placement) is None
 
 
 def _pack_filtered(workloads: Sequence[Scheduled], nodes: list[NodeGroup], facts: list[NodeFacts]) -> Packing:

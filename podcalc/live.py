@@ -315,7 +315,7 @@ def _base(
             index = -1 - len(scheduled)
             node = pod.node_name if pod is not None else None
             placement = pod.placement if pod is not None else Placement()
-            scheduled.append(Scheduled(index, key[0], key[2], 1, ev.requests, False, False, node, placement))
+            scheduled.append(Scheduled(index, key[0], key[2], 1, ev.requests, False, False, node, placement, True))
             if node is None:
                 pending.append((index, pod, key))
     return Base(staying, scheduled), pending

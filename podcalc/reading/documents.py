@@ -486,7 +486,7 @@ def _read(data: bytes, media_type: str, limits: Limits) -> list[Any]:
     except ValueError as err:
         raise MalformedError(str(err), title="Malformed JSON") from err
     if not _json_within(data, limits):
-        check_size([value], limits)
+        _check_json_size(value, limits)
     if repeated:
         raise DuplicateKeyError.listing(_json_duplicates(text))
     return [value]
@@ -565,6 +565,25 @@ def _too_deep(max_depth: int) -> TooLargeError:
 
 def _too_many_values(max_nodes: int) -> TooLargeError:
     return too_large("the body expands to too many values", max_nodes, "PODCALC_MAX_NODES")
+
+
+def _check_json_size(value: Any, limits: Limits) -> None:
+    """``check_size`` for a decoded JSON value, which shares no subtree (JSON has no aliases):
+    a walk without the memo that aliases need, a level's children counted at once."""
+    max_depth = min(limits.depth, MAX_DEPTH)
+    total = 1
+    stack = [(value, 1)] if type(value) is dict or type(value) is list else []
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if type(node) is dict else node
+        total += len(children)
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                if depth >= max_depth:
+                    raise _too_deep(max_depth)
+                stack.append((child, depth + 1))
+    if total > limits.nodes:
+        raise _too_many_values(limits.nodes)
 
 
 def _size(value: Any, depth: int, max_depth: int, memo: dict[int, tuple[int, int]]) -> int:
