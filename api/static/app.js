@@ -463,6 +463,26 @@
       });
       item.append(ul);
     }
+    const warnings = body && body.warnings ? body.warnings.filter((w) => w.document === doc.index) : [];
+    if (warnings.length) {
+      const ul = el("ul", { class: "warnings", "aria-label": `Warnings in document ${doc.index}` });
+      for (const w of warnings) {
+        const line = locatePointer(doc.lines, w.pointer);
+        if (line >= 0 && !marked.has(line)) marked.set(line, []);
+        ul.append(
+          el(
+            "li",
+            { class: "warning" },
+            el("code", { class: "pointer" }, w.pointer),
+            " ",
+            el("code", {}, w.value),
+            el("span", { class: "detail" }, ` is ${w.detail}`),
+            line >= 0 ? el("span", { class: "at-line" }, ` (line ${doc.firstLine + line + 1})`) : "",
+          ),
+        );
+      }
+      item.append(ul);
+    }
     if (lineError !== null && lineError >= doc.firstLine && lineError < doc.firstLine + doc.lines.length) {
       marked.set(lineError - doc.firstLine, [1]);
     }
@@ -815,6 +835,7 @@
     const answer = await response.json().catch(() => null);
     if (response.ok && answer) {
       renderPlan(answer);
+      markAdmittedFigures(answer);
     } else if (answer) {
       const box = $("plan-body");
       box.replaceChildren(
@@ -828,6 +849,32 @@
         ),
       );
     }
+  }
+
+  /**
+   * With LimitRanges in the stream, the Workloads table shows the pods as written: it says
+   * so, and puts the admitted figure (after the LimitRanges' defaults) beside each one they
+   * changed, so that the table and the plan never show one pod two ways unlabelled.
+   */
+  function markAdmittedFigures(plan) {
+    const table = $("workload-table");
+    if (!table || !(plan.limitRanges || []).length || !state.body) return;
+    table.querySelector("caption").textContent =
+      "Each workload as written, before LimitRange defaults; the admitted figures beside those the LimitRanges change";
+    const planned = new Map((plan.items || []).map((p) => [`${p.document} ${p.path}`, p]));
+    const rows = table.querySelectorAll("tbody tr");
+    state.body.items.forEach((item, i) => {
+      const p = planned.get(`${item.document} ${item.path}`);
+      if (!p || !p.pod || !rows[i]) return;
+      for (const [col, written, admitted, unbounded] of [
+        ["requests", item.pod.requests, p.pod.requests, null],
+        ["limits", item.pod.limits, p.pod.limits, p.pod.unboundedLimits],
+      ]) {
+        if (JSON.stringify(written) === JSON.stringify(admitted)) continue;
+        const cell = rows[i].querySelector(`[data-col="${col}"]`);
+        cell.append(el("p", { class: "admitted" }, el("span", { class: "hint" }, "admitted (after LimitRange defaults):"), figureList(admitted, unbounded)));
+      }
+    });
   }
 
   /**

@@ -446,3 +446,57 @@ def test_a_screenshot_of_the_dashboard_renders(page: Page, browser: Browser) -> 
             assert dark > 100
     finally:
         blank.close()
+
+
+def test_a_unit_expression_is_warned_about_at_its_field(page: Page) -> None:
+    """issue 19 item 2: computed with, and the warning shown at the document and line."""
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n"
+    calculate(page, pod + "    resources:\n      requests:\n        memory: 1.5 GiB\n")
+    assert lines(cell(page, "Pod/p", "requests")) == ["memory 1536Mi"]
+    warning = page.locator("#doc-0 li.warning")
+    expect(warning).to_have_count(1)
+    assert warning.inner_text() == (
+        "/spec/containers/0/resources/requests/memory 1.5 GiB is not a Kubernetes quantity: "
+        "the API server would reject this manifest; write 1536Mi (line 9)"
+    )
+    expect(page.locator('#doc-0 span.line.marked[data-line="9"]')).to_have_count(1)
+
+
+LIMIT_RANGE = """apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults}
+spec:
+  limits:
+  - {type: Container, defaultRequest: {cpu: 750m}, default: {cpu: "1"}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  template: {spec: {containers: [{name: a, resources: {requests: {memory: 64Mi}}}]}}
+"""
+
+
+def test_with_a_limit_range_the_workloads_table_says_what_it_shows_and_gives_the_admitted_figure(page: Page) -> None:
+    """issue 19 item 6: the Workloads table shows the pod as written (memory 64Mi only, cpu
+    unbounded), says so, and gives the admitted figures the plan uses (cpu 750m, limit 1)."""
+    calculate(page, LIMIT_RANGE)
+    caption = page.locator("#workload-table caption")
+    expect(caption).to_have_text(
+        "Each workload as written, before LimitRange defaults; the admitted figures beside those the LimitRanges change"
+    )
+    requests = lines(cell(page, "Deployment/web", "requests"))
+    assert requests == ["memory 64Mi", "admitted (after LimitRange defaults):", "cpu 750m", "memory 64Mi"]
+    limits = lines(cell(page, "Deployment/web", "limits"))
+    assert limits[:4] == [
+        "cpu unbounded",
+        "memory unbounded",
+        "ephemeral-storage unbounded",
+        "admitted (after LimitRange defaults):",
+    ]
+    assert limits[4] == "cpu 1"
+    # without a LimitRange the caption and the figures stay as they were
+    calculate(page, LIMIT_RANGE.split("---\n")[1])
+    expect(caption).to_have_text("Each workload: its pod's effective figures, and the pods it runs at once")
+    assert lines(cell(page, "Deployment/web", "requests")) == ["memory 64Mi"]
