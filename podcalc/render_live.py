@@ -42,6 +42,7 @@ def live_body(lp: LivePlan, units: Mapping[str, str], explain: bool) -> dict[str
 def cluster_block(lp: LivePlan) -> dict[str, Any]:
     shapes = {s.shape.name: s.packing.opened for s in lp.plan.shapes}
     reasons = lp.reasons
+    unplaced = lp.plan.nodes.packing.unplaced if lp.plan.nodes is not None else {}
     answer = "fits on the cluster as it is: " + ("yes" if not reasons else "no: " + "; ".join(reasons))
     if shapes:
         answer += "; nodes to add: " + ", ".join(f"{n} of {name}" for name, n in shapes.items())
@@ -57,7 +58,13 @@ def cluster_block(lp: LivePlan) -> dict[str, Any]:
             "pods": lp.pods,
             "ended": lp.ended,
             "pending": [
-                {"item": index, "kind": key[0], "namespace": key[1], "name": pod.name if pod else key[2]}
+                {
+                    "item": index,
+                    "kind": key[0],
+                    "namespace": key[1],
+                    "name": pod.name if pod else key[2],
+                    "placed": None if lp.plan.nodes is None else index not in unplaced,
+                }
                 for index, pod, key in lp.pending
             ],
             "workloads": lp.workloads,

@@ -29,7 +29,7 @@ def test_the_state_alone_counts_each_running_pod_once(client: FlaskClient) -> No
     block = live(client, SNAPSHOT)["cluster"]
     snapshot = block["snapshot"]
     assert (snapshot["pods"], snapshot["ended"], snapshot["workloads"]) == (3, 1, 2)
-    assert snapshot["pending"] == [{"item": -3, "kind": "Pod", "namespace": "shop", "name": "cache"}]
+    assert snapshot["pending"] == [{"item": -3, "kind": "Pod", "namespace": "shop", "name": "cache", "placed": True}]
     assert snapshot["notes"] == []  # the pods add up to status.used: 2 x 500m + 250m
     (quota,) = block["quotas"]
     assert quota["used"] == quota["after"] == {"requests.cpu": "1250m", "requests.memory": "1280Mi", "pods": "3"}
