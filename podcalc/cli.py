@@ -24,7 +24,7 @@ import yaml
 
 from calc.errors import QuantityError
 from calc.quantity import parse_quantity
-from podcalc import render, tables
+from podcalc import tables
 from podcalc.effective import Document, describe_quantity, evaluate_documents
 from podcalc.errors import InputError, MalformedError
 from podcalc.reading.documents import Limits, load_yaml_stream, read_documents
@@ -228,12 +228,13 @@ def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
             parse_quantity(text)
         except QuantityError as err:
             raise _UsageError(f"--fail-if-increase {name}={text}: {err}") from err
+    from podcalc import render_plan
     from podcalc.diff import diff, gate
 
     before = _read(_files(args.old), sys.stdin)
     after = _read(_files(args.new), sys.stdin)
     compared = diff(before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version)
-    _print(render.diff_body(compared), args.output, tables.diff, stdout)
+    _print(render_plan.diff_body(compared), args.output, tables.diff, stdout)
     failures = gate(compared[0], dict(args.fail_if_increase))
     for failure in failures:
         print(f"podcalc: gate: {failure}", file=sys.stderr)

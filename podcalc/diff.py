@@ -27,7 +27,7 @@ from calc.diff import (
 )
 from calc.quantity import parse_quantity
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT
-from podcalc import render
+from podcalc import render_plan
 from podcalc.errors import Entry, InvalidError, pointer
 from podcalc.plan import DEFAULT_NAMESPACE, Plan, plan
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits, read_documents
@@ -69,7 +69,7 @@ def diff_documents(
     kubernetes_version: str | None = None,
 ) -> dict[str, Any]:
     """The body of ``POST /v1/diff``."""
-    return render.diff_body(diff(before, after, nodes, units, limits, kubernetes_version))
+    return render_plan.diff_body(diff(before, after, nodes, units, limits, kubernetes_version))
 
 
 def diff(

@@ -39,7 +39,7 @@ from calc.limitrange import Filled, LimitRange, check_claim
 from calc.live import Placement
 from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, never_created
 from calc.versions import Features
-from podcalc import render
+from podcalc import render_plan
 from podcalc.effective import Evaluated, check_units, evaluate_workload, release
 from podcalc.errors import Entry, InvalidError
 from podcalc.reading.cluster import CLUSTER_KINDS, DEFAULT_NAMESPACE, Cluster, creations, read_cluster
@@ -327,4 +327,4 @@ def plan_documents(
     """The plan of ``documents``: the body of ``POST /v1/plan``."""
     units = dict(units or {})
     result = plan(documents, nodes, units, limits, kubernetes_version)
-    return render.plan_body(result, units, explain)
+    return render_plan.plan_body(result, units, explain)

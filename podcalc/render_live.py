@@ -13,7 +13,8 @@ from podcalc.live import Change, Figures, LivePlan, envelope, plan_live
 from podcalc.plan import plan_documents
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits
 from podcalc.reading.manifests import Document
-from podcalc.render import plan_body, quantities
+from podcalc.render import quantities
+from podcalc.render_plan import plan_body
 
 
 def plan_stream(
