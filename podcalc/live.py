@@ -31,7 +31,7 @@ from calc.errors import PodInvalidError
 from calc.evaluate import PodEvaluation, evaluate_pod
 from calc.live import Peak, Placement, counts, rollout_peak, surge_and_unavailable
 from calc.nodes import Scheduled
-from calc.pod import ResourceList
+from calc.pod import PodSpec, ResourceList
 from calc.quantity import Quantity
 from calc.workloads import scale, sum_resources
 from podcalc.diff import side
@@ -168,18 +168,24 @@ def plan_live(
     errors += snapshot_errors
     running: dict[WorkloadKey, Running] = {}
     ended = 0
+    last: dict[WorkloadKey, tuple[PodSpec, PodEvaluation]] = {}  # each workload's last pod, evaluated
     for pod in snapshot.pods:
         if not counts(pod.phase):
             ended += 1
             continue
-        try:
-            ev = evaluate_pod(pod.spec, features=features)
-        except PodInvalidError as err:
-            errors += [
-                stream_error(pod.document, None, (*pod.path, "spec", *v.path), v.message) for v in err.violations
-            ]
-            continue
         key = pod.owner or ("Pod", pod.namespace, pod.name)
+        seen = last.get(key)
+        if seen is not None and _siblings(seen[0], pod.spec):
+            ev = seen[1]  # a replica of the pod before it: the same figures
+        else:
+            try:
+                ev = evaluate_pod(pod.spec, features=features)
+            except PodInvalidError as err:
+                errors += [
+                    stream_error(pod.document, None, (*pod.path, "spec", *v.path), v.message) for v in err.violations
+                ]
+                continue
+            last[key] = pod.spec, ev
         running.setdefault(key, Running(key, [], False)).pods.append((pod, ev))
     notes: list[str] = []
     for key, (doc, workload) in snapshot.controllers.items():
@@ -229,6 +235,11 @@ def envelope(documents: Sequence[Document], limits: Limits) -> tuple[list[Docume
         raise InvalidError.at(f"/{unknown[0]}", "unknown field: the body takes cluster and manifests")
     manifests = value.get("manifests")
     return side(value["cluster"], "cluster", limits), [] if manifests is None else side(manifests, "manifests", limits)
+
+
+def _siblings(a: PodSpec, b: PodSpec) -> bool:
+    """Whether two pods of a workload are the same but for the node they run on."""
+    return dataclasses.replace(a, node_name=b.node_name) == b
 
 
 def _from_spec(doc: Document, workload: Workload, features: Any, nodes: int | None) -> Running | list[Any] | None:

@@ -47,7 +47,7 @@ class LivePod:
     node_name: str | None
     owner: WorkloadKey | None  # the workload that runs it; None for a Pod of its own
     spec: PodSpec  # resized in place where its status says so (calc.live.resized)
-    placement: Placement
+    placement: Placement  # what the scheduler's filters read; empty for a pod on its node
 
 
 @dataclass(slots=True)
@@ -133,15 +133,15 @@ def _live_pod(
         return spec
     raw_spec = obj.get("spec")
     raw_spec = raw_spec if isinstance(raw_spec, Mapping) else {}
-    try:
-        placement = read_placement(raw_spec)
+    node = raw_spec.get("nodeName")
+    try:  # only a pod still to place meets the scheduler's filters
+        placement = Placement() if isinstance(node, str) and node else read_placement(raw_spec)
     except FieldError as err:
         at = pointer(*path, "spec")
         return [stream_error(doc, what, None, detail, where) for where, detail in flatten_messages(err.messages, at)]
     status = obj.get("status")
     status = status if isinstance(status, Mapping) else {}
     phase = status.get("phase")
-    node = raw_spec.get("nodeName")
     return LivePod(
         doc,
         path,
