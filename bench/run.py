@@ -877,6 +877,9 @@ def main() -> int:
     bench_bulk()
     bench_http(seconds)
     bench_memory_and_startup()
+    from bench.snapshot import bench_snapshot  # it imports this module's helpers
+
+    bench_snapshot()
     print("\n" + markdown_table(RESULTS) + "\n")
     for note in NOTES:
         print(note)

@@ -182,7 +182,7 @@ def _unit(text: str) -> tuple[str, str]:
 
 def _read(files: Sequence[str], stdin: TextIO) -> list[Document]:
     documents: list[Document] = []
-    for name in files:
+    for name in [found for given in files for found in _files(given)]:  # a directory: its manifests
         if name == "-":
             raw = getattr(stdin, "buffer", None)
             data = raw.read() if raw is not None else stdin.read().encode()
@@ -214,7 +214,7 @@ class _UsageError(Exception):
 def _files(path: str) -> list[str]:
     """A file, or a directory's manifests (.yaml, .yml, .json), sorted."""
     p = Path(path)
-    if p.is_dir():
+    if path != "-" and p.is_dir():
         found = sorted(str(f) for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json") and f.is_file())
         if not found:
             raise _UsageError(f"{path}: no .yaml, .yml or .json files")
@@ -231,8 +231,8 @@ def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
     from podcalc import render_plan
     from podcalc.diff import diff, gate
 
-    before = _read(_files(args.old), sys.stdin)
-    after = _read(_files(args.new), sys.stdin)
+    before = _read([args.old], sys.stdin)
+    after = _read([args.new], sys.stdin)
     compared = diff(before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version)
     _print(render_plan.diff_body(compared), args.output, tables.diff, stdout)
     failures = gate(compared[0], dict(args.fail_if_increase))

@@ -16,6 +16,11 @@ def resources(resources: dict[str, str]) -> str:
     return " ".join(f"{name}={value}" for name, value in resources.items()) or "-"
 
 
+def pods(n: int) -> str:
+    """``1 pod``, ``2 pods``."""
+    return f"{n} pod" if n == 1 else f"{n} pods"
+
+
 def cli_words(note: str) -> str:
     """A note of a JSON body in the command's words: the API's ``nodes=N`` is ``--nodes N`` here."""
     return note.replace("nodes=N", "--nodes N")
@@ -29,7 +34,7 @@ def _unbounded(names: Iterable[str]) -> str:
 
 
 def _figures(group: dict[str, Any]) -> str:
-    return f"{group['pods']} pods; requests {resources(group['requests'])}; limits {resources(group['limits'])}"
+    return f"{pods(group['pods'])}; requests {resources(group['requests'])}; limits {resources(group['limits'])}"
 
 
 def _totals(body: dict[str, Any]) -> list[str]:
@@ -68,11 +73,12 @@ def _totals(body: dict[str, Any]) -> list[str]:
 
 
 def skipped(body: dict[str, Any]) -> list[str]:
-    """The objects passed over, each with the reason."""
-    return [
-        f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} (document {s['document']}): {s['reason']}"
-        for s in body["skipped"]
-    ]
+    """The objects passed over, each with the reason and where it stands (its file, from the CLI)."""
+    out = []
+    for s in body["skipped"]:
+        where = s.get("source") or f"document {s['document']}"
+        out.append(f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} ({where}): {s['reason']}")
+    return out
 
 
 def warnings(body: dict[str, Any]) -> list[str]:
@@ -179,7 +185,7 @@ def plan(body: dict[str, Any]) -> str:
         table = [("NODE", "ALLOCATABLE", "FREE")]
         table += [(n["name"], resources(n["allocatable"]), resources(n["free"])) for n in existing["nodes"]]
         lines += columns(table, "  ")
-        lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods" for u in existing["unplaced"]]
+        lines += [f"  unplaced: {label(u['item'])}: {pods(u['pods'])}" for u in existing["unplaced"]]
         lines += [f"  note: {note}" for note in existing["notes"]]
     for shape in body["nodeShapes"]:
         lines += [
@@ -193,7 +199,7 @@ def plan(body: dict[str, Any]) -> str:
         lines += [
             f"  {label(f['item'])}: {f['pods']} per node (limited by {f['limitedBy']})" for f in shape["podsPerNode"]
         ]
-        lines += [f"  unplaced: {label(u['item'])}: {u['pods']} pods fit on no node" for u in shape["unplaced"]]
+        lines += [f"  unplaced: {label(u['item'])}: {pods(u['pods'])} fit on no node" for u in shape["unplaced"]]
     return "\n".join(lines + warnings(body))
 
 

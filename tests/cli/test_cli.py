@@ -13,6 +13,7 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 
+from tests.conftest import ROOT
 from tests.http.test_manifests import STREAM
 
 PODCALC = shutil.which("podcalc", path=str(Path(sys.executable).parent)) or "podcalc"
@@ -250,3 +251,21 @@ def test_a_closed_stderr_does_not_change_the_status() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith(b"1 = 1")
+
+
+def test_every_command_reads_a_directory_recursively_in_name_order(tmp_path: Path) -> None:
+    """As ``kubectl apply -f DIR -R``: .yaml, .yml and .json files, sorted; others ignored."""
+    (tmp_path / "b").mkdir()
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {{name: {}}}\nspec: {{containers: [{{name: a}}]}}\n"
+    (tmp_path / "b" / "two.yml").write_text(pod.format("two"))
+    (tmp_path / "a.yaml").write_text(pod.format("one"))
+    (tmp_path / "notes.txt").write_text("not a manifest")
+    for command in ("effective", "plan"):
+        result = run(command, str(tmp_path), "-o", "json")
+        assert result.returncode == 0, result.stderr
+        assert [i["name"] for i in json.loads(result.stdout)["items"]] == ["one", "two"]
+
+
+def test_one_pod_is_one_pod() -> None:
+    result = run("effective", str(ROOT / "tests/data/qos-pod.yaml"))
+    assert "total: 1 pod; requests" in result.stdout
