@@ -879,7 +879,7 @@ def main() -> int:
     bench_memory_and_startup()
     from bench.snapshot import bench_snapshot  # it imports this module's helpers
 
-    bench_snapshot()
+    bench_snapshot(record)
     print("\n" + markdown_table(RESULTS) + "\n")
     for note in NOTES:
         print(note)

@@ -17,12 +17,13 @@ import json
 import resource
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bench.run import BIN, Row, best, record
+from bench.run import BIN, Row, best
 
 PODS = 20_000
 NODES = 200
@@ -115,7 +116,9 @@ def _peak_children_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def bench_snapshot() -> None:
+def bench_snapshot(record: Callable[[Row], None]) -> None:
+    """``record``: bench.run's, of the module that runs (``python -m bench.run`` runs it as
+    ``__main__``, whose results table is not this import's)."""
     print("Snapshot", flush=True)
     value = snapshot()
     with tempfile.TemporaryDirectory() as tmp:

@@ -235,7 +235,7 @@
 
   // --- state and input ----------------------------------------------------------------------
 
-  const state = { files: [], request: null, body: null, item: null };
+  const state = { files: [], request: null, body: null, item: null, snapshot: null };
 
   function sources() {
     const list = [];
@@ -823,10 +823,12 @@
   async function requestPlan(request, query) {
     let response;
     try {
+      // with a cluster snapshot, the manifests are planned on the cluster as it runs
+      const body = state.snapshot ? JSON.stringify({ cluster: state.snapshot.text, manifests: request.body }) : request.body;
       response = await fetch(`/v1/plan${query}`, {
         method: "POST",
-        headers: { "Content-Type": request.contentType, Accept: "application/json" },
-        body: request.body,
+        headers: { "Content-Type": state.snapshot ? "application/json" : request.contentType, Accept: "application/json" },
+        body,
       });
     } catch (_) {
       return;
@@ -989,11 +991,66 @@
       }
       parts.push(el("p", { class: body.nodes.fits ? "ok" : "problem" }, body.nodes.fits ? "Every admitted pod fits on the Nodes given." : "Not every admitted pod fits on the Nodes given."));
     }
+    if (body.cluster) parts.unshift(renderCluster(body));
     const cluster = (body.quotas || []).length + (body.nodeShapes || []).length + (body.limitRanges || []).length;
-    const planned = cluster > 0 || Boolean(body.nodes);
+    const planned = cluster > 0 || Boolean(body.nodes) || Boolean(body.cluster);
     $("plan-placeholder").hidden = planned; // without cluster objects there is nothing to plan against
     $("plan-body").replaceChildren(...(planned ? parts : []));
     return body;
+  }
+
+  /**
+   * A plan on a running cluster: the answer first, then each Node as bars of what its pods
+   * use and what is free (with the new pods placed on it), and each quota as a meter per
+   * resource after the change, the rollout's peak marked beside it.
+   */
+  function renderCluster(body) {
+    const block = body.cluster;
+    const share = (used, total) => {
+      const t = quantityValue(total);
+      return t > 0 ? Math.min(100, (100 * quantityValue(used || "0")) / t) : 0;
+    };
+    const section = el(
+      "section",
+      { id: "cluster-plan", "aria-label": "On the cluster as it runs" },
+      el("h3", {}, "On the cluster as it runs"),
+      el("p", { id: "cluster-answer", class: block.fits ? "ok" : "problem" }, block.answer),
+      el("p", { class: "hint" }, `snapshot: ${block.snapshot.pods} pod(s) running or pending in ${block.snapshot.workloads} workload(s); ${block.snapshot.ended} ended, counted nowhere`),
+      ...block.snapshot.notes.map((n) => el("p", { class: "note" }, n)),
+    );
+    if (body.nodes) {
+      const placed = new Map(body.nodes.placement.map((g) => [g.name, g.placed.reduce((n, p) => n + p.pods, 0)]));
+      const rows = body.nodes.nodes.map((node) =>
+        el(
+          "li",
+          { class: "node-bars", "data-node": node.name },
+          el("span", { class: "quota-name" }, node.name),
+          ...["cpu", "memory"].map((r) =>
+            el("meter", { min: 0, max: 100, value: share(node.running[r], node.allocatable[r]), "aria-label": `${node.name} ${r}: ${node.running[r] || "0"} used of ${node.allocatable[r]}` }),
+          ),
+          el("span", { class: "quota-figures" }, `used cpu ${node.running.cpu || "0"}, memory ${node.running.memory || "0"}; free cpu ${node.free.cpu}, memory ${node.free.memory}; new pods placed: ${placed.get(node.name) || 0}`),
+        ),
+      );
+      section.append(el("h4", {}, "Nodes: used (cpu, memory) and free"), el("ul", { class: "quota-lines", id: "cluster-nodes" }, rows));
+    }
+    for (const q of block.quotas) {
+      const rows = Object.keys(q.hard).map((name) =>
+        el(
+          "li",
+          { class: "quota-line", "data-resource": name },
+          el("span", { class: "quota-name" }, name),
+          el("meter", { min: 0, max: 100, high: 99.99, optimum: 0, value: share(q.after[name], q.hard[name]), "aria-label": `${name} after the change: ${q.after[name] || "0"} of ${q.hard[name]}` }),
+          el("meter", { class: "peak", min: 0, max: 100, high: 99.99, optimum: 0, value: share(q.atRolloutPeak[name], q.hard[name]), "aria-label": `${name} at the rollout peak: ${q.atRolloutPeak[name] || "0"} of ${q.hard[name]}` }),
+          el("span", { class: "quota-figures" }, `used ${q.used[name] || "0"}, after ${q.after[name] || "0"}, at the rollout peak ${q.atRolloutPeak[name] || "0"} of ${q.hard[name]}`),
+        ),
+      );
+      section.append(
+        el("h4", {}, `ResourceQuota ${q.namespace || "default"}/${q.name}`),
+        el("ul", { class: "quota-lines", "aria-label": `quota ${q.name} on the cluster` }, rows),
+        ...q.stalls.map((s) => el("p", { class: "problem" }, s)),
+      );
+    }
+    return section;
   }
 
   // --- wiring -------------------------------------------------------------------------------
@@ -1009,6 +1066,11 @@
         event.preventDefault();
         calculate();
       }
+    });
+    $("snapshot").addEventListener("change", async (event) => {
+      const file = event.target.files[0];
+      state.snapshot = file ? { name: file.name, text: await file.text() } : null;
+      $("snapshot-name").textContent = state.snapshot ? `${state.snapshot.name} (${state.snapshot.text.length} characters)` : "";
     });
     $("files").addEventListener("change", async (event) => {
       await addFiles(event.target.files);

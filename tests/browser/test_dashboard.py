@@ -284,7 +284,7 @@ def test_the_page_is_usable_from_the_keyboard_alone(page: Page) -> None:
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "manifests"
     page.keyboard.insert_text((ROOT / "examples" / "pod.json").read_text())
-    for expected in ("files", "nodes", "calculate"):
+    for expected in ("files", "snapshot", "nodes", "calculate"):
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.id") == expected
     page.keyboard.press("Enter")
@@ -500,3 +500,19 @@ def test_with_a_limit_range_the_workloads_table_says_what_it_shows_and_gives_the
     calculate(page, LIMIT_RANGE.split("---\n")[1])
     expect(caption).to_have_text("Each workload: its pod's effective figures, and the pods it runs at once")
     assert lines(cell(page, "Deployment/web", "requests")) == ["memory 64Mi"]
+
+
+def test_a_cluster_snapshot_puts_the_manifests_on_the_cluster_as_it_runs(page: Page) -> None:
+    """issue 20: the snapshot file beside the manifests; the answer first, nodes as bars of
+    used and free, each quota's meter after the change and at the rollout peak."""
+    page.set_input_files("#snapshot", str(DATA / "snapshot" / "cluster.yaml"))
+    expect(page.locator("#snapshot-name")).to_contain_text("cluster.yaml")
+    calculate(page, (DATA / "snapshot" / "changes.yaml").read_text())
+    expect(page.locator("#cluster-answer")).to_have_text("fits on the cluster as it is: yes")
+    # web's two old pods leave (worker-1, worker-2); worker-1 takes the pending cache pod and web's two new ones
+    worker = page.locator('#cluster-nodes li[data-node="worker-1"] .quota-figures')
+    expect(worker).to_have_text("used cpu 0, memory 0; free cpu 2, memory 4Gi; new pods placed: 3")
+    cpu = page.locator('#cluster-plan li.quota-line[data-resource="requests.cpu"] .quota-figures')
+    expect(cpu).to_have_text("used 1250m, after 1450m, at the rollout peak 1950m of 2")
+    peak = page.locator('#cluster-plan li.quota-line[data-resource="requests.cpu"] meter.peak')
+    assert float(peak.get_attribute("value") or "0") == 97.5
