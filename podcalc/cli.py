@@ -24,7 +24,7 @@ import yaml
 
 from calc.errors import QuantityError
 from calc.quantity import parse_quantity
-from podcalc import tables
+from podcalc import formats, tables
 from podcalc.effective import Document, describe_quantity, evaluate_documents
 from podcalc.errors import InputError, MalformedError
 from podcalc.reading.documents import Limits, load_yaml_stream, read_documents
@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="also show RESOURCE in UNIT, e.g. memory=GiB, cpu=cores (repeatable)",
         )
 
+    plan.add_argument(
+        "--fail-on-refusal",
+        action="store_true",
+        help="exit 3 when admission would refuse any pod or object, or a quota overflows (a CI gate)",
+    )
+
     diff = commands.add_parser(
         "diff",
         help="the change in effective requests and limits between two manifest sets",
@@ -151,7 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _common_options(sub: argparse.ArgumentParser) -> None:
     """The options every manifest command takes: output form, node count, Kubernetes release."""
-    sub.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table", help="default: table")
+    sub.add_argument(
+        "-o",
+        "--output",
+        choices=("table", "json", "yaml", "csv", "markdown"),
+        default="table",
+        help="default: table; csv: one row per workload, in millicores and bytes; markdown: diff only",
+    )
     sub.add_argument("--nodes", type=_whole, help="node count, to count a DaemonSet's pods (one per node)")
     sub.add_argument(
         "--kubernetes-version",
@@ -256,8 +268,20 @@ def _print(body: dict[str, Any], output: str, table: Any, stdout: TextIO) -> Non
         _write_json(body, stdout)
     elif output == "yaml":
         print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
+    elif output in ("csv", "markdown"):
+        print(_OTHER_FORMATS[table, output](body), file=stdout)
     else:
         print(table(body), file=stdout)
+
+
+# the formats other tools take, by table and -o: what each command offers
+_OTHER_FORMATS = {
+    (tables.effective, "csv"): formats.effective_csv,
+    (tables.plan, "csv"): formats.plan_csv,
+    (tables.live, "csv"): formats.plan_csv,
+    (tables.diff, "csv"): formats.diff_csv,
+    (tables.diff, "markdown"): formats.diff_markdown,
+}
 
 
 def _report(err: InputError, stderr: TextIO) -> int:
@@ -285,6 +309,9 @@ def _report(err: InputError, stderr: TextIO) -> int:
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     args = build_parser().parse_args(argv)
+    if getattr(args, "output", None) == "markdown" and args.command != "diff":
+        print("podcalc: error: -o markdown is offered by diff only", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.command == "quantity":
             body = describe_quantity(args.value, args.resource, args.unit)
@@ -332,15 +359,29 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         return EXIT_USAGE
     except InputError as err:
         return _report(err, sys.stderr)
-    if args.output == "json":
-        _write_json(body, stdout)  # the HTTP body
-    elif args.output == "yaml":
-        print(yaml.safe_dump(body, sort_keys=False), end="", file=stdout)
-    else:
-        print(tables.plan(body) if args.command == "plan" else tables.effective(body), file=stdout)
-        if args.explain:
-            print(tables.explanations(body), file=stdout)
-    return EXIT_OK
+    table = tables.plan if args.command == "plan" else tables.effective
+    _print(body, args.output, table, stdout)  # -o json: the HTTP body
+    if args.output == "table" and args.explain:
+        print(tables.explanations(body), file=stdout)
+    return _refusals(args, body)
+
+
+def _refusals(args: argparse.Namespace, body: dict[str, Any]) -> int:
+    """``plan --fail-on-refusal``: exit 3 when any pod would be refused or a quota overflows."""
+    if args.command != "plan" or not args.fail_on_refusal:
+        return EXIT_OK
+    refused = [f"{i['kind']}/{i['name']}: {r['message']}" for i in body["items"] for r in i["admission"]["rejections"]]
+    refused += [
+        f"quota {q['namespace'] or 'default'}/{q['name']} exceeds {', '.join(q['exceeded'])}"
+        for q in body["quotas"]
+        if q["exceeded"]
+    ]
+    refused += [f"{o['kind']}/{o['name']}: {o['rejection']['message']}" for o in body.get("objectRejections", [])]
+    if "cluster" in body:
+        refused += [r for r in body["cluster"]["reasons"] if r not in refused]
+    for reason in refused:
+        print(f"podcalc: refused: {reason}", file=sys.stderr)
+    return EXIT_GATE if refused else EXIT_OK
 
 
 def _live(args: argparse.Namespace, cluster: list[Document], documents: list[Document], stdout: TextIO) -> int:
@@ -351,7 +392,7 @@ def _live(args: argparse.Namespace, cluster: list[Document], documents: list[Doc
     planned = plan_live(cluster, documents, args.nodes, dict(args.unit), CLI_LIMITS, args.kubernetes_version)
     body = live_body(planned, dict(args.unit), args.explain)
     _print(body, args.output, tables.live, stdout)
-    return EXIT_OK
+    return _refusals(args, body)
 
 
 def main_exit() -> None:

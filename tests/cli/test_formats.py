@@ -1,0 +1,88 @@
+"""The formats other tools take (issue 21): CSV read back with the csv module, the diff's
+Markdown rendered by a Markdown library, and ``plan --fail-on-refusal`` as a CI gate."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import markdown
+import pytest
+
+from podcalc.cli import EXIT_GATE, EXIT_OK, EXIT_USAGE, main
+from podcalc.formats import base_units
+from tests.conftest import ROOT
+
+DATA, PLAN = ROOT / "tests/data", ROOT / "examples/plan.yaml"
+
+
+def run(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(args), stdout=out), out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("quantity", "resource", "expected"),
+    [
+        ("1.5", "cpu", "1500"),
+        ("250m", "cpu", "250"),
+        ("1Gi", "memory", "1073741824"),
+        ("1k", "memory", "1000"),
+        (None, "cpu", ""),
+    ],
+)
+def test_base_units_are_millicores_and_bytes_exactly(quantity: str | None, resource: str, expected: str) -> None:
+    assert base_units(quantity, resource) == expected
+
+
+def test_plan_csv_has_a_header_and_a_row_per_workload() -> None:
+    code, out = run("plan", str(PLAN), "-o", "csv")
+    assert code == EXIT_OK
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["kind"], r["name"], r["pods"], r["pods_admitted"], r["refused_by"]) for r in rows] == [
+        ("Deployment", "web", "5", "5", ""),
+        ("Job", "report", "2", "1", "ResourceQuota"),
+    ]
+    assert (rows[0]["request_cpu_millicores"], rows[0]["request_memory_bytes"]) == ("750", "1342177280")
+
+
+def test_effective_csv_gives_totals_in_base_units() -> None:
+    code, out = run("effective", str(DATA / "memory-request-limit.yaml"), "-o", "csv")
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert code == EXIT_OK
+    assert (row["kind"], row["namespace"], row["qos_class"]) == ("Pod", "mem-example", "Burstable")
+    assert (row["request_memory_bytes"], row["limit_memory_bytes"]) == ("104857600", "209715200")
+
+
+def test_diff_markdown_renders_as_a_pull_request_comment() -> None:
+    code, out = run("diff", str(DATA / "nginx-deployment.yaml"), str(DATA / "nginx-app.yaml"), "-o", "markdown")
+    assert code == EXIT_OK
+    html = markdown.markdown(out, extensions=["tables"])
+    assert html.startswith("<p><strong>podcalc</strong>: 2 workload(s) changed; pods +0;")
+    assert html.count("<tr>") == 3  # the header and two workloads
+    assert "<td>Deployment/my-nginx</td>\n<td>default</td>\n<td>added</td>\n<td>+3</td>" in html
+
+
+def test_diff_csv_reads_back() -> None:
+    _, out = run("diff", str(DATA / "nginx-deployment.yaml"), str(DATA / "nginx-app.yaml"), "-o", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["name"], r["change"], r["pods_delta"]) for r in rows] == [
+        ("nginx-deployment", "removed", "-3"),
+        ("my-nginx", "added", "3"),
+    ]
+
+
+def test_fail_on_refusal_gates_a_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    """The example's Job asks 1 cpu with 4750m of 5 used: its second pod is refused (exit 3)."""
+    code, _ = run("plan", str(PLAN), "--fail-on-refusal")
+    assert code == EXIT_GATE
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        "podcalc: refused: Job/report: exceeded quota: shop-quota, requested: requests.cpu=1, "
+        "used: requests.cpu=4750m, limited: requests.cpu=5"
+    )
+    assert run("plan", str(DATA / "nginx-deployment.yaml"), "--fail-on-refusal")[0] == EXIT_OK
+
+
+def test_markdown_is_for_diff_only() -> None:
+    assert run("effective", str(PLAN), "-o", "markdown")[0] == EXIT_USAGE
