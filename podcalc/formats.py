@@ -10,7 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from calc.errors import QuantityError
 from calc.quantity import decimal_string, parse_quantity
+from calc.resources import dimension_of
+from calc.units import Dimension
 
 RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
@@ -22,6 +25,35 @@ def base_units(quantity: str | None, resource: str) -> str:
         return ""
     value = parse_quantity(quantity).value
     return decimal_string(value * 1000 if resource == "cpu" else value)[0]
+
+
+_BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
+
+
+def human(quantity: str, resource: str) -> str:
+    """A quantity as a person reads it in a table, as ``kubectl top`` and ``describe node``
+    show them: bytes in the largest binary unit that keeps the value at 1 or more, cpu in
+    cores from 1 and in millicores below, at most two decimals; ``~`` marks a rounded value
+    (``20802969Ki`` -> ``19.84Gi~``, ``1536Mi`` -> ``1.5Gi``, ``1500m`` -> ``1.5``). Other
+    resources, and what cannot be read, are shown as the API prints them."""
+    try:
+        value = parse_quantity(quantity).value
+    except QuantityError:
+        return quantity
+    if value == 0:
+        return "0"
+    dimension = dimension_of(resource)
+    if dimension is Dimension.CORES:
+        suffix, scaled = ("", value) if abs(value) >= 1 else ("m", value * 1000)
+        places = 2 if suffix == "" else 0
+    elif dimension is Dimension.BYTES:
+        suffix, factor = next(((s, f) for s, f in _BINARY if abs(value) >= f), ("", 1))
+        scaled, places = value / factor, 2
+    else:
+        return quantity
+    shown = round(scaled, places)
+    text = decimal_string(Fraction(shown))[0]
+    return f"{text}{suffix}" + ("~" if shown != scaled else "")
 
 
 def _columns(kind: str) -> list[str]:

@@ -10,10 +10,12 @@ from typing import Any
 
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT
 from podcalc.errors import where
+from podcalc.formats import human
 
 
 def resources(resources: dict[str, str]) -> str:
-    return " ".join(f"{name}={value}" for name, value in resources.items()) or "-"
+    """Figures as a person reads them (``podcalc.formats.human``); the JSON keeps Kubernetes' strings."""
+    return " ".join(f"{name}={human(value, name)}" for name, value in resources.items()) or "-"
 
 
 def pods(n: int) -> str:
@@ -171,10 +173,10 @@ def plan(body: dict[str, Any]) -> str:
             table.append(
                 (
                     name,
-                    hard,
-                    q["used"].get(name, "0"),
-                    q["requested"].get(name, "0"),
-                    q["remaining"][name],
+                    human(hard, name),
+                    human(q["used"].get(name, "0"), name),
+                    human(q["requested"].get(name, "0"), name),
+                    human(q["remaining"][name], name),
                     q["utilisation"][name] or "-",
                 )
             )

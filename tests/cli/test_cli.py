@@ -40,8 +40,9 @@ def test_table_per_workload_and_totals(stream_file: Path) -> None:
         "cpu,ephemeral-storage",
     ]  # fmt: skip
     assert lines[2].split()[:4] == ["DaemonSet/agent", "kube-system", "10", "Guaranteed"]
-    assert "total: 15 pods; requests cpu=3900m memory=4288Mi; limits cpu=3300m memory=5056Mi" in result.stdout
-    assert "namespace kube-system: 10 pods; requests cpu=1 memory=1280Mi" in result.stdout
+    # figures as a person reads them (the JSON keeps 3900m and 4288Mi): 4288Mi is 4.1875Gi, rounded
+    assert "total: 15 pods; requests cpu=3.9 memory=4.19Gi~; limits cpu=3.3 memory=4.94Gi~" in result.stdout
+    assert "namespace kube-system: 10 pods; requests cpu=1 memory=1.25Gi" in result.stdout
     assert "skipped: Service/web (document 0): a Service has no pod template: it runs no pods" in result.stdout
     assert result.stderr == ""
 

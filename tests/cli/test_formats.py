@@ -10,7 +10,7 @@ import markdown
 import pytest
 
 from podcalc.cli import EXIT_GATE, EXIT_OK, EXIT_USAGE, main
-from podcalc.formats import base_units
+from podcalc.formats import base_units, human
 from tests.conftest import ROOT
 
 DATA, PLAN = ROOT / "tests/data", ROOT / "examples/plan.yaml"
@@ -86,3 +86,22 @@ def test_fail_on_refusal_gates_a_plan(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_markdown_is_for_diff_only() -> None:
     assert run("effective", str(PLAN), "-o", "markdown")[0] == EXIT_USAGE
+
+
+@pytest.mark.parametrize(
+    ("quantity", "resource", "shown"),
+    [
+        ("20802969Ki", "memory", "19.84Gi~"),  # 19.8395... GiB, rounded and marked
+        ("14283282841", "memory", "13.3Gi~"),  # a GKE node's allocatable
+        ("1536Mi", "memory", "1.5Gi"),
+        ("64Mi", "memory", "64Mi"),
+        ("1500m", "cpu", "1.5"),
+        ("500m", "cpu", "500m"),
+        ("1500m", "requests.cpu", "1.5"),
+        ("10496Mi", "requests.memory", "10.25Gi"),
+        ("0", "cpu", "0"),
+        ("3", "nvidia.com/gpu", "3"),
+    ],
+)
+def test_tables_show_quantities_as_a_person_reads_them(quantity: str, resource: str, shown: str) -> None:
+    assert human(quantity, resource) == shown

@@ -28,9 +28,9 @@ def test_the_table_leads_with_the_answer() -> None:
     assert quota.split() == [
         "shop/compute",
         *["pods=10", "requests.cpu=2", "requests.memory=4Gi"],
-        *["pods=3", "requests.cpu=1250m", "requests.memory=1280Mi"],
-        *["pods=3", "requests.cpu=1450m", "requests.memory=1280Mi"],
-        *["pods=4", "requests.cpu=1950m", "requests.memory=1792Mi"],
+        *["pods=3", "requests.cpu=1.25", "requests.memory=1.25Gi"],
+        *["pods=3", "requests.cpu=1.45", "requests.memory=1.25Gi"],
+        *["pods=4", "requests.cpu=1.95", "requests.memory=1.75Gi"],
     ]
     web = next(line for line in lines if line.startswith("Deployment/web  shop       replaced"))
     assert web.split()[3:] == ["+0", "cpu=200m", "3", "pods", "(RollingUpdate)"]

@@ -35,7 +35,7 @@ def _run(tmp_path: Path, *args: str) -> str:
 
 def test_effective_warns_under_the_table(tmp_path: Path) -> None:
     lines = _run(tmp_path, "effective").splitlines()
-    assert "memory=1536Mi" in lines[1]
+    assert "memory=1.5Gi" in lines[1]  # 1536Mi, as a person reads it
     pod = LINE.format(
         path=tmp_path / "stream.yaml",
         doc=0,
@@ -55,7 +55,8 @@ def test_effective_warns_under_the_table(tmp_path: Path) -> None:
 
 def test_plan_warns_under_the_table(tmp_path: Path) -> None:
     out = _run(tmp_path, "plan")
-    assert "  requests.memory  4Gi   0     1536Mi     2560Mi     37.5%" in out
+    quota = next(line for line in out.splitlines() if line.startswith("  requests.memory"))
+    assert quota.split() == ["requests.memory", "4Gi", "0", "1.5Gi", "2.5Gi", "37.5%"]
     assert out.rstrip().splitlines()[-1].endswith("'4 GiB' is not a Kubernetes quantity: " + REJECTED + "4Gi")
 
 
