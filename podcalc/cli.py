@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         _common_options(sub)
         sub.add_argument(
+            "--show-skipped",
+            action="store_true",
+            help=f"list every object passed over (beyond {tables.SKIPPED_LISTED}, they are summarised by kind)",
+        )
+        sub.add_argument(
             "--explain",
             action="store_true",
             help="show where each figure comes from, and advice with the figures after it",
@@ -263,7 +268,8 @@ def _write_json(body: dict[str, Any], stdout: TextIO) -> None:
         stdout.write(json.dumps(body, separators=(",", ":")) + "\n")
 
 
-def _print(body: dict[str, Any], output: str, table: Any, stdout: TextIO) -> None:
+def _print(body: dict[str, Any], output: str, table: Any, stdout: TextIO, **options: Any) -> None:
+    """``body`` as ``-o`` asks; ``options`` are the table's (``show_skipped``)."""
     if output == "json":
         _write_json(body, stdout)
     elif output == "yaml":
@@ -271,7 +277,7 @@ def _print(body: dict[str, Any], output: str, table: Any, stdout: TextIO) -> Non
     elif output in ("csv", "markdown"):
         print(_OTHER_FORMATS[table, output](body), file=stdout)
     else:
-        print(table(body), file=stdout)
+        print(table(body, **options), file=stdout)
 
 
 # the formats other tools take, by table and -o: what each command offers
@@ -360,7 +366,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     except InputError as err:
         return _report(err, sys.stderr)
     table = tables.plan if args.command == "plan" else tables.effective
-    _print(body, args.output, table, stdout)  # -o json: the HTTP body
+    _print(body, args.output, table, stdout, show_skipped=args.show_skipped)  # -o json: the HTTP body
     if args.output == "table" and args.explain:
         print(tables.explanations(body), file=stdout)
     return _refusals(args, body)
@@ -391,7 +397,7 @@ def _live(args: argparse.Namespace, cluster: list[Document], documents: list[Doc
 
     planned = plan_live(cluster, documents, args.nodes, dict(args.unit), CLI_LIMITS, args.kubernetes_version)
     body = live_body(planned, dict(args.unit), args.explain)
-    _print(body, args.output, tables.live, stdout)
+    _print(body, args.output, tables.live, stdout, show_skipped=args.show_skipped)
     return _refusals(args, body)
 
 

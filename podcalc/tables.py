@@ -58,7 +58,7 @@ def _totals(body: dict[str, Any]) -> list[str]:
         )
     ]
     if len(namespaces) > 1:
-        groups += [(f"namespace {ns or '-'}", counted.get(ns), uncounted.get(ns)) for ns in namespaces]
+        groups += [(f"namespace {ns or 'default'}", counted.get(ns), uncounted.get(ns)) for ns in namespaces]
     lines = []
     for label, group, missing in groups:
         if missing is None and group is not None:
@@ -74,13 +74,36 @@ def _totals(body: dict[str, Any]) -> list[str]:
     return lines
 
 
-def skipped(body: dict[str, Any]) -> list[str]:
-    """The objects passed over, each with the reason and where it stands (its file, from the CLI)."""
-    out = []
-    for s in body["skipped"]:
-        where = s.get("source") or f"document {s['document']}"
-        out.append(f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} ({where}): {s['reason']}")
-    return out
+# Up to this many objects passed over are listed one a line; more are summarised by reason
+# and kind (53 for one argo-cd install would bury the answer), and --show-skipped lists them.
+SKIPPED_LISTED = 5
+_GROUPS = (
+    ("operator may run pods", "kinds podcalc does not compute, whose operators may run pods"),
+    ("a cluster object", "cluster objects, which podcalc plan applies to the workloads"),
+    ("", "objects that run no pods"),
+)
+
+
+def skipped(body: dict[str, Any], show: bool = False) -> list[str]:
+    """The objects passed over: each with the reason and where it stands, or, beyond
+    ``SKIPPED_LISTED`` unless ``show``, a line per reason with the count of each kind."""
+    listed = body["skipped"]
+    if show or len(listed) <= SKIPPED_LISTED:
+        out = []
+        for s in listed:
+            where = s.get("source") or f"document {s['document']}"
+            out.append(f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} ({where}): {s['reason']}")
+        return out
+    groups: dict[str, dict[str, int]] = {}
+    for s in listed:
+        title = next(title for marker, title in _GROUPS if marker in s["reason"])
+        kinds = groups.setdefault(title, {})
+        kinds[s["kind"] or "(no kind)"] = kinds.get(s["kind"] or "(no kind)", 0) + 1
+    lines = []
+    for title, kinds in groups.items():
+        counted = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+        lines.append(f"skipped {sum(kinds.values())} {title}: {counted}")
+    return [*lines, "(--show-skipped lists each one)"]
 
 
 def warnings(body: dict[str, Any]) -> list[str]:
@@ -88,7 +111,7 @@ def warnings(body: dict[str, Any]) -> list[str]:
     return [f"warning: {where(w)}{w['pointer']}: {w['value']!r} is {w['detail']}" for w in body["warnings"]]
 
 
-def effective(body: dict[str, Any]) -> str:
+def effective(body: dict[str, Any], show_skipped: bool = False) -> str:
     rows = [("WORKLOAD", "NAMESPACE", "PODS", "QOS", "REQUESTS/POD", "LIMITS/POD", "UNBOUNDED")]
     for item in body["items"]:
         pod = item["pod"]
@@ -96,7 +119,7 @@ def effective(body: dict[str, Any]) -> str:
         rows.append(
             (
                 f"{item['kind']}/{item['name'] or '(unnamed)'}",
-                item["namespace"] or "-",
+                item["namespace"] or "default",
                 str(pods),
                 pod["qosClass"],
                 resources(pod["requests"]),
@@ -119,7 +142,7 @@ def effective(body: dict[str, Any]) -> str:
             )
         )
     lines += [f"note: {cli_words(note)}" for note in total["notes"]]
-    lines += skipped(body)
+    lines += skipped(body, show_skipped)
     return "\n".join(lines + warnings(body))
 
 
@@ -128,7 +151,7 @@ def columns(rows: Sequence[Sequence[object]], indent: str = "") -> list[str]:
     return [indent + "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
-def plan(body: dict[str, Any]) -> str:
+def plan(body: dict[str, Any], show_skipped: bool = False) -> str:
     items = body["items"]
 
     def label(index: int) -> str:
@@ -164,7 +187,7 @@ def plan(body: dict[str, Any]) -> str:
                 f"note: {label(index)} runs one pod per node: give a node count (--nodes N), or the cluster's "
                 "Nodes, to count its pods; until then no quota counts them"
             )
-    lines += skipped(body)
+    lines += skipped(body, show_skipped)
     for q in body["quotas"]:
         state = "fits" if q["fits"] else "does not fit"
         lines += ["", f"quota {q['namespace'] or 'default'}/{q['name']}: {state}; binds first: {q['binding'] or '-'}"]
@@ -275,7 +298,7 @@ def quantity(body: dict[str, Any]) -> str:
     return text
 
 
-def live(body: dict[str, Any]) -> str:
+def live(body: dict[str, Any], show_skipped: bool = False) -> str:
     """A plan on a running cluster: the answer first, then each node, each quota and each
     changed workload, then the plan's own table."""
     block = body["cluster"]
@@ -318,4 +341,4 @@ def live(body: dict[str, Any]) -> str:
         )
     if len(rows) > 1:
         lines += ["", *columns(rows)]
-    return "\n".join([*lines, "", plan(body)])
+    return "\n".join([*lines, "", plan(body, show_skipped)])

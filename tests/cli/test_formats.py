@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import markdown
 import pytest
@@ -105,3 +106,32 @@ def test_markdown_is_for_diff_only() -> None:
 )
 def test_tables_show_quantities_as_a_person_reads_them(quantity: str, resource: str, shown: str) -> None:
     assert human(quantity, resource) == shown
+
+
+def test_many_skipped_objects_are_summarised_and_listed_on_request(tmp_path: Path) -> None:
+    stream = "".join(
+        f"---\napiVersion: v1\nkind: {kind}\nmetadata: {{name: o{i}}}\n"
+        for i, kind in enumerate(["ServiceAccount"] * 3 + ["ConfigMap"] * 2 + ["Service"])
+    )
+    stream += (
+        "---\napiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s}\nspec: {replicas: 2}\n"
+    )
+    stream += "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a}]}\n"
+    path = tmp_path / "install.yaml"
+    path.write_text(stream)
+    _, out = run("effective", str(path))
+    assert out.splitlines()[-3:] == [
+        "skipped 6 objects that run no pods: 3 ServiceAccount, 2 ConfigMap, 1 Service",
+        "skipped 1 kinds podcalc does not compute, whose operators may run pods: 1 Prometheus",
+        "(--show-skipped lists each one)",
+    ]
+    _, listed = run("effective", str(path), "--show-skipped")
+    assert sum(line.startswith("skipped: ") for line in listed.splitlines()) == 7
+
+
+def test_a_workload_without_a_namespace_is_in_default(tmp_path: Path) -> None:
+    """As ``kubectl apply`` without ``-n`` puts it (the JSON keeps ``namespace: null``)."""
+    path = tmp_path / "pod.yaml"
+    path.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a}]}\n")
+    _, out = run("effective", str(path))
+    assert out.splitlines()[1].split()[:2] == ["Pod/p", "default"]
