@@ -152,7 +152,7 @@ def workload_item(
             pod["inUnits"] = in_units(ev.requests, ev.limits, units)
         if pods is not None:
             counted = workload_total(ev.requests, ev.limits, ev.unbounded_limits, pods)
-    return {
+    item = {
         "kind": w.kind,
         "name": w.name,
         "namespace": w.namespace,
@@ -164,6 +164,9 @@ def workload_item(
         "pod": pod,
         "total": None if counted is None else figures(counted, units),
     }
+    if document.source is not None:  # the CLI's: the file, and the document within it
+        item["source"] = document.source
+    return item
 
 
 def figures(t: Total, units: Mapping[str, str]) -> dict[str, Any]:
@@ -197,8 +200,8 @@ def in_units(requests: ResourceList, limits: ResourceList, units: Mapping[str, s
 
 
 def skipped(document: Document, s: Skipped) -> dict[str, Any]:
-    """An object that runs no pods, and why it was passed over."""
-    return {
+    """An object that runs no pods, and why it was passed over (from the CLI, where: ``source``)."""
+    out = {
         "document": document.index,
         "path": pointer(*s.path),
         "kind": s.kind,
@@ -206,6 +209,9 @@ def skipped(document: Document, s: Skipped) -> dict[str, Any]:
         "namespace": s.namespace,
         "reason": s.reason,
     }
+    if document.source is not None:
+        out["source"] = document.source
+    return out
 
 
 def kubernetes_block(f: Features, notes: Sequence[str]) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def skipped(body: dict[str, Any], show: bool = False) -> list[str]:
     if show or len(listed) <= SKIPPED_LISTED:
         out = []
         for s in listed:
-            where = s.get("source") or f"document {s['document']}"
+            where = f"{s['source']}{s['path']}" if "source" in s else f"document {s['document']}"
             out.append(f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} ({where}): {s['reason']}")
         return out
     groups: dict[str, dict[str, int]] = {}
@@ -111,8 +111,19 @@ def warnings(body: dict[str, Any]) -> list[str]:
     return [f"warning: {where(w)}{w['pointer']}: {w['value']!r} is {w['detail']}" for w in body["warnings"]]
 
 
+def with_sources(body: dict[str, Any], rows: list[Sequence[object]]) -> list[Sequence[object]]:
+    """``rows`` (a header, then one row per item) with a SOURCE column when the items come
+    from more than one file: the file, the document within it, and the object's path."""
+    sources = [item.get("source") for item in body["items"]]
+    files = {s.rsplit(" document ", 1)[0] for s in sources if s}
+    if len(files) < 2:
+        return rows
+    cells = [f"{item['source']}{item['path']}" if item.get("source") else "-" for item in body["items"]]
+    return [(*rows[0], "SOURCE"), *((*row, cell) for row, cell in zip(rows[1:], cells, strict=True))]
+
+
 def effective(body: dict[str, Any], show_skipped: bool = False) -> str:
-    rows = [("WORKLOAD", "NAMESPACE", "PODS", "QOS", "REQUESTS/POD", "LIMITS/POD", "UNBOUNDED")]
+    rows: list[Sequence[object]] = [("WORKLOAD", "NAMESPACE", "PODS", "QOS", "REQUESTS/POD", "LIMITS/POD", "UNBOUNDED")]
     for item in body["items"]:
         pod = item["pod"]
         pods = item["pods"] if item["pods"] is not None else "1/node"
@@ -127,8 +138,7 @@ def effective(body: dict[str, Any], show_skipped: bool = False) -> str:
                 ",".join(pod["unboundedLimits"]) or "-",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = columns(with_sources(body, rows))
     total = body["total"]
     lines.append("")
     lines += _totals(body)
@@ -176,7 +186,7 @@ def plan(body: dict[str, Any], show_skipped: bool = False) -> str:
                 more,
             )
         )
-    lines = columns(rows)
+    lines = columns(with_sources(body, rows))
     for index, item in enumerate(items):
         if item["limitRangeDefaults"]["annotation"]:
             lines.append(f"{label(index)}: {item['limitRangeDefaults']['annotation']}")
