@@ -316,6 +316,7 @@
 
   function resetResults() {
     state.body = null;
+    state.request = null; // a plan answer still on its way is for results no longer shown
     for (const id of ["documents-section", "results", "lifecycle"]) $(id).hidden = true;
     $("request-error").hidden = true;
     $("request-error").replaceChildren();
@@ -508,15 +509,60 @@
     const entries = Object.entries(list || {});
     const ul = el("ul", { class: "figures" });
     for (const [resource, quantity] of entries) {
-      ul.append(el("li", {}, el("span", { class: "res" }, resource), " ", el("span", { class: "qty" }, quantity)));
+      ul.append(el("li", { "data-resource": resource }, el("span", { class: "res" }, resource), " ", el("span", { class: "qty" }, quantity)));
     }
     for (const resource of unbounded || []) {
       ul.append(
-        el("li", { class: "unbounded" }, el("span", { class: "res" }, resource), " ", el("span", { class: "qty" }, "unbounded")),
+        el(
+          "li",
+          { class: "unbounded", "data-resource": resource },
+          el("span", { class: "res" }, resource),
+          " ",
+          el("span", { class: "qty" }, "unbounded"),
+        ),
       );
     }
     if (!ul.children.length) return el("span", { class: "none" }, "none");
     return ul;
+  }
+
+  /** One resource's figure as text: its quantity, "unbounded" (or both, summed), or "none". */
+  function figureText(list, unbounded, resource) {
+    const quantity = (list || {})[resource];
+    const open = (unbounded || []).includes(resource);
+    if (quantity !== undefined) return open ? `${quantity} + unbounded` : quantity;
+    return open ? "unbounded" : "none";
+  }
+
+  /**
+   * The figures as written (figureList's lines) and, beside each resource whose figure the
+   * LimitRange defaults change, the figure after them: "cpu 500m → admitted 750m". ``word``
+   * is "admitted", or "refused at" when the pods are refused with that figure.
+   */
+  function figureListWithAdmitted(written, writtenUnbounded, after, afterUnbounded, word) {
+    const shown = figureList(written, writtenUnbounded);
+    const ul = shown.tagName === "UL" ? shown : el("ul", { class: "figures" });
+    const resources = new Set([
+      ...Object.keys(written || {}),
+      ...(writtenUnbounded || []),
+      ...Object.keys(after || {}),
+      ...(afterUnbounded || []),
+    ]);
+    for (const resource of resources) {
+      const before = figureText(written, writtenUnbounded, resource);
+      const admitted = figureText(after, afterUnbounded, resource);
+      if (before === admitted) continue;
+      let line = [...ul.children].filter((li) => li.dataset.resource === resource).pop();
+      if (!line) {
+        line = el("li", { "data-resource": resource }, el("span", { class: "res" }, resource), " ", el("span", { class: "qty" }, "none"));
+        ul.append(line);
+      }
+      line.classList.add("changed");
+      const refused = word === "admitted" ? "" : " (the pods are refused: see the Plan)";
+      line.title = `${resource}: ${before} as written; ${admitted} after the LimitRange defaults, as the Plan counts it${refused}`;
+      line.append(" → ", el("span", { class: "admitted" }, `${word} `, el("span", { class: "qty" }, admitted)));
+    }
+    return ul.children.length ? ul : shown;
   }
 
   function qosBadge(qos) {
@@ -564,12 +610,22 @@
       el("td", { "data-col": "total-limits" }, figureList(total.limits, total.unboundedLimits)),
       el("td", {}),
     );
-    const head = ["Workload", "QoS class", "Requests per pod", "Limits per pod", "Replicas", "Pods", "Total requests", "Total limits", ""];
+    const head = [
+      ["workload", "Workload"],
+      ["qos", "QoS class"],
+      ["requests", "Requests per pod"],
+      ["limits", "Limits per pod"],
+      ["replicas", "Replicas"],
+      ["pods", "Pods"],
+      ["total-requests", "Total requests"],
+      ["total-limits", "Total limits"],
+      [null, ""],
+    ];
     const table = el(
       "table",
       { id: "workload-table", class: "data" },
       el("caption", {}, "Each workload: its pod's effective figures, and the pods it runs at once"),
-      el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, head.map(([col, h]) => el("th", { scope: "col", "data-col": col }, h)))),
       el("tbody", {}, rows),
       el("tfoot", {}, foot),
     );
@@ -835,6 +891,7 @@
     }
     if (response.status === 404 || response.status === 405) return; // not served here (yet)
     const answer = await response.json().catch(() => null);
+    if (state.request !== request) return; // a newer calculation has started: this answer is stale
     if (response.ok && answer) {
       renderPlan(answer);
       markAdmittedFigures(answer);
@@ -853,28 +910,40 @@
     }
   }
 
+  const AS_WRITTEN = "as written, before LimitRange defaults";
+
   /**
-   * With LimitRanges in the stream, the Workloads table shows the pods as written: it says
-   * so, and puts the admitted figure (after the LimitRanges' defaults) beside each one they
-   * changed, so that the table and the plan never show one pod two ways unlabelled.
+   * With LimitRanges in the stream, the Workloads table shows the pods as written: its
+   * figure columns say so, and each figure the LimitRanges change gets the admitted one
+   * beside it (the Plan's), so that the table and the Plan never show one pod two ways
+   * unlabelled. A workload is matched to its planned item by document and path.
    */
   function markAdmittedFigures(plan) {
     const table = $("workload-table");
     if (!table || !(plan.limitRanges || []).length || !state.body) return;
     table.querySelector("caption").textContent =
       "Each workload as written, before LimitRange defaults; the admitted figures beside those the LimitRanges change";
+    for (const col of ["requests", "limits", "total-requests", "total-limits"]) {
+      table.querySelector(`thead th[data-col="${col}"]`).append(el("span", { class: "hint as-written" }, AS_WRITTEN));
+    }
+    const byNamespace = $("namespace-table");
+    if (byNamespace) byNamespace.querySelector("caption").textContent = `By namespace (${AS_WRITTEN})`;
     const planned = new Map((plan.items || []).map((p) => [`${p.document} ${p.path}`, p]));
     const rows = table.querySelectorAll("tbody tr");
     state.body.items.forEach((item, i) => {
       const p = planned.get(`${item.document} ${item.path}`);
       if (!p || !p.pod || !rows[i]) return;
-      for (const [col, written, admitted, unbounded] of [
-        ["requests", item.pod.requests, p.pod.requests, null],
-        ["limits", item.pod.limits, p.pod.limits, p.pod.unboundedLimits],
-      ]) {
-        if (JSON.stringify(written) === JSON.stringify(admitted)) continue;
+      const refused = p.admission.podsAdmitted === 0 && p.admission.podsRefused > 0;
+      const word = refused ? "refused at" : "admitted";
+      const columns = [["requests", item.pod.requests, [], p.pod.requests, []]];
+      columns.push(["limits", item.pod.limits, item.pod.unboundedLimits, p.pod.limits, p.pod.unboundedLimits]);
+      if (item.total && p.total) {
+        columns.push(["total-requests", item.total.requests, [], p.total.requests, []]);
+        columns.push(["total-limits", item.total.limits, item.total.unboundedLimits, p.total.limits, p.total.unboundedLimits]);
+      }
+      for (const [col, written, writtenUnbounded, after, afterUnbounded] of columns) {
         const cell = rows[i].querySelector(`[data-col="${col}"]`);
-        cell.append(el("p", { class: "admitted" }, el("span", { class: "hint" }, "admitted (after LimitRange defaults):"), figureList(admitted, unbounded)));
+        cell.replaceChildren(figureListWithAdmitted(written, writtenUnbounded, after, afterUnbounded, word));
       }
     });
   }
@@ -893,8 +962,10 @@
     const admissionRows = items.map((item, i) =>
       el(
         "tr",
-        { class: item.admission.admitted ? "" : "refused" },
+        { class: item.admission.admitted ? "" : "refused", "data-workload": describeObject(item.kind, item.name) },
         el("th", { scope: "row" }, label(i), el("span", { class: "ns" }, item.namespace)),
+        el("td", { "data-col": "requests" }, item.pod ? figureList(item.pod.requests) : "—"),
+        el("td", { "data-col": "limits" }, item.pod ? figureList(item.pod.limits, item.pod.unboundedLimits) : "—"),
         el("td", {}, String(item.pods ?? "1/node")),
         el("td", {}, String(item.admission.podsAdmitted)),
         el("td", {}, item.quota.morePods === null ? "no quota" : `${item.quota.morePods} (${item.quota.limitedBy.resource})`),
@@ -908,12 +979,23 @@
         ),
       ),
     );
+    // the per-pod figures are the admitted ones: after the LimitRanges' defaults, if any
+    const afterDefaults = () => ((body.limitRanges || []).length ? el("span", { class: "hint as-admitted" }, "after LimitRange defaults") : "");
+    const admissionHead = [
+      "Workload",
+      ["Requests per pod", afterDefaults()],
+      ["Limits per pod", afterDefaults()],
+      "Pods",
+      "Admitted",
+      "More pods (quota)",
+      "Outcome",
+    ];
     parts.push(
       el(
         "table",
         { class: "data", id: "plan-admission" },
         el("caption", {}, "Admission: LimitRanges, then quotas, pod by pod in stream order"),
-        el("thead", {}, el("tr", {}, ...["Workload", "Pods", "Admitted", "More pods (quota)", "Outcome"].map((h) => el("th", { scope: "col" }, h)))),
+        el("thead", {}, el("tr", {}, ...admissionHead.map((h) => el("th", { scope: "col" }, h)))),
         el("tbody", {}, admissionRows),
       ),
     );

@@ -462,12 +462,81 @@ def test_a_unit_expression_is_warned_about_at_its_field(page: Page) -> None:
     expect(page.locator('#doc-0 span.line.marked[data-line="9"]')).to_have_count(1)
 
 
+AS_WRITTEN = "as written, before LimitRange defaults"
+FIGURE_COLUMNS = ["requests", "limits", "total-requests", "total-limits"]
+
+
+def header_labels(page: Page) -> list[str]:
+    """The label under each figure column's header of the Workloads table, in order."""
+    return page.locator("#workload-table thead th .as-written").all_inner_texts()
+
+
+def plan_cell(page: Page, workload: str, column: str) -> str:
+    return page.locator(f'#plan-admission tr[data-workload="{workload}"] [data-col="{column}"]').inner_text()
+
+
+ISSUE_19_STREAM = """apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults}
+spec:
+  limits:
+  - {type: Container, defaultRequest: {cpu: 250m}, default: {cpu: 500m}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - {name: a, resources: {requests: {cpu: 500m}}}
+      - {name: b}
+"""
+
+
+def test_with_a_limit_range_the_workloads_table_labels_its_figures_and_shows_the_admitted_ones(page: Page) -> None:
+    """issue 19 item 6, the issue's own figures: as written the pod requests 500m (a's; b
+    asks nothing) and every limit is unbounded. The LimitRange gives b a request of 250m
+    and each container a limit of 500m, so the admitted pod requests 750m and limits cpu 1
+    (2 x 500m); for 2 replicas 1 (2 x 500m) as written, 1500m and 2 admitted. The Plan
+    shows the same admitted figures."""
+    calculate(page, ISSUE_19_STREAM)
+    expect(page.locator("#workload-table thead th .as-written")).to_have_count(4)
+    columns = page.locator("#workload-table thead th .as-written").evaluate_all(
+        "(labels) => labels.map((l) => l.parentElement.dataset.col)"
+    )
+    assert columns == FIGURE_COLUMNS
+    assert header_labels(page) == [AS_WRITTEN] * 4
+    assert lines(cell(page, "Deployment/web", "requests")) == ["cpu 500m → admitted 750m"]
+    assert lines(cell(page, "Deployment/web", "limits")) == [
+        "cpu unbounded → admitted 1",
+        "memory unbounded",
+        "ephemeral-storage unbounded",
+    ]
+    assert lines(cell(page, "Deployment/web", "total-requests")) == ["cpu 1 → admitted 1500m"]
+    assert lines(cell(page, "Deployment/web", "total-limits"))[0] == "cpu unbounded → admitted 2"
+    changed = page.locator('#workload-table tr[data-workload="Deployment/web"] [data-col="requests"] li.changed')
+    expect(changed).to_have_attribute(
+        "title", "cpu: 500m as written; 750m after the LimitRange defaults, as the Plan counts it"
+    )
+    expect(changed.locator(".admitted")).to_have_text("admitted 750m")
+    # the Plan: the same pod, after the LimitRange's defaults
+    expect(page.locator("#plan-admission thead")).to_contain_text("Requests per podafter LimitRange defaults")
+    assert lines(plan_cell(page, "Deployment/web", "requests")) == ["cpu 750m"]
+    assert lines(plan_cell(page, "Deployment/web", "limits")) == [
+        "cpu 1",
+        "memory unbounded",
+        "ephemeral-storage unbounded",
+    ]
+
+
 LIMIT_RANGE = """apiVersion: v1
 kind: LimitRange
 metadata: {name: defaults}
 spec:
   limits:
-  - {type: Container, defaultRequest: {cpu: 750m}, default: {cpu: "1"}}
+  - {type: Container, defaultRequest: {cpu: 750m}, default: {cpu: "1"}, max: {cpu: "1"}}
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -475,31 +544,54 @@ metadata: {name: web}
 spec:
   replicas: 2
   template: {spec: {containers: [{name: a, resources: {requests: {memory: 64Mi}}}]}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: big}
+spec:
+  template: {spec: {containers: [{name: a, resources: {limits: {cpu: "2"}}}, {name: b}]}}
 """
 
 
-def test_with_a_limit_range_the_workloads_table_says_what_it_shows_and_gives_the_admitted_figure(page: Page) -> None:
-    """issue 19 item 6: the Workloads table shows the pod as written (memory 64Mi only, cpu
-    unbounded), says so, and gives the admitted figures the plan uses (cpu 750m, limit 1)."""
+def test_a_figure_the_limit_range_adds_or_a_pod_it_refuses_is_said_so_beside_the_written_one(page: Page) -> None:
+    """web asks no cpu: "none" as written, 750m (limit 1) admitted. big's container a limits
+    cpu 2 (its request copied from it) and b asks nothing: 2 and 2 + unbounded as written,
+    2750m and 3 once b has the defaults; a's limit is over the max of 1, so big's pod is
+    refused, and the table says "refused at" rather than "admitted"."""
     calculate(page, LIMIT_RANGE)
-    caption = page.locator("#workload-table caption")
-    expect(caption).to_have_text(
+    expect(page.locator("#workload-table caption")).to_have_text(
         "Each workload as written, before LimitRange defaults; the admitted figures beside those the LimitRanges change"
     )
-    requests = lines(cell(page, "Deployment/web", "requests"))
-    assert requests == ["memory 64Mi", "admitted (after LimitRange defaults):", "cpu 750m", "memory 64Mi"]
-    limits = lines(cell(page, "Deployment/web", "limits"))
-    assert limits[:4] == [
-        "cpu unbounded",
+    assert lines(cell(page, "Deployment/web", "requests")) == ["memory 64Mi", "cpu none → admitted 750m"]
+    assert lines(cell(page, "Deployment/web", "limits"))[0] == "cpu unbounded → admitted 1"
+    assert lines(cell(page, "Deployment/big", "requests")) == ["cpu 2 → refused at 2750m"]
+    assert lines(cell(page, "Deployment/big", "limits")) == [
+        "cpu 2",
+        "cpu unbounded → refused at 3",
         "memory unbounded",
         "ephemeral-storage unbounded",
-        "admitted (after LimitRange defaults):",
     ]
-    assert limits[4] == "cpu 1"
-    # without a LimitRange the caption and the figures stay as they were
-    calculate(page, LIMIT_RANGE.split("---\n")[1])
-    expect(caption).to_have_text("Each workload: its pod's effective figures, and the pods it runs at once")
-    assert lines(cell(page, "Deployment/web", "requests")) == ["memory 64Mi"]
+    assert lines(plan_cell(page, "Deployment/web", "requests")) == ["cpu 750m", "memory 64Mi"]
+    assert lines(plan_cell(page, "Deployment/big", "requests")) == ["cpu 2750m"]
+    expect(page.locator('#plan-admission tr[data-workload="Deployment/big"]')).to_have_class("refused")
+
+
+def test_without_a_limit_range_the_workloads_table_has_no_label_and_no_admitted_figure(page: Page) -> None:
+    """A ResourceQuota alone: the Plan is drawn, but nothing is defaulted, so the Workloads
+    table keeps its caption and headers and shows the figures as they are."""
+    quota = "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q}\nspec: {hard: {requests.cpu: '4'}}\n---\n"
+    calculate(page, quota + ISSUE_19_STREAM.split("---\n")[1])
+    expect(page.locator("#plan-admission")).to_be_visible()
+    expect(page.locator("#workload-table caption")).to_have_text(
+        "Each workload: its pod's effective figures, and the pods it runs at once"
+    )
+    assert header_labels(page) == []
+    expect(page.locator("#workload-table li.changed")).to_have_count(0)
+    assert lines(cell(page, "Deployment/web", "requests")) == ["cpu 500m"]
+    assert lines(cell(page, "Deployment/web", "total-requests")) == ["cpu 1"]
+    # the Plan's figures are the same pod's, and say nothing of LimitRange defaults
+    expect(page.locator("#plan-admission thead .as-admitted")).to_have_count(0)
+    assert lines(plan_cell(page, "Deployment/web", "requests")) == ["cpu 500m"]
 
 
 def test_a_cluster_snapshot_puts_the_manifests_on_the_cluster_as_it_runs(page: Page) -> None:
