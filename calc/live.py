@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from calc.pod import Container, PodSpec, ResourceList
+from calc.pod import Container, ContainerType, PodSpec, ResourceList
 from calc.quantity import Quantity
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
@@ -41,7 +41,7 @@ def resized(spec: PodSpec, status: Mapping[str, ResourceList]) -> PodSpec:
 
     def one(c: Container) -> Container:
         seen = status.get(c.name)
-        if not seen:
+        if not seen or c.type is ContainerType.INIT:  # a regular init container has ended: its spec counts
             return c
         requests = dict(c.requests)
         for name, q in seen.items():
@@ -124,10 +124,8 @@ def refusal(node: NodeFacts, pod: Placement) -> str | None:
         cordon = Taint(UNSCHEDULABLE_TAINT, "", "NoSchedule")
         if not any(tolerates(t, cordon) for t in pod.tolerations):
             return "node(s) were unschedulable"
-    taint = untolerated_taint(node.taints, pod.tolerations)
-    if taint is not None:
-        shown = f"{taint.key}: {taint.value}" if taint.value else taint.key
-        return f"node(s) had untolerated taint {{{shown}}}"
+    if untolerated_taint(node.taints, pod.tolerations) is not None:
+        return "node(s) had untolerated taint(s)"  # the taint itself is no longer named (kubernetes#134740, 1.35)
     if any(node.labels.get(k) != v for k, v in pod.node_selector.items()):
         return "node(s) didn't match Pod's node affinity/selector"
     return None
@@ -141,8 +139,10 @@ def scaled(value: int | str | None, total: int, default: str, round_up: bool) ->
     up (maxSurge) or down (maxUnavailable)."""
     value = default if value is None else value
     if isinstance(value, int):
-        return value
-    share = Fraction(int(value.rstrip("%")) * total, 100)
+        return max(value, 0)
+    if not value.endswith("%") or not value[:-1].isdigit():
+        raise ValueError(f"{value!r}: an int or a percentage such as '25%'")
+    share = Fraction(int(value[:-1]) * total, 100)
     return -(-share.numerator // share.denominator) if round_up else share.numerator // share.denominator
 
 
@@ -188,7 +188,9 @@ def rollout_peak(old: ResourceList, old_pods: int, new: ResourceList, new_pods: 
             mix[name] = (min(surge, old_pods), new_pods)
         else:
             mix[name] = (old_pods, max(0, min(new_pods, new_pods + surge - old_pods)))
-    return Peak(new_pods + min(surge, old_pods), _figures(old, new, mix), mix)
+        if _total(old, name, old_pods) > _total(old, name, mix[name][0]) + _total(new, name, mix[name][1]):
+            mix[name] = (old_pods, 0)  # a rollout that also scales down starts at its old pods
+    return Peak(max(new_pods + min(surge, old_pods), old_pods), _figures(old, new, mix), mix)
 
 
 def _one(resources: ResourceList, name: str) -> int:

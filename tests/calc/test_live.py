@@ -83,10 +83,30 @@ def test_the_filters_words() -> None:
     tolerant = Placement((Toleration("node.kubernetes.io/unschedulable", "Exists", effect="NoSchedule"),))
     assert refusal(cordoned, tolerant) is None
     tainted = NodeFacts(taints=(Taint("node-role.kubernetes.io/control-plane", "", "NoSchedule"),))
-    assert refusal(tainted, Placement()) == "node(s) had untolerated taint {node-role.kubernetes.io/control-plane}"
+    assert refusal(tainted, Placement()) == "node(s) had untolerated taint(s)"  # kubernetes#134740 (1.35)
     labelled = NodeFacts(labels={"disk": "ssd"})
     assert (
         refusal(labelled, Placement(node_selector={"disk": "hdd"}))
         == "node(s) didn't match Pod's node affinity/selector"
     )
     assert refusal(labelled, Placement(node_selector={"disk": "ssd"})) is None
+
+
+def test_a_rollout_that_scales_down_peaks_at_its_old_pods() -> None:
+    """10 old pods replaced by 2: the rollout starts with the 10 (``NewRSNewReplicas``
+    scales the old down as it goes)."""
+    peak = rollout_peak(quantities({"cpu": "1"}), 10, quantities({"cpu": "1"}), 2, 1)
+    assert (peak.pods, canonical(peak.requests["cpu"]), peak.mix["cpu"]) == (10, "10", (10, 0))
+
+
+def test_a_regular_init_containers_status_is_not_read() -> None:
+    """Only app containers and sidecars run on: an ended init container counts its spec."""
+    from calc.live import resized
+    from tests.podbuild import C, spec
+
+    pod = spec([C("app", {"cpu": "100m"})], init=[C("setup", {"cpu": "100m"})])
+    grown = resized(pod, {"app": quantities({"cpu": "300m"}), "setup": quantities({"cpu": "900m"})})
+    assert (canonical(grown.containers[0].requests["cpu"]), canonical(grown.init_containers[0].requests["cpu"])) == (
+        "300m",
+        "100m",
+    )
