@@ -366,7 +366,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     except InputError as err:
         return _report(err, sys.stderr)
     table = tables.plan if args.command == "plan" else tables.effective
-    _print(body, args.output, table, stdout, show_skipped=args.show_skipped)  # -o json: the HTTP body
+    options = {"show_skipped": args.show_skipped, "units": dict(args.unit)}
+    _print(body, args.output, table, stdout, **options)  # -o json: the HTTP body
     if args.output == "table" and args.explain:
         print(tables.explanations(body), file=stdout)
     return _refusals(args, body)
@@ -397,7 +398,7 @@ def _live(args: argparse.Namespace, cluster: list[Document], documents: list[Doc
 
     planned = plan_live(cluster, documents, args.nodes, dict(args.unit), CLI_LIMITS, args.kubernetes_version)
     body = live_body(planned, dict(args.unit), args.explain)
-    _print(body, args.output, tables.live, stdout, show_skipped=args.show_skipped)
+    _print(body, args.output, tables.live, stdout, show_skipped=args.show_skipped, units=dict(args.unit))
     return _refusals(args, body)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from calc.errors import QuantityError
 from calc.quantity import decimal_string, parse_quantity
 from calc.resources import dimension_of
-from calc.units import Dimension
+from calc.units import Dimension, convert
 
 RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
@@ -30,18 +30,24 @@ def base_units(quantity: str | None, resource: str) -> str:
 _BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
 
 
-def human(quantity: str, resource: str) -> str:
+def human(quantity: str, resource: str, unit: str | None = None) -> str:
     """A quantity as a person reads it in a table, as ``kubectl top`` and ``describe node``
     show them: bytes in the largest binary unit that keeps the value at 1 or more, cpu in
     cores from 1 and in millicores below, at most two decimals; ``~`` marks a rounded value
     (``20802969Ki`` -> ``19.84Gi~``, ``1536Mi`` -> ``1.5Gi``, ``1500m`` -> ``1.5``). Other
-    resources, and what cannot be read, are shown as the API prints them."""
+    resources, and what cannot be read, are shown as the API prints them. With ``unit``
+    (``--unit memory=GiB``), the figure is in that unit: ``1536Mi`` -> ``1.5GiB``."""
     try:
-        value = parse_quantity(quantity).value
+        q = parse_quantity(quantity)
     except QuantityError:
         return quantity
+    value = q.value
     if value == 0:
         return "0"
+    if unit is not None:
+        scaled = convert(q, unit, dimension_of(resource))
+        shown = round(scaled, 2)
+        return f"{decimal_string(Fraction(shown))[0]}{unit}" + ("~" if shown != scaled else "")
     dimension = dimension_of(resource)
     if dimension is Dimension.CORES:
         suffix, scaled = ("", value) if abs(value) >= 1 else ("m", value * 1000)

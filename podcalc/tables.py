@@ -5,17 +5,27 @@ Every table is made from the same body ``-o json`` prints, so the two never disa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT
 from podcalc.errors import where
 from podcalc.formats import human
 
+Units = Mapping[str, str] | None  # --unit: resource -> unit (memory -> GiB)
 
-def resources(resources: dict[str, str]) -> str:
-    """Figures as a person reads them (``podcalc.formats.human``); the JSON keeps Kubernetes' strings."""
-    return " ".join(f"{name}={human(value, name)}" for name, value in resources.items()) or "-"
+
+def resources(resources: dict[str, str], units: Units = None) -> str:
+    """Figures as a person reads them (``podcalc.formats.human``), each in the unit ``--unit``
+    gives its resource; the JSON keeps Kubernetes' strings."""
+    return " ".join(f"{name}={human(value, name, unit_of(name, units))}" for name, value in resources.items()) or "-"
+
+
+def unit_of(name: str, units: Units) -> str | None:
+    """The ``--unit`` of a resource, or of the one a quota's name counts (``requests.memory``)."""
+    if not units:
+        return None
+    return units.get(name) or units.get(name.removeprefix("requests.").removeprefix("limits."))
 
 
 def pods(n: int) -> str:
@@ -35,11 +45,12 @@ def _unbounded(names: Iterable[str]) -> str:
     return ", ".join(ordered) or "none"
 
 
-def _figures(group: dict[str, Any]) -> str:
-    return f"{pods(group['pods'])}; requests {resources(group['requests'])}; limits {resources(group['limits'])}"
+def _figures(group: dict[str, Any], units: Units = None) -> str:
+    figures = f"requests {resources(group['requests'], units)}; limits {resources(group['limits'], units)}"
+    return f"{pods(group['pods'])}; {figures}"
 
 
-def _totals(body: dict[str, Any]) -> list[str]:
+def _totals(body: dict[str, Any], units: Units = None) -> list[str]:
     """The total and each namespace's. Where a workload is not counted (a DaemonSet without a
     node count: ``complete`` is false), the total is unknown and said to be: what is counted
     is shown as such, and the unbounded limits include the uncounted workloads' own."""
@@ -62,7 +73,7 @@ def _totals(body: dict[str, Any]) -> list[str]:
     lines = []
     for label, group, missing in groups:
         if missing is None and group is not None:
-            lines.append(f"{label}: {_figures(group)}; unbounded limits: {_unbounded(group['unboundedLimits'])}")
+            lines.append(f"{label}: {_figures(group, units)}; unbounded limits: {_unbounded(group['unboundedLimits'])}")
             continue
         names = [*(group["unboundedLimits"] if group is not None else ()), *(missing or ())]
         lines.append(
@@ -70,7 +81,7 @@ def _totals(body: dict[str, Any]) -> list[str]:
             f"unbounded limits: {_unbounded(names)}"
         )
         if group is not None:
-            lines.append(f"  counted: {_figures(group)}")
+            lines.append(f"  counted: {_figures(group, units)}")
     return lines
 
 
@@ -122,7 +133,7 @@ def with_sources(body: dict[str, Any], rows: list[Sequence[object]]) -> list[Seq
     return [(*rows[0], "SOURCE"), *((*row, cell) for row, cell in zip(rows[1:], cells, strict=True))]
 
 
-def effective(body: dict[str, Any], show_skipped: bool = False) -> str:
+def effective(body: dict[str, Any], show_skipped: bool = False, units: Units = None) -> str:
     rows: list[Sequence[object]] = [("WORKLOAD", "NAMESPACE", "PODS", "QOS", "REQUESTS/POD", "LIMITS/POD", "UNBOUNDED")]
     for item in body["items"]:
         pod = item["pod"]
@@ -133,22 +144,23 @@ def effective(body: dict[str, Any], show_skipped: bool = False) -> str:
                 item["namespace"] or "default",
                 str(pods),
                 pod["qosClass"],
-                resources(pod["requests"]),
-                resources(pod["limits"]),
+                resources(pod["requests"], units),
+                resources(pod["limits"], units),
                 ",".join(pod["unboundedLimits"]) or "-",
             )
         )
     lines = columns(with_sources(body, rows))
     total = body["total"]
     lines.append("")
-    lines += _totals(body)
+    lines += _totals(body, units)
     if total.get("inUnits") and (total["complete"] or total["byNamespace"]):
-        units = total["inUnits"]
+        converted = total["inUnits"]
         lines.append(
             ("in units: " if total["complete"] else "in units, of what is counted: ")
             + ", ".join(
-                f"{name} requests {units['requests'].get(name, '0')} / limits {units['limits'].get(name, '-')} {unit}"
-                for name, unit in units["units"].items()
+                f"{name} requests {converted['requests'].get(name, '0')} / limits "
+                f"{converted['limits'].get(name, '-')} {unit}"
+                for name, unit in converted["units"].items()
             )
         )
     lines += [f"note: {cli_words(note)}" for note in total["notes"]]
@@ -161,7 +173,7 @@ def columns(rows: Sequence[Sequence[object]], indent: str = "") -> list[str]:
     return [indent + "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
-def plan(body: dict[str, Any], show_skipped: bool = False) -> str:
+def plan(body: dict[str, Any], show_skipped: bool = False, units: Units = None) -> str:
     items = body["items"]
 
     def label(index: int) -> str:
@@ -182,7 +194,7 @@ def plan(body: dict[str, Any], show_skipped: bool = False) -> str:
                 item["pods"] if counted else "1/node",
                 item["admission"]["podsAdmitted"] if counted else "-",  # not counted: not put to the quotas
                 pod["qosClass"] if pod else "-",
-                resources(pod["requests"]) if pod else "-",
+                resources(pod["requests"], units) if pod else "-",
                 more,
             )
         )
@@ -206,10 +218,10 @@ def plan(body: dict[str, Any], show_skipped: bool = False) -> str:
             table.append(
                 (
                     name,
-                    human(hard, name),
-                    human(q["used"].get(name, "0"), name),
-                    human(q["requested"].get(name, "0"), name),
-                    human(q["remaining"][name], name),
+                    human(hard, name, unit_of(name, units)),
+                    human(q["used"].get(name, "0"), name, unit_of(name, units)),
+                    human(q["requested"].get(name, "0"), name, unit_of(name, units)),
+                    human(q["remaining"][name], name, unit_of(name, units)),
                     q["utilisation"][name] or "-",
                 )
             )
@@ -218,7 +230,9 @@ def plan(body: dict[str, Any], show_skipped: bool = False) -> str:
     if existing:
         lines += ["", f"nodes: {'everything fits' if existing['fits'] else 'not everything fits'}"]
         table = [("NODE", "ALLOCATABLE", "FREE")]
-        table += [(n["name"], resources(n["allocatable"]), resources(n["free"])) for n in existing["nodes"]]
+        table += [
+            (n["name"], resources(n["allocatable"], units), resources(n["free"], units)) for n in existing["nodes"]
+        ]
         lines += columns(table, "  ")
         lines += [f"  unplaced: {label(u['item'])}: {pods(u['pods'])}" for u in existing["unplaced"]]
         lines += [f"  note: {note}" for note in existing["notes"]]
@@ -226,11 +240,11 @@ def plan(body: dict[str, Any], show_skipped: bool = False) -> str:
         lines += [
             "",
             f"node shape {shape['name']} ({shape['reservation']['model']}): allocatable "
-            f"{resources(shape['allocatable'])}; nodes needed: {shape['nodesNeeded']}",
+            f"{resources(shape['allocatable'], units)}; nodes needed: {shape['nodesNeeded']}",
         ]
         if shape["daemonSetsPerNode"]:
             fit = "" if shape["daemonSetsFit"] else " (more than a node has: they do not fit)"
-            lines.append(f"  DaemonSets on every node: {resources(shape['daemonSetsPerNode'])}{fit}")
+            lines.append(f"  DaemonSets on every node: {resources(shape['daemonSetsPerNode'], units)}{fit}")
         lines += [
             f"  {label(f['item'])}: {f['pods']} per node (limited by {f['limitedBy']})" for f in shape["podsPerNode"]
         ]
@@ -238,7 +252,7 @@ def plan(body: dict[str, Any], show_skipped: bool = False) -> str:
     return "\n".join(lines + warnings(body))
 
 
-def diff(body: dict[str, Any]) -> str:
+def diff(body: dict[str, Any], units: Units = None) -> str:
     rows: list[Sequence[object]] = [("WORKLOAD", "NAMESPACE", "CHANGE", "PODS", "REQUESTS", "LIMITS", "QOS")]
     for w in body["workloads"]:
         if w["change"] == "unchanged":
@@ -250,8 +264,8 @@ def diff(body: dict[str, Any]) -> str:
                 w["namespace"],
                 w["change"],
                 f"{d['pods']:+d}" + (f" (admitted {d['podsAdmitted']:+d})" if d["podsAdmitted"] != d["pods"] else ""),
-                resources(d["requests"]),
-                resources(d["limits"]),
+                resources(d["requests"], units),
+                resources(d["limits"], units),
                 w["qosChange"] or "-",
             )
         )
@@ -260,10 +274,11 @@ def diff(body: dict[str, Any]) -> str:
     total = body["total"]
     lines += [
         "",
-        f"total: {total['pods']:+d} pods; requests {resources(total['requests'])}; limits {resources(total['limits'])}",
+        f"total: {total['pods']:+d} pods; requests {resources(total['requests'], units)}; "
+        f"limits {resources(total['limits'], units)}",
     ]
     for ns in body["byNamespace"]:
-        lines.append(f"namespace {ns['namespace']}: {ns['pods']:+d} pods; requests {resources(ns['requests'])}")
+        lines.append(f"namespace {ns['namespace']}: {ns['pods']:+d} pods; requests {resources(ns['requests'], units)}")
     fits = {True: "fits", False: "does not fit", None: "absent"}
     for q in body["quotas"]:
         name = f"{q['namespace'] or 'default'}/{q['name']}"
@@ -308,7 +323,7 @@ def quantity(body: dict[str, Any]) -> str:
     return text
 
 
-def live(body: dict[str, Any], show_skipped: bool = False) -> str:
+def live(body: dict[str, Any], show_skipped: bool = False, units: Units = None) -> str:
     """A plan on a running cluster: the answer first, then each node, each quota and each
     changed workload, then the plan's own table."""
     block = body["cluster"]
@@ -324,9 +339,15 @@ def live(body: dict[str, Any], show_skipped: bool = False) -> str:
         placed = {g["name"]: sum(p["pods"] for p in g["placed"]) for g in nodes["placement"] if g.get("name")}
         rows: list[Sequence[object]] = [("NODE", "ALLOCATABLE", "USED", "FREE", "PLACED")]
         for n in nodes["nodes"]:
-            free = resources(n["free"])
+            free = resources(n["free"], units)
             rows.append(
-                (n["name"], resources(n["allocatable"]), resources(n["running"]), free, placed.get(n["name"], 0))
+                (
+                    n["name"],
+                    resources(n["allocatable"], units),
+                    resources(n["running"], units),
+                    free,
+                    placed.get(n["name"], 0),
+                )
             )
         lines += ["", *columns(rows)]
     if block["quotas"]:
@@ -335,10 +356,10 @@ def live(body: dict[str, Any], show_skipped: bool = False) -> str:
             rows.append(
                 (
                     f"{q['namespace'] or 'default'}/{q['name']}",
-                    resources(q["hard"]),
-                    resources(q["used"]),
-                    resources(q["after"]),
-                    resources(q["atRolloutPeak"]),
+                    resources(q["hard"], units),
+                    resources(q["used"], units),
+                    resources(q["after"], units),
+                    resources(q["atRolloutPeak"], units),
                 )
             )
         lines += ["", *columns(rows)]
@@ -347,8 +368,15 @@ def live(body: dict[str, Any], show_skipped: bool = False) -> str:
         d, r = w["delta"], w["rollout"]
         peak = f"{r['peakPods']} pods ({r['strategy']})" if r else "-"
         rows.append(
-            (f"{w['kind']}/{w['name']}", w["namespace"], w["change"], f"{d['pods']:+d}", resources(d["requests"]), peak)
+            (
+                f"{w['kind']}/{w['name']}",
+                w["namespace"],
+                w["change"],
+                f"{d['pods']:+d}",
+                resources(d["requests"], units),
+                peak,
+            )
         )
     if len(rows) > 1:
         lines += ["", *columns(rows)]
-    return "\n".join([*lines, "", plan(body, show_skipped)])
+    return "\n".join([*lines, "", plan(body, show_skipped, units)])

@@ -135,3 +135,13 @@ def test_a_workload_without_a_namespace_is_in_default(tmp_path: Path) -> None:
     path.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a}]}\n")
     _, out = run("effective", str(path))
     assert out.splitlines()[1].split()[:2] == ["Pod/p", "default"]
+
+
+def test_unit_applies_to_every_column() -> None:
+    """``--unit memory=GiB --unit cpu=cores``: the rows, the quota table and the node shape alike."""
+    _, out = run("plan", str(PLAN), "--unit", "memory=GiB", "--unit", "cpu=cores")
+    lines = out.splitlines()
+    assert lines[1].split()[5:7] == ["cpu=0.75cores", "memory=1.25GiB"]
+    quota = next(line for line in lines if line.startswith("  requests.memory"))
+    assert quota.split() == ["requests.memory", "16GiB", "0", "10.25GiB", "5.75GiB", "64.06%"]
+    assert "allocatable cpu=3.8cores memory=14.41GiB~ pods=110" in out

@@ -65,9 +65,10 @@ def test_with_other_workloads_the_total_is_unknown_and_what_is_counted_is_said(t
     )
     lines = run(tmp_path, text, "effective", "--unit", "cpu=cores").splitlines()
     assert f"total: {UNKNOWN}; unbounded limits: cpu, memory, ephemeral-storage" in lines
-    assert "  counted: 3 pods; requests cpu=600m memory=300Mi; limits cpu=600m memory=300Mi" in lines
+    # --unit cpu=cores applies to every figure of the table
+    assert "  counted: 3 pods; requests cpu=0.6cores memory=300Mi; limits cpu=0.6cores memory=300Mi" in lines
     assert (
-        "namespace shop: 3 pods; requests cpu=600m memory=300Mi; limits cpu=600m memory=300Mi; "
+        "namespace shop: 3 pods; requests cpu=0.6cores memory=300Mi; limits cpu=0.6cores memory=300Mi; "
         "unbounded limits: ephemeral-storage"
     ) in lines
     assert f"namespace kube-system: {UNKNOWN}; unbounded limits: cpu, memory, ephemeral-storage" in lines
