@@ -505,11 +505,42 @@
 
   // --- workloads ----------------------------------------------------------------------------
 
+  const BINARY = [["Ei", 2 ** 60], ["Pi", 2 ** 50], ["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]];
+
+  /**
+   * A figure as a person reads it, as the CLI's tables show it (podcalc.formats.human):
+   * bytes in the largest binary unit that keeps it at 1 or more, cpu in cores from 1 and
+   * millicores below, at most two decimals, "~" where rounded. The exact figure is the
+   * element's title.
+   */
+  function humanQuantity(quantity, resource) {
+    const value = quantityValue(quantity);
+    if (value === 0) return "0";
+    if (!Number.isFinite(value)) return String(quantity);
+    const bytes = ["memory", "ephemeral-storage", "storage"].includes(resource) || resource.startsWith("hugepages-");
+    let scaled, suffix, places;
+    if (resource === "cpu") {
+      [scaled, suffix, places] = Math.abs(value) >= 1 ? [value, "", 2] : [value * 1000, "m", 0];
+    } else if (bytes) {
+      const [unit, factor] = BINARY.find(([, f]) => Math.abs(value) >= f) || ["", 1];
+      [scaled, suffix, places] = [value / factor, unit, 2];
+    } else {
+      return String(quantity);
+    }
+    const shown = Math.round(scaled * 10 ** places) / 10 ** places;
+    const rounded = Math.abs(shown - scaled) > 1e-9 * Math.max(1, Math.abs(scaled));
+    return `${Number(shown.toFixed(places))}${suffix}${rounded ? "~" : ""}`;
+  }
+
+  function qty(quantity, resource) {
+    return el("span", { class: "qty", title: String(quantity) }, humanQuantity(quantity, resource));
+  }
+
   function figureList(list, unbounded) {
     const entries = Object.entries(list || {});
     const ul = el("ul", { class: "figures" });
     for (const [resource, quantity] of entries) {
-      ul.append(el("li", { "data-resource": resource }, el("span", { class: "res" }, resource), " ", el("span", { class: "qty" }, quantity)));
+      ul.append(el("li", { "data-resource": resource }, el("span", { class: "res" }, resource), " ", qty(quantity, resource)));
     }
     for (const resource of unbounded || []) {
       ul.append(
@@ -530,7 +561,10 @@
   function figureText(list, unbounded, resource) {
     const quantity = (list || {})[resource];
     const open = (unbounded || []).includes(resource);
-    if (quantity !== undefined) return open ? `${quantity} + unbounded` : quantity;
+    if (quantity !== undefined) {
+      const shown = humanQuantity(quantity, resource);
+      return open ? `${shown} + unbounded` : shown;
+    }
     return open ? "unbounded" : "none";
   }
 

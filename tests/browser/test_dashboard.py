@@ -168,8 +168,8 @@ def test_the_phase_chart_stacks_each_container_and_marks_the_phase_that_sets_the
     # by the running phase.
     calculate(page, (ROOT / "examples" / "pod.json").read_text())
     assert cell(page, "Pod/myjob", "qos") == "Burstable"
-    assert lines(cell(page, "Pod/myjob", "requests")) == ["cpu 1050m", "memory 96Mi"]
-    assert lines(cell(page, "Pod/myjob", "limits")) == ["cpu 1100m", "memory 192Mi", "ephemeral-storage unbounded"]
+    assert lines(cell(page, "Pod/myjob", "requests")) == ["cpu 1.05", "memory 96Mi"]
+    assert lines(cell(page, "Pod/myjob", "limits")) == ["cpu 1.1", "memory 192Mi", "ephemeral-storage unbounded"]
 
     assert phase_cell(page, "sidecar:logshipper", "per-container") == "logshipper 50m"
     assert phase_cell(page, "init:fetch", "per-container") == "logshipper 50m + fetch 1"
@@ -224,9 +224,9 @@ def test_several_files_at_once_each_document_under_its_file(page: Page) -> None:
         "cpu unbounded",
         "ephemeral-storage unbounded",
     ]
-    assert lines(cell(page, "total", "total-requests")) == ["cpu 1400m", "memory 288Mi"]
+    assert lines(cell(page, "total", "total-requests")) == ["cpu 1.4", "memory 288Mi"]
     assert lines(cell(page, "total", "total-limits")) == [
-        "cpu 1100m",
+        "cpu 1.1",
         "memory 384Mi",
         "cpu unbounded",
         "ephemeral-storage unbounded",
@@ -452,7 +452,9 @@ def test_a_unit_expression_is_warned_about_at_its_field(page: Page) -> None:
     """issue 19 item 2: computed with, and the warning shown at the document and line."""
     pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n"
     calculate(page, pod + "    resources:\n      requests:\n        memory: 1.5 GiB\n")
-    assert lines(cell(page, "Pod/p", "requests")) == ["memory 1536Mi"]
+    assert lines(cell(page, "Pod/p", "requests")) == ["memory 1.5Gi"]  # as a person reads it (issue 21)
+    exact = page.locator('#workload-table tr[data-workload="Pod/p"] [data-col="requests"] .qty')
+    assert exact.get_attribute("title") == "1536Mi"  # the API's figure, on hover
     warning = page.locator("#doc-0 li.warning")
     expect(warning).to_have_count(1)
     assert warning.inner_text() == (
@@ -514,7 +516,7 @@ def test_with_a_limit_range_the_workloads_table_labels_its_figures_and_shows_the
         "memory unbounded",
         "ephemeral-storage unbounded",
     ]
-    assert lines(cell(page, "Deployment/web", "total-requests")) == ["cpu 1 → admitted 1500m"]
+    assert lines(cell(page, "Deployment/web", "total-requests")) == ["cpu 1 → admitted 1.5"]
     assert lines(cell(page, "Deployment/web", "total-limits"))[0] == "cpu unbounded → admitted 2"
     changed = page.locator('#workload-table tr[data-workload="Deployment/web"] [data-col="requests"] li.changed')
     expect(changed).to_have_attribute(
@@ -564,7 +566,7 @@ def test_a_figure_the_limit_range_adds_or_a_pod_it_refuses_is_said_so_beside_the
     )
     assert lines(cell(page, "Deployment/web", "requests")) == ["memory 64Mi", "cpu none → admitted 750m"]
     assert lines(cell(page, "Deployment/web", "limits"))[0] == "cpu unbounded → admitted 1"
-    assert lines(cell(page, "Deployment/big", "requests")) == ["cpu 2 → refused at 2750m"]
+    assert lines(cell(page, "Deployment/big", "requests")) == ["cpu 2 → refused at 2.75"]
     assert lines(cell(page, "Deployment/big", "limits")) == [
         "cpu 2",
         "cpu unbounded → refused at 3",
@@ -572,7 +574,7 @@ def test_a_figure_the_limit_range_adds_or_a_pod_it_refuses_is_said_so_beside_the
         "ephemeral-storage unbounded",
     ]
     assert lines(plan_cell(page, "Deployment/web", "requests")) == ["cpu 750m", "memory 64Mi"]
-    assert lines(plan_cell(page, "Deployment/big", "requests")) == ["cpu 2750m"]
+    assert lines(plan_cell(page, "Deployment/big", "requests")) == ["cpu 2.75"]
     expect(page.locator('#plan-admission tr[data-workload="Deployment/big"]')).to_have_class("refused")
 
 
