@@ -14,7 +14,9 @@ from api.problems import ProblemError
 from calc.units import registry
 from podcalc.diff import diff_documents, side, what_if
 from podcalc.effective import Document, describe_quantity, evaluate_documents
+from podcalc.errors import InvalidError
 from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, Limits, read_documents
+from podcalc.reading.lines import with_lines
 from podcalc.render import encode
 from podcalc.render_live import plan_stream
 
@@ -50,7 +52,13 @@ def _stream(answer: Callable[..., Any]) -> Response:
             [{"pointer": "", "detail": "must be a JSON object, not null"}],
         )
     query = params.checked("explain")
-    return _json_response(answer((Document(i, v) for i, v in enumerate(documents)), **query, limits=limits))
+    try:
+        body = answer((Document(i, v) for i, v in enumerate(documents)), **query, limits=limits)
+    except InvalidError as err:
+        if media_type in YAML_TYPES:  # a YAML body's problems are given their lines
+            raise with_lines(err, {None: req.get_data().decode("utf-8")}) from None
+        raise
+    return _json_response(body)
 
 
 @bp.post("/v1/effective-resources")

@@ -6,8 +6,12 @@
     podcalc what-if FILE... --change JSON   the same, for changes to named workloads
     podcalc quantity VALUE            one quantity explained
 
+Every command takes files and directories alike (a directory: its .yaml, .yml and .json
+files, recursively, in name order). docs/cli.md shows each output format.
+
 Exit status: 0 success, 1 invalid input (the message names file, document and field),
-2 usage error (including a file that cannot be read). Errors go to stderr.
+2 usage error (including a file that cannot be read), 3 a CI gate tripped
+(``diff --fail-if-increase``, ``plan --fail-on-refusal``). Errors go to stderr.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -54,11 +58,14 @@ examples:
   podcalc effective --nodes 12 daemonset.yaml   count a DaemonSet's pods on 12 nodes
   podcalc effective --unit memory=GiB --unit cpu=cores app.yaml
   podcalc plan app.yaml quota.yaml nodes.yaml   LimitRanges, quotas and node fit of app.yaml
+  podcalc plan k8s/ --fail-on-refusal           a CI gate: exit 3 if a pod would be refused
+  podcalc effective k8s/ -o csv                 one row per workload, in millicores and bytes
   podcalc diff main/k8s pr/k8s --fail-if-increase cpu=2   a CI gate: exit 3 if requests grow by more
+  podcalc diff main/k8s pr/k8s -o markdown      the change as a pull-request comment
   podcalc what-if app.yaml --change '{"target": {"kind": "Deployment", "name": "web"}, "replicas": 4}'
   podcalc quantity 1.5Gi --unit GiB             1536Mi = 1610612736 bytes = 1.5 GiB
 
-exit status: 0 success, 1 invalid input, 2 usage error, 3 a diff gate failed
+exit status: 0 success, 1 invalid input, 2 usage error, 3 a CI gate tripped
 """
 
 
@@ -113,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
             default=[],
             type=_unit,
             metavar="RESOURCE=UNIT",
-            help="also show RESOURCE in UNIT, e.g. memory=GiB, cpu=cores (repeatable)",
+            help="show RESOURCE in UNIT in every column of the table, e.g. memory=GiB, cpu=cores (repeatable)",
         )
 
     plan.add_argument(
@@ -197,7 +204,9 @@ def _unit(text: str) -> tuple[str, str]:
     return resource, unit
 
 
-def _read(files: Sequence[str], stdin: TextIO) -> list[Document]:
+def _read(files: Sequence[str], stdin: TextIO, texts: dict[str | None, str]) -> list[Document]:
+    """The documents of ``files`` (directories: their manifests), numbered across them; each
+    file's text kept in ``texts`` by its label, to give a problem found later its line."""
     documents: list[Document] = []
     for name in [found for given in files for found in _files(given)]:  # a directory: its manifests
         if name == "-":
@@ -215,6 +224,7 @@ def _read(files: Sequence[str], stdin: TextIO) -> list[Document]:
                 values = read_documents(data, "application/json", CLI_LIMITS)
             else:
                 values = load_yaml_stream(data.decode("utf-8"), CLI_LIMITS)
+            texts[label] = data.decode("utf-8")
         except UnicodeDecodeError as err:
             raise MalformedError(f"{label}: not UTF-8 text") from err
         except InputError as err:
@@ -239,7 +249,7 @@ def _files(path: str) -> list[str]:
     return [path]
 
 
-def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
+def _diff(args: argparse.Namespace, stdout: TextIO, texts: dict[str | None, str]) -> int:
     for name, text in args.fail_if_increase:
         try:
             parse_quantity(text)
@@ -248,8 +258,8 @@ def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
     from podcalc import render_plan
     from podcalc.diff import diff, gate
 
-    before = _read([args.old], sys.stdin)
-    after = _read([args.new], sys.stdin)
+    before = _read([args.old], sys.stdin, texts)
+    after = _read([args.new], sys.stdin, texts)
     compared = diff(before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version)
     _print(render_plan.diff_body(compared), args.output, tables.diff, stdout)
     failures = gate(compared[0], dict(args.fail_if_increase))
@@ -302,7 +312,7 @@ def _report(err: InputError, stderr: TextIO) -> int:
         where = " ".join(
             part
             for part in (
-                e.get("source") or (f"document {e['document']}" if "document" in e else None),
+                _place(e),
                 f"{e['kind']}/{e.get('name') or '(unnamed)'}" if e.get("kind") else None,
                 e.get("pointer") or "/",
             )
@@ -312,23 +322,34 @@ def _report(err: InputError, stderr: TextIO) -> int:
     return EXIT_INVALID
 
 
+def _place(entry: Mapping[str, Any]) -> str | None:
+    """Where a problem is: ``app.yaml:12 document 1`` (the file's line, as compilers write
+    it, where it is known), ``app.yaml document 1``, or ``document 1``."""
+    source = entry.get("source") or (f"document {entry['document']}" if "document" in entry else None)
+    if source is None or "line" not in entry:
+        return source
+    label, _, number = source.rpartition(" document ")
+    return f"{label}:{entry['line']} document {number}" if label else f"line {entry['line']} {source}"
+
+
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     args = build_parser().parse_args(argv)
     if getattr(args, "output", None) == "markdown" and args.command != "diff":
         print("podcalc: error: -o markdown is offered by diff only", file=sys.stderr)
         return EXIT_USAGE
+    texts: dict[str | None, str] = {}  # each file read, by label: the lines of its problems
     try:
         if args.command == "quantity":
             body = describe_quantity(args.value, args.resource, args.unit)
             print(json.dumps(body, indent=2) if args.output == "json" else tables.quantity(body), file=stdout)
             return EXIT_OK
         if args.command == "diff":
-            return _diff(args, stdout)
+            return _diff(args, stdout, texts)
         if args.command == "what-if":
             from podcalc.diff import apply_changes, diff_documents
 
-            before = _read(args.files, stdin)
+            before = _read(args.files, stdin, texts)
             after, applied = apply_changes(before, args.change)
             body = {"applied": applied} | diff_documents(
                 before, after, nodes=args.nodes, kubernetes_version=args.kubernetes_version
@@ -337,9 +358,9 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             return EXIT_OK
         if not args.files and not args.cluster:
             raise _UsageError(f"error: {args.command}: the following arguments are required: FILE (or --cluster FILE)")
-        documents = _read(args.files, stdin)
+        documents = _read(args.files, stdin, texts)
         if args.cluster:
-            return _live(args, _read(args.cluster, stdin), documents, stdout)
+            return _live(args, _read(args.cluster, stdin, texts), documents, stdout)
         if args.command == "plan":
             from podcalc.plan import plan_documents  # each command loads only its own modules
 
@@ -364,7 +385,9 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         print(f"podcalc: {err}", file=sys.stderr)
         return EXIT_USAGE
     except InputError as err:
-        return _report(err, sys.stderr)
+        from podcalc.reading.lines import with_lines
+
+        return _report(with_lines(err, texts), sys.stderr)
     table = tables.plan if args.command == "plan" else tables.effective
     options = {"show_skipped": args.show_skipped, "units": dict(args.unit)}
     _print(body, args.output, table, stdout, **options)  # -o json: the HTTP body

@@ -10,7 +10,7 @@ from typing import Any
 
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT
 from podcalc.errors import where
-from podcalc.formats import human
+from podcalc.formats import human, location, source_file
 
 Units = Mapping[str, str] | None  # --unit: resource -> unit (memory -> GiB)
 
@@ -31,6 +31,11 @@ def unit_of(name: str, units: Units) -> str | None:
 def pods(n: int) -> str:
     """``1 pod``, ``2 pods``."""
     return f"{n} pod" if n == 1 else f"{n} pods"
+
+
+def pods_change(n: int) -> str:
+    """A change in pods, signed: ``+1 pod``, ``-2 pods``, ``+0 pods``."""
+    return f"{n:+d} pod" if abs(n) == 1 else f"{n:+d} pods"
 
 
 def cli_words(note: str) -> str:
@@ -102,8 +107,7 @@ def skipped(body: dict[str, Any], show: bool = False) -> list[str]:
     if show or len(listed) <= SKIPPED_LISTED:
         out = []
         for s in listed:
-            where = f"{s['source']}{s['path']}" if "source" in s else f"document {s['document']}"
-            out.append(f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} ({where}): {s['reason']}")
+            out.append(f"skipped: {s['kind'] or '(no kind)'}/{s['name'] or '(unnamed)'} ({location(s)}): {s['reason']}")
         return out
     groups: dict[str, dict[str, int]] = {}
     for s in listed:
@@ -124,12 +128,10 @@ def warnings(body: dict[str, Any]) -> list[str]:
 
 def with_sources(body: dict[str, Any], rows: list[Sequence[object]]) -> list[Sequence[object]]:
     """``rows`` (a header, then one row per item) with a SOURCE column when the items come
-    from more than one file: the file, the document within it, and the object's path."""
-    sources = [item.get("source") for item in body["items"]]
-    files = {s.rsplit(" document ", 1)[0] for s in sources if s}
-    if len(files) < 2:
+    from more than one file: each item's ``location``."""
+    if len({source_file(item) for item in body["items"]}) < 2:
         return rows
-    cells = [f"{item['source']}{item['path']}" if item.get("source") else "-" for item in body["items"]]
+    cells = [location(item) for item in body["items"]]
     return [(*rows[0], "SOURCE"), *((*row, cell) for row, cell in zip(rows[1:], cells, strict=True))]
 
 
@@ -274,11 +276,12 @@ def diff(body: dict[str, Any], units: Units = None) -> str:
     total = body["total"]
     lines += [
         "",
-        f"total: {total['pods']:+d} pods; requests {resources(total['requests'], units)}; "
+        f"total: {pods_change(total['pods'])}; requests {resources(total['requests'], units)}; "
         f"limits {resources(total['limits'], units)}",
     ]
     for ns in body["byNamespace"]:
-        lines.append(f"namespace {ns['namespace']}: {ns['pods']:+d} pods; requests {resources(ns['requests'], units)}")
+        figures = f"{pods_change(ns['pods'])}; requests {resources(ns['requests'], units)}"
+        lines.append(f"namespace {ns['namespace']}: {figures}")
     fits = {True: "fits", False: "does not fit", None: "absent"}
     for q in body["quotas"]:
         name = f"{q['namespace'] or 'default'}/{q['name']}"

@@ -59,7 +59,7 @@ def test_diff_markdown_renders_as_a_pull_request_comment() -> None:
     code, out = run("diff", str(DATA / "nginx-deployment.yaml"), str(DATA / "nginx-app.yaml"), "-o", "markdown")
     assert code == EXIT_OK
     html = markdown.markdown(out, extensions=["tables"])
-    assert html.startswith("<p><strong>podcalc</strong>: 2 workload(s) changed; pods +0;")
+    assert html.startswith("<p><strong>podcalc</strong>: 2 workloads changed; pods +0;")
     assert html.count("<tr>") == 3  # the header and two workloads
     assert "<td>Deployment/my-nginx</td>\n<td>default</td>\n<td>added</td>\n<td>+3</td>" in html
 

@@ -103,7 +103,7 @@ def test_the_plan_table_lists_skipped_objects(tmp_path: Path) -> None:
     text = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s}\nspec: {replicas: 2}\n"
     lines = run(tmp_path, text, "plan").splitlines()
     assert (
-        f"skipped: Prometheus/k8s ({tmp_path / 'stream.yaml'} document 0): a Prometheus (monitoring.coreos.com/v1) "
+        f"skipped: Prometheus/k8s ({tmp_path / 'stream.yaml'}#0): a Prometheus (monitoring.coreos.com/v1) "
         "is a kind podcalc does not compute, whose operator may run pods: they are not counted here"
     ) in lines
 

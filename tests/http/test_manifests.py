@@ -321,7 +321,7 @@ def test_a_yaml_scalar_document_is_an_error(client: FlaskClient) -> None:
     response = post_yaml(client, "just text")
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
-        {"document": 0, "pointer": "", "detail": "expected an object (a Kubernetes manifest or a PodSpec)"}
+        {"document": 0, "pointer": "", "detail": "expected an object (a Kubernetes manifest or a PodSpec)", "line": 1}
     ]
 
 

@@ -266,6 +266,6 @@ def test_the_cli_names_the_file_the_document_the_key_and_both_lines(tmp_path: Pa
     assert result.stdout == ""
     assert result.stderr == (
         "podcalc: invalid input:\n"
-        f"  {manifest} document 1 /spec/template/spec/containers/0/resources/requests/cpu: "
+        f"  {manifest}:24 document 1 /spec/template/spec/containers/0/resources/requests/cpu: "
         'duplicate key "cpu": first at line 22, again at line 24\n'
     )

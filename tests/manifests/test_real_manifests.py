@@ -238,6 +238,7 @@ def test_a_pod_overhead_that_contradicts_its_runtimeclass_is_rejected(client: Fl
             "name": "test-pod",
             "pointer": "/spec/overhead",
             "detail": "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead",
+            "line": 19,  # the RuntimeClass's 10 lines, the ---, then the pod's line 8
         }
     ]
 
