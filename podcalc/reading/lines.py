@@ -16,10 +16,7 @@ import yaml
 
 from podcalc.errors import Entry, InputError
 
-try:  # libyaml's composer where it is built, as the readers use
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - a PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's composer where it is built
 
 
 def compose(text: str) -> list[yaml.Node] | None:
