@@ -457,8 +457,14 @@ class PerNode:
     limited_by: str
 
 
-def _per_node(free: ResourceList, workloads: Sequence[Scheduled]) -> list[PerNode]:
-    return [PerNode(s.index, *pods_that_fit(free, s.requests)) for s in workloads if not s.daemon and not s.running]
+def _new(workloads: Sequence[Scheduled]) -> list[Scheduled]:
+    """The workloads whose pods would be created: not DaemonSets, not running already."""
+    return [s for s in workloads if not s.daemon and not s.running]
+
+
+def _per_node(free: ResourceList, new: Sequence[Scheduled]) -> list[PerNode]:
+    """How many pods of each of the ``new`` workloads (``_new``) fit in ``free``."""
+    return [PerNode(s.index, *pods_that_fit(free, s.requests)) for s in new]
 
 
 def _short(allocatable: ResourceList, used: ResourceList) -> list[str]:
@@ -506,12 +512,12 @@ def fit_nodes(nodes: Sequence[Node], workloads: Sequence[Scheduled]) -> NodesFit
             continue
         bound.setdefault(s.node_name, []).append(scale(_one_pod(s), s.pods))
     rows, groups = [], []
-    daemon_sets = [s for s in workloads if s.daemon]
+    daemon_sets, new = [s for s in workloads if s.daemon], _new(workloads)
     for n in nodes:
         daemons = daemon_usage([s for s in daemon_sets if _daemon_runs_on(n.facts, s)])
         used = sum_resources([*bound.get(n.name, []), daemons])
         free = subtract(n.allocatable, used)
-        rows.append(NodeRow(n, used, _short(n.allocatable, used), free, _per_node(free, workloads)))
+        rows.append(NodeRow(n, used, _short(n.allocatable, used), free, _per_node(free, new)))
         groups.append(NodeGroup(1, free, {}, n.name))
     if not any(n.facts != NodeFacts() for n in nodes):
         return NodesFit(rows, pack(_placeable(workloads), groups, None), notes)
@@ -560,4 +566,4 @@ def fit_shape(shape: NodeShape, workloads: Sequence[Scheduled]) -> ShapeFit:
     daemons = daemon_usage(workloads)
     free = subtract(alloc, daemons)
     packing = pack(_placeable(workloads), [], free)
-    return ShapeFit(shape, alloc, daemons, not _short(alloc, daemons), _per_node(free, workloads), packing)
+    return ShapeFit(shape, alloc, daemons, not _short(alloc, daemons), _per_node(free, _new(workloads)), packing)
