@@ -20,6 +20,7 @@ rollout between.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -237,9 +238,13 @@ def envelope(documents: Sequence[Document], limits: Limits) -> tuple[list[Docume
     return side(value["cluster"], "cluster", limits), [] if manifests is None else side(manifests, "manifests", limits)
 
 
+# every field of a PodSpec but the node it runs on
+_BUT_THE_NODE = operator.attrgetter(*(f.name for f in dataclasses.fields(PodSpec) if f.name != "node_name"))
+
+
 def _siblings(a: PodSpec, b: PodSpec) -> bool:
     """Whether two pods of a workload are the same but for the node they run on."""
-    return dataclasses.replace(a, node_name=b.node_name) == b
+    return a is b or _BUT_THE_NODE(a) == _BUT_THE_NODE(b)
 
 
 def _from_spec(doc: Document, workload: Workload, features: Any, nodes: int | None) -> Running | list[Any] | None:

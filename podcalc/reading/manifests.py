@@ -281,7 +281,7 @@ def priority_classes(found: Found) -> tuple[list[PriorityClass], list[Entry]]:
 
 def read_workload_pod(doc: Document, workload: Workload, limits: Limits) -> PodSpec | list[Entry]:
     """The PodSpec of a workload's pod template, or every problem with it, located."""
-    raw_spec, missing = _at(doc.value, workload.spec_path)
+    raw_spec, missing = value_at(doc.value, workload.spec_path)
     if missing is not None:
         what = "a PodSpec object" if workload.kind == "PodSpec" else f"a {workload.kind} needs an object here"
         return [stream_error(doc, workload, missing, what)]
@@ -300,7 +300,7 @@ def read_workload_pod(doc: Document, workload: Workload, limits: Limits) -> PodS
         return [stream_error(doc, workload, None, detail, at) for at, detail in flatten_messages(err.messages, prefix)]
 
 
-def _at(document: Any, path: Path) -> tuple[Any, Path | None]:
+def value_at(document: Any, path: Path) -> tuple[Any, Path | None]:
     """The value at ``path``, or the first step that is missing or not an object."""
     value = document
     for i, key in enumerate(path):
@@ -318,7 +318,7 @@ def _at(document: Any, path: Path) -> tuple[Any, Path | None]:
 def workload_placement(doc: Document, workload: Workload) -> Placement | list[Entry]:
     """What the scheduler's filters read of a workload's pod template (``read_placement``),
     or its problems, located."""
-    raw_spec, _ = _at(doc.value, workload.spec_path)
+    raw_spec, _ = value_at(doc.value, workload.spec_path)
     try:
         return read_placement(raw_spec if raw_spec is not None else {})
     except FieldError as err:

@@ -10,10 +10,14 @@ and the workload that owns it (``ownerReferences``, followed from a ReplicaSet t
 Deployment and from a Job to its CronJob). Its controllers are kept by (kind, namespace,
 name), so that a manifest of the same key replaces them. Nodes, ResourceQuotas (with their
 ``status.used``) and LimitRanges are read as ``podcalc.reading.cluster`` reads them.
+
+The values are as the readers decode them, and are checked as ``dict`` and ``list``: on every
+field of tens of thousands of pods, an abstract ``Mapping`` check would cost several times as much.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +28,7 @@ from calc.pod import PodSpec
 from calc.quantity import Quantity
 from podcalc.errors import Entry, pointer
 from podcalc.reading.documents import Limits
-from podcalc.reading.manifests import Document, Found, Workload, classify, read_workload_pod, stream_error
+from podcalc.reading.manifests import Document, Found, Workload, classify, read_workload_pod, stream_error, value_at
 from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list, read_placement
 
 __all__ = ["CONTROLLER_KINDS", "LivePod", "Snapshot", "WorkloadKey", "read_snapshot"]
@@ -33,6 +37,7 @@ WorkloadKey = tuple[str, str, str]  # (kind, namespace, name), as the API server
 CONTROLLER_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"})
 # the owners whose own owner stands for them: a Deployment's ReplicaSets, a CronJob's Jobs
 _OWNED_BY = {"ReplicaSet": "Deployment", "Job": "CronJob"}
+_READ_KINDS = CONTROLLER_KINDS | {"Pod"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +65,16 @@ class Snapshot:
 
 def namespace_of(obj: Mapping[str, Any], default: str) -> str:
     metadata = obj.get("metadata")
-    namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
     return namespace if isinstance(namespace, str) and namespace else default
 
 
 def _controller(obj: Mapping[str, Any]) -> tuple[str, str] | None:
     """The (kind, name) of the ``ownerReferences`` entry with ``controller: true``."""
     metadata = obj.get("metadata")
-    refs = metadata.get("ownerReferences") if isinstance(metadata, Mapping) else None
+    refs = metadata.get("ownerReferences") if isinstance(metadata, dict) else None
     for ref in refs if isinstance(refs, list) else ():
-        if isinstance(ref, Mapping) and ref.get("controller") is True:
+        if isinstance(ref, dict) and ref.get("controller") is True:
             kind, name = ref.get("kind"), ref.get("name")
             if isinstance(kind, str) and isinstance(name, str):
                 return kind, name
@@ -83,7 +88,7 @@ def read_snapshot(found: Found, limits: Limits, default_namespace: str) -> tuple
     parents: dict[WorkloadKey, WorkloadKey] = {}  # a ReplicaSet or Job -> the workload that owns it
     pods: list[tuple[Document, Path, Mapping[str, Any], Workload]] = []
     for doc, path, obj in found:
-        if not isinstance(obj, Mapping) or obj.get("kind") not in CONTROLLER_KINDS | {"Pod"}:
+        if not isinstance(obj, dict) or obj.get("kind") not in _READ_KINDS:
             continue
         what = classify(obj, path)
         if not isinstance(what, Workload):
@@ -99,8 +104,9 @@ def read_snapshot(found: Found, limits: Limits, default_namespace: str) -> tuple
             snapshot.controllers[own] = (doc, what)
     for key in parents:
         snapshot.controllers.pop(key, None)  # a Deployment's ReplicaSet is the Deployment's
+    read = _Replicas(limits)
     for doc, path, obj, what in pods:
-        pod = _live_pod(doc, path, obj, what, parents, snapshot.controllers, limits, default_namespace)
+        pod = _live_pod(doc, path, obj, what, parents, snapshot.controllers, read, default_namespace)
         if isinstance(pod, list):
             errors += pod
         else:
@@ -115,7 +121,7 @@ def _live_pod(
     what: Workload,
     parents: Mapping[WorkloadKey, WorkloadKey],
     controllers: Mapping[WorkloadKey, Any],
-    limits: Limits,
+    read: _Replicas,
     default_namespace: str,
 ) -> LivePod | list[Entry]:
     namespace = namespace_of(obj, default_namespace)
@@ -128,11 +134,11 @@ def _live_pod(
         deployment = ("Deployment", namespace, key[2].rsplit("-", 1)[0])
         if deployment in controllers:
             key = deployment
-    spec = read_workload_pod(doc, what, limits)
+    spec = read.spec(doc, what, key)
     if isinstance(spec, list):
         return spec
     raw_spec = obj.get("spec")
-    raw_spec = raw_spec if isinstance(raw_spec, Mapping) else {}
+    raw_spec = raw_spec if isinstance(raw_spec, dict) else {}
     node = raw_spec.get("nodeName")
     try:  # only a pod still to place meets the scheduler's filters
         placement = Placement() if isinstance(node, str) and node else read_placement(raw_spec)
@@ -140,7 +146,7 @@ def _live_pod(
         at = pointer(*path, "spec")
         return [stream_error(doc, what, None, detail, where) for where, detail in flatten_messages(err.messages, at)]
     status = obj.get("status")
-    status = status if isinstance(status, Mapping) else {}
+    status = status if isinstance(status, dict) else {}
     phase = status.get("phase")
     return LivePod(
         doc,
@@ -150,9 +156,32 @@ def _live_pod(
         phase if isinstance(phase, str) else "Pending",
         node if isinstance(node, str) and node else None,
         key,
-        resized(spec, _status_requests(status, limits)),
+        resized(spec, _status_requests(status, read.limits)),
         placement,
     )
+
+
+class _Replicas:
+    """Reads each pod's PodSpec, once for the replicas of a workload: a pod whose ``spec``,
+    but for ``nodeName``, is written as its workload's previous pod's has that pod's PodSpec
+    (a PodSpec is read from its ``spec`` alone), with its own node. The ``spec`` objects are
+    compared as decoded (in C), which costs a fraction of reading one."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._last: dict[WorkloadKey, tuple[dict[str, Any], PodSpec]] = {}
+
+    def spec(self, doc: Document, what: Workload, owner: WorkloadKey | None) -> PodSpec | list[Entry]:
+        raw, _ = value_at(doc.value, what.spec_path)
+        written = {k: v for k, v in raw.items() if k != "nodeName"} if raw is not None else None
+        last = self._last.get(owner) if owner is not None else None
+        if last is not None and last[0] == written:
+            node = raw.get("nodeName")
+            return last[1] if last[1].node_name == node else dataclasses.replace(last[1], node_name=node)
+        spec = read_workload_pod(doc, what, self.limits)
+        if owner is not None and written is not None and not isinstance(spec, list):
+            self._last[owner] = written, spec
+        return spec
 
 
 def _status_requests(status: Mapping[str, Any], limits: Limits) -> dict[str, dict[str, Quantity]]:
@@ -162,13 +191,13 @@ def _status_requests(status: Mapping[str, Any], limits: Limits) -> dict[str, dic
     for field_name in ("containerStatuses", "initContainerStatuses"):
         listed = status.get(field_name)
         for s in listed if isinstance(listed, list) else ():
-            if not isinstance(s, Mapping) or not isinstance(s.get("name"), str):
+            if not isinstance(s, dict) or not isinstance(s.get("name"), str):
                 continue
             resources = s.get("resources")
             found: list[dict[str, Quantity]] = []
             for value in (
                 s.get("allocatedResources"),
-                resources.get("requests") if isinstance(resources, Mapping) else None,
+                resources.get("requests") if isinstance(resources, dict) else None,
             ):
                 try:
                     found.append(load_resource_list(value, limits.quantity_length))
