@@ -56,7 +56,7 @@ def _stream(answer: Callable[..., Any]) -> Response:
         body = answer((Document(i, v) for i, v in enumerate(documents)), **query, limits=limits)
     except InvalidError as err:
         if media_type in YAML_TYPES:  # a YAML body's problems are given their lines
-            raise with_lines(err, {None: req.get_data().decode("utf-8")}) from None
+            raise with_lines(err, {None: req.get_data()}) from None
         raise
     return _json_response(body)
 

@@ -47,7 +47,7 @@ def line_of(root: yaml.Node, pointer: str) -> int:
     return line
 
 
-def with_lines(err: InputError, texts: Mapping[str | None, str]) -> InputError:
+def with_lines(err: InputError, texts: Mapping[str | None, bytes]) -> InputError:
     """``err`` with the ``line`` of each of its entries that names a document and a pointer of
     a text in ``texts``: by the file named in its ``source`` (``app.yaml document 1``), or,
     without one, the text under None (a request's body). The entries are completed in place."""
@@ -58,7 +58,7 @@ def with_lines(err: InputError, texts: Mapping[str | None, str]) -> InputError:
             continue
         label, index = where
         if label not in composed:
-            composed[label] = compose(texts[label])
+            composed[label] = compose(texts[label].decode("utf-8", "replace"))
         nodes = composed[label]
         if nodes is not None and 0 <= index < len(nodes):
             entry["line"] = line_of(nodes[index], entry.get("pointer") or "")

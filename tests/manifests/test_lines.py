@@ -64,7 +64,7 @@ def test_the_line_of_a_pointer(pointer: str, line: int) -> None:
 def test_a_text_that_cannot_be_composed_gives_no_line() -> None:
     err = InvalidError.listing([{"document": 0, "pointer": "/a", "detail": "bad"}])
     assert compose("a: [") is None
-    assert with_lines(err, {None: "a: ["}).errors == [{"document": 0, "pointer": "/a", "detail": "bad"}]
+    assert with_lines(err, {None: b"a: ["}).errors == [{"document": 0, "pointer": "/a", "detail": "bad"}]
 
 
 def test_entries_are_given_the_line_of_their_own_file() -> None:
@@ -84,7 +84,7 @@ def test_entries_are_given_the_line_of_their_own_file() -> None:
             {"parameter": "nodes", "detail": "v"},
         ]
     )
-    with_lines(err, {"a.yaml": "a: 1\nb: 2\n", "b.yaml": STREAM})
+    with_lines(err, {"a.yaml": b"a: 1\nb: 2\n", "b.yaml": STREAM.encode()})
     assert [e.get("line") for e in err.errors or []] == [17, 2, 9, None, None]
 
 
