@@ -532,6 +532,14 @@
     return `${Number(shown.toFixed(places))}${suffix}${rounded ? "~" : ""}`;
   }
 
+  /**
+   * A quota's or node's figure as a person reads it (humanQuantity), by the resource its
+   * name measures: requests.memory and limits.memory are memory; absent is "0".
+   */
+  function shown(quantity, name) {
+    return humanQuantity(quantity || "0", name.replace(/^(requests|limits)\./, ""));
+  }
+
   function qty(quantity, resource) {
     return el("span", { class: "qty", title: String(quantity) }, humanQuantity(quantity, resource));
   }
@@ -1053,7 +1061,7 @@
           { class: `quota-line${binding ? " binding" : ""}${q.exceeded.includes(name) ? " over" : ""}`, "data-resource": name },
           el("span", { class: "quota-name" }, name),
           meter,
-          el("span", { class: "quota-figures" }, `${q.total[name] || "0"} of ${q.hard[name]} (${share === null ? "over a limit of 0" : share})`),
+          el("span", { class: "quota-figures" }, `${shown(q.total[name], name)} of ${shown(q.hard[name], name)} (${share === null ? "over a limit of 0" : share})`),
           binding ? el("strong", { class: "badge binds" }, "binds first") : "",
         );
       });
@@ -1087,7 +1095,7 @@
           "section",
           { class: "shape", "aria-label": `node shape ${shape.name}` },
           el("h3", {}, `Node shape ${shape.name} (${shape.reservation.model}): `, el("span", { class: "nodes-needed" }, `${shape.nodesNeeded} node(s) needed`)),
-          el("p", { class: "hint" }, `allocatable ${Object.entries(shape.allocatable).map(([k, v]) => `${k}=${v}`).join(" ")}; ${shape.packing}`),
+          el("p", { class: "hint" }, `allocatable ${Object.entries(shape.allocatable).map(([k, v]) => `${k}=${shown(v, k)}`).join(" ")}; ${shape.packing}`),
           fitTable(`Pods per ${shape.name} node`, shape.podsPerNode, `fit-${shape.name}`),
           shape.unplaced.length ? el("ul", { class: "problems" }, shape.unplaced.map((u) => el("li", { class: "problem" }, `${label(u.item)}: ${u.pods} pod(s) fit on no node`))) : "",
         ),
@@ -1100,7 +1108,7 @@
             "section",
             { class: "node", "aria-label": `node ${node.name}` },
             el("h3", {}, `Node ${node.name}`),
-            el("p", { class: "hint" }, `free ${Object.entries(node.free).map(([k, v]) => `${k}=${v}`).join(" ")}`),
+            el("p", { class: "hint" }, `free ${Object.entries(node.free).map(([k, v]) => `${k}=${shown(v, k)}`).join(" ")}`),
             fitTable(`Pods per node on ${node.name}`, node.podsPerNode, `fit-node-${node.name}`),
           ),
         );
@@ -1144,7 +1152,7 @@
           ...["cpu", "memory"].map((r) =>
             el("meter", { min: 0, max: 100, value: share(node.running[r], node.allocatable[r]), "aria-label": `${node.name} ${r}: ${node.running[r] || "0"} used of ${node.allocatable[r]}` }),
           ),
-          el("span", { class: "quota-figures" }, `used cpu ${node.running.cpu || "0"}, memory ${node.running.memory || "0"}; free cpu ${node.free.cpu}, memory ${node.free.memory}; new pods placed: ${placed.get(node.name) || 0}`),
+          el("span", { class: "quota-figures" }, `used cpu ${shown(node.running.cpu, "cpu")}, memory ${shown(node.running.memory, "memory")}; free cpu ${shown(node.free.cpu, "cpu")}, memory ${shown(node.free.memory, "memory")}; new pods placed: ${placed.get(node.name) || 0}`),
         ),
       );
       section.append(el("h4", {}, "Nodes: used (cpu, memory) and free"), el("ul", { class: "quota-lines", id: "cluster-nodes" }, rows));
@@ -1157,7 +1165,7 @@
           el("span", { class: "quota-name" }, name),
           el("meter", { min: 0, max: 100, high: 99.99, optimum: 0, value: share(q.after[name], q.hard[name]), "aria-label": `${name} after the change: ${q.after[name] || "0"} of ${q.hard[name]}` }),
           el("meter", { class: "peak", min: 0, max: 100, high: 99.99, optimum: 0, value: share(q.atRolloutPeak[name], q.hard[name]), "aria-label": `${name} at the rollout peak: ${q.atRolloutPeak[name] || "0"} of ${q.hard[name]}` }),
-          el("span", { class: "quota-figures" }, `used ${q.used[name] || "0"}, after ${q.after[name] || "0"}, at the rollout peak ${q.atRolloutPeak[name] || "0"} of ${q.hard[name]}`),
+          el("span", { class: "quota-figures" }, `used ${shown(q.used[name], name)}, after ${shown(q.after[name], name)}, at the rollout peak ${shown(q.atRolloutPeak[name], name)} of ${shown(q.hard[name], name)}`),
         ),
       );
       section.append(

@@ -352,9 +352,11 @@ def test_plan_view_shows_quota_bars_and_pods_per_node(page: Page) -> None:
     expect(page.locator("#plan-placeholder")).to_be_hidden()
     cpu = page.locator('.quota-line[data-resource="requests.cpu"]')
     expect(cpu).to_have_class("quota-line binding over")
-    expect(cpu).to_contain_text("5750m of 5 (115%)")
+    expect(cpu).to_contain_text("5.75 of 5 (115%)")  # 5750m
     expect(cpu).to_contain_text("binds first")
-    expect(page.locator('.quota-line[data-resource="requests.memory"]')).to_contain_text("10496Mi of 16Gi (64.06%)")
+    expect(page.locator('.quota-line[data-resource="requests.memory"]')).to_contain_text(
+        "10.25Gi of 16Gi (64.06%)"
+    )  # 10496Mi
     expect(page.locator('.quota-line[data-resource="pods"] meter')).to_have_attribute("value", "70")
     expect(page.locator("#plan-admission")).to_contain_text(
         "ResourceQuota: exceeded quota: shop-quota, requested: requests.cpu=1, used: requests.cpu=4750m, "
@@ -607,6 +609,6 @@ def test_a_cluster_snapshot_puts_the_manifests_on_the_cluster_as_it_runs(page: P
     worker = page.locator('#cluster-nodes li[data-node="worker-1"] .quota-figures')
     expect(worker).to_have_text("used cpu 0, memory 0; free cpu 2, memory 4Gi; new pods placed: 3")
     cpu = page.locator('#cluster-plan li.quota-line[data-resource="requests.cpu"] .quota-figures')
-    expect(cpu).to_have_text("used 1250m, after 1450m, at the rollout peak 1950m of 2")
+    expect(cpu).to_have_text("used 1.25, after 1.45, at the rollout peak 1.95 of 2")  # 1250m, 1450m, 1950m
     peak = page.locator('#cluster-plan li.quota-line[data-resource="requests.cpu"] meter.peak')
     assert float(peak.get_attribute("value") or "0") == 97.5
