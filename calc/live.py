@@ -134,7 +134,7 @@ def refusal(node: NodeFacts, pod: Placement) -> str | None:
 # --- rollouts -------------------------------------------------------------------------------
 
 
-def scaled(value: int | str | None, total: int, default: str, round_up: bool) -> int:
+def scaled(value: int | str | None, total: int, default: int | str, round_up: bool) -> int:
     """``intstr.GetScaledValueFromIntOrPercent``: an int as is, a percent of ``total`` rounded
     up (maxSurge) or down (maxUnavailable)."""
     value = default if value is None else value

@@ -30,7 +30,7 @@ from calc.admission import LocatedQuota, QuotaOutcome
 from calc.diff import delta
 from calc.errors import PodInvalidError
 from calc.evaluate import PodEvaluation, evaluate_pod
-from calc.live import Peak, Placement, counts, rollout_peak, surge_and_unavailable
+from calc.live import Peak, Placement, counts, rollout_peak, scaled, surge_and_unavailable
 from calc.nodes import Scheduled
 from calc.pod import PodSpec, ResourceList
 from calc.quantity import Quantity
@@ -345,14 +345,19 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
     ev = p.evaluated.evaluation if p.evaluated is not None else None
     admitted = p.admitted.pods if ev is not None else 0
     after = Figures(admitted, scale(ev.requests, admitted), scale(ev.limits, admitted)) if ev else Figures(0, {}, {})
-    rollout = _rollout(p, old, ev, admitted) if old is not None and ev is not None else None
+    try:
+        rollout = _rollout(p, old, ev, admitted) if old is not None and ev is not None else None
+    except ValueError as err:  # maxSurge or maxUnavailable neither an int nor a percentage
+        field = "strategy" if w.kind == "Deployment" else "updateStrategy"
+        at = (*w.path, "spec", field, "rollingUpdate")
+        raise InvalidError.listing([stream_error(p.document, w, at, f"Invalid value: {err}")]) from err
     return Change(p, key, "replaced" if old is not None else "added", before, after, rollout)
 
 
 def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Rollout:
     """The replacement's strategy and peak, in quota usage (pods, requests.*, limits.*)."""
     obj = _object(p)
-    strategy = obj.get("spec", {}).get("strategy" if p.workload.kind != "StatefulSet" else "updateStrategy") or {}
+    strategy = obj.get("spec", {}).get("strategy" if p.workload.kind == "Deployment" else "updateStrategy") or {}
     kind = strategy.get("type") if isinstance(strategy, Mapping) else None
     old_usage = old.largest(usage=True)
     new_usage = quotas.pod_usage(ev.requests, ev.limits)
@@ -362,6 +367,14 @@ def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Roll
         return Rollout(
             "RollingUpdate", surge, unavailable, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, surge)
         )
+    if p.workload.kind == "DaemonSet" and kind != "OnDelete" and isinstance(strategy, Mapping):
+        rolling = strategy.get("rollingUpdate") or {}
+        surge = scaled(rolling.get("maxSurge") if isinstance(rolling, Mapping) else None, new_pods, 0, True)
+        if surge > 0:  # a new pod starts on up to maxSurge nodes before the old one there stops
+            unavailable = scaled(rolling.get("maxUnavailable"), new_pods, 1, True)
+            return Rollout(
+                "RollingUpdate", surge, unavailable, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, surge)
+            )
     name = kind if isinstance(kind, str) else ("Recreate" if p.workload.kind == "Deployment" else "RollingUpdate")
     # Recreate, a StatefulSet (one pod at a time, no surge), a DaemonSet without maxSurge: never both at once
     return Rollout(name, None, None, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, None))
