@@ -158,6 +158,17 @@ def surge_and_unavailable(
     return surge, unavailable
 
 
+def daemon_surge_and_unavailable(
+    nodes: int, max_surge: int | str | None, max_unavailable: int | str | None
+) -> tuple[int, int]:
+    """A DaemonSet's ``updatedDesiredNodeCounts`` (``util.SurgeCount``, ``UnavailableCount``):
+    maxSurge (default 0) and maxUnavailable (default 1), each an int or a percentage of the
+    nodes it runs on, rounded up; when both come to 0, one pod may be unavailable."""
+    surge = scaled(max_surge, nodes, 0, True)
+    unavailable = scaled(max_unavailable, nodes, 1, True)
+    return surge, 1 if surge == 0 and unavailable == 0 else unavailable
+
+
 @dataclass(frozen=True, slots=True)
 class Peak:
     """The most a rollout holds at once, per resource, and the pod mix that holds it."""

@@ -31,7 +31,7 @@ from calc.errors import QuantityError
 from calc.quantity import parse_quantity
 from podcalc import formats, tables
 from podcalc.effective import Document, describe_quantity, evaluate_documents
-from podcalc.errors import InputError, MalformedError
+from podcalc.errors import InputError, MalformedError, source_parts
 from podcalc.reading.documents import Limits, load_yaml_stream, read_documents
 from podcalc.render import encode
 
@@ -329,7 +329,7 @@ def _place(entry: Mapping[str, Any]) -> str | None:
     source = entry.get("source") or (f"document {entry['document']}" if "document" in entry else None)
     if source is None or "line" not in entry:
         return source
-    label, _, number = source.rpartition(" document ")
+    label, number = source_parts(source)
     return f"{label}:{entry['line']} document {number}" if label else f"line {entry['line']} {source}"
 
 

@@ -82,6 +82,14 @@ def where(error: Mapping[str, Any]) -> str:
     return " ".join(parts) + " "
 
 
+def source_parts(source: str | None) -> tuple[str, str]:
+    """The file (or side) and the document number a ``source`` names, as the CLI and the
+    two-sided operations write it: ``app.yaml document 1`` -> ``("app.yaml", "1")``; two
+    empty strings for none."""
+    file, _, number = (source or "").rpartition(" document ")
+    return file, number
+
+
 def pointer(*parts: str | int) -> str:
     """A JSON pointer (RFC 6901) from path parts: ``~`` and ``/`` escaped."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)

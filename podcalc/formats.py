@@ -17,6 +17,7 @@ from calc.errors import QuantityError
 from calc.quantity import decimal_string, parse_quantity
 from calc.resources import dimension_of
 from calc.units import Dimension, convert
+from podcalc.errors import source_parts
 
 RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
@@ -35,7 +36,7 @@ def location(entry: Mapping[str, Any]) -> str:
     document within that file (from 0) and the object's JSON pointer in it, so that each
     item of a List has its own (``all.yaml#2/items/3``). The CLI's ``source`` is
     ``FILE document N``; an entry without one (a body the API made) is ``document N/PATH``."""
-    file, _, number = (entry.get("source") or "").rpartition(" document ")
+    file, number = source_parts(entry.get("source"))
     if not file:
         return f"document {entry['document']}{entry['path']}"
     return f"{file}#{number}{entry['path']}"
@@ -43,7 +44,7 @@ def location(entry: Mapping[str, Any]) -> str:
 
 def source_file(entry: Mapping[str, Any]) -> str:
     """The file an entry's ``source`` names (empty without one)."""
-    return (entry.get("source") or "").rpartition(" document ")[0]
+    return source_parts(entry.get("source"))[0]
 
 
 _BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))

@@ -30,7 +30,7 @@ from calc.admission import LocatedQuota, QuotaOutcome
 from calc.diff import delta
 from calc.errors import PodInvalidError
 from calc.evaluate import PodEvaluation, evaluate_pod
-from calc.live import Peak, Placement, counts, rollout_peak, scaled, surge_and_unavailable
+from calc.live import Peak, Placement, counts, daemon_surge_and_unavailable, rollout_peak, surge_and_unavailable
 from calc.nodes import Scheduled
 from calc.pod import PodSpec, ResourceList
 from calc.quantity import Quantity
@@ -357,24 +357,19 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
 def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Rollout:
     """The replacement's strategy and peak, in quota usage (pods, requests.*, limits.*)."""
     obj = _object(p)
-    strategy = obj.get("spec", {}).get("strategy" if p.workload.kind == "Deployment" else "updateStrategy") or {}
-    kind = strategy.get("type") if isinstance(strategy, Mapping) else None
+    strategy = obj.get("spec", {}).get("strategy" if p.workload.kind == "Deployment" else "updateStrategy")
+    strategy = strategy if isinstance(strategy, Mapping) else {}
+    rolling = strategy.get("rollingUpdate")
+    rolling = rolling if isinstance(rolling, Mapping) else {}
+    kind = strategy.get("type")
     old_usage = old.largest(usage=True)
     new_usage = quotas.pod_usage(ev.requests, ev.limits)
-    if p.workload.kind == "Deployment" and kind != "Recreate":
-        rolling = strategy.get("rollingUpdate") or {} if isinstance(strategy, Mapping) else {}
-        surge, unavailable = surge_and_unavailable(new_pods, rolling.get("maxSurge"), rolling.get("maxUnavailable"))
-        return Rollout(
-            "RollingUpdate", surge, unavailable, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, surge)
-        )
-    if p.workload.kind == "DaemonSet" and kind != "OnDelete" and isinstance(strategy, Mapping):
-        rolling = strategy.get("rollingUpdate") or {}
-        surge = scaled(rolling.get("maxSurge") if isinstance(rolling, Mapping) else None, new_pods, 0, True)
-        if surge > 0:  # a new pod starts on up to maxSurge nodes before the old one there stops
-            unavailable = scaled(rolling.get("maxUnavailable"), new_pods, 1, True)
-            return Rollout(
-                "RollingUpdate", surge, unavailable, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, surge)
-            )
+    fenceposts = {"Deployment": surge_and_unavailable, "DaemonSet": daemon_surge_and_unavailable}.get(p.workload.kind)
+    if fenceposts is not None and kind not in ("Recreate", "OnDelete"):
+        surge, unavailable = fenceposts(new_pods, rolling.get("maxSurge"), rolling.get("maxUnavailable"))
+        if surge > 0 or p.workload.kind == "Deployment":  # a DaemonSet's new pod then starts before the old stops
+            peak = rollout_peak(old_usage, len(old.pods), new_usage, new_pods, surge)
+            return Rollout("RollingUpdate", surge, unavailable, peak)
     name = kind if isinstance(kind, str) else ("Recreate" if p.workload.kind == "Deployment" else "RollingUpdate")
     # Recreate, a StatefulSet (one pod at a time, no surge), a DaemonSet without maxSurge: never both at once
     return Rollout(name, None, None, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, None))

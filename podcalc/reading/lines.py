@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import yaml
 
-from podcalc.errors import Entry, InputError
+from podcalc.errors import Entry, InputError, source_parts
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's composer where it is built
 
@@ -69,7 +69,7 @@ def _document(entry: Entry) -> tuple[str | None, int] | None:
     """The text (its label, None for a request's body) and the document an entry names."""
     if "pointer" not in entry or not isinstance(entry.get("document"), int):
         return None
-    label, _, number = (entry.get("source") or "").rpartition(" document ")
+    label, number = source_parts(entry.get("source"))
     if not label:
         return None, entry["document"]
     return (label, int(number)) if number.isdigit() else None

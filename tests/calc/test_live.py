@@ -10,6 +10,7 @@ from calc.live import (
     Taint,
     Toleration,
     counts,
+    daemon_surge_and_unavailable,
     refusal,
     rollout_peak,
     surge_and_unavailable,
@@ -44,6 +45,20 @@ def test_surge_rounds_up_and_unavailable_down(
 ) -> None:
     """``ResolveFenceposts`` with ``intstr.GetScaledValueFromIntOrPercent``."""
     assert surge_and_unavailable(replicas, surge, unavailable) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("nodes", "surge", "unavailable", "expected"),
+    [
+        (10, None, None, (0, 1)),  # the API's defaults: maxSurge 0, maxUnavailable 1
+        (10, "25%", 0, (3, 0)),  # 2.5 nodes rounded up, for both
+        (10, 0, "25%", (0, 3)),
+        (4, 0, 0, (0, 1)),  # both zero: one may be unavailable
+    ],
+)
+def test_a_daemon_set_rounds_both_up(nodes: int, surge: object, unavailable: object, expected: tuple[int, int]) -> None:
+    """``updatedDesiredNodeCounts``: ``SurgeCount`` and ``UnavailableCount`` both round up."""
+    assert daemon_surge_and_unavailable(nodes, surge, unavailable) == expected  # type: ignore[arg-type]
 
 
 def test_a_bigger_new_pod_peaks_with_every_new_pod_and_the_surge_of_old_ones() -> None:

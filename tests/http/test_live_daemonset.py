@@ -77,6 +77,18 @@ def test_without_max_surge_old_and_new_never_run_together(client: FlaskClient) -
     assert rollout["peak"]["requests.cpu"] == "800m"
 
 
+def test_a_rolling_update_that_is_not_an_object_is_read_as_the_defaults(client: FlaskClient) -> None:
+    """``rollingUpdate: x`` (which the API server's schema would refuse) is not a crash."""
+    manifests = DAEMONSET.format(surge="1", cpu="200m").replace(
+        "rollingUpdate: {maxSurge: 1, maxUnavailable: 0}", "rollingUpdate: x"
+    )
+    cluster = NODES + DAEMONSET.format(surge="1", cpu="100m") + PODS
+    response = client.post("/v1/plan", json={"cluster": cluster, "manifests": manifests})
+    assert response.status_code == 200
+    (change,) = response.get_json()["cluster"]["workloads"]
+    assert (change["rollout"]["maxSurge"], change["rollout"]["peakPods"]) == (None, 4)
+
+
 def test_a_max_surge_that_is_neither_an_int_nor_a_percentage_is_a_422(client: FlaskClient) -> None:
     """A Deployment's or a DaemonSet's: the API server's validation refuses it; never a 500."""
     cluster = NODES + DAEMONSET.format(surge="1", cpu="100m") + PODS
