@@ -75,7 +75,9 @@ def workload_total(requests: ResourceList, limits: ResourceList, unbounded: Iter
 
 
 def add_totals(totals: Sequence[Total]) -> Total:
-    """Several totals added up (a namespace's, the stream's)."""
+    """Several totals added up (a namespace's, the stream's); one total is its own sum."""
+    if len(totals) == 1:
+        return totals[0]
     return Total(
         sum(t.pods for t in totals),
         sum_resources(t.requests for t in totals),

@@ -121,9 +121,13 @@ def _total(evaluated: Sequence[Evaluated], nodes: int | None, units: Mapping[str
         total = e.total(nodes)
         if total is not None:
             namespaces.setdefault(e.workload.namespace, []).append(total)
-    overall = add_totals([t for group in namespaces.values() for t in group])
-    by_namespace = [{"namespace": ns} | render.total(add_totals(group), units) for ns, group in namespaces.items()]
-    return render.total(overall, units) | {"complete": not notes, "notes": notes, "byNamespace": by_namespace}
+    rendered = {ns: render.total(add_totals(group), units) for ns, group in namespaces.items()}
+    if len(rendered) == 1:  # the stream's total is its one namespace's
+        (overall,) = rendered.values()
+    else:
+        overall = render.total(add_totals([t for group in namespaces.values() for t in group]), units)
+    by_namespace = [{"namespace": ns} | figures for ns, figures in rendered.items()]
+    return overall | {"complete": not notes, "notes": notes, "byNamespace": by_namespace}
 
 
 def evaluate_workload(

@@ -14,7 +14,7 @@ is podcalc's own kind, which no API server reads: its unit expressions are no mi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from calc.errors import Path, QuantityError
@@ -46,32 +46,53 @@ _OTHER_KINDS: dict[str, tuple[Pattern, ...]] = {
     "StatefulSet": tuple(("spec", "volumeClaimTemplates", ANY, *p) for p in _CLAIM),
 }
 
+# A kind's patterns as a tree of keys: a key leads to its subtree, and the tree of a resource
+# list holds _LIST. Walking the tree visits each field of a document once, however many
+# patterns pass through it (hot path: every request's documents are walked).
+Tree = dict[Any, Any]  # keys: a field name, ANY or _LIST
+_LIST = object()
 
-def _patterns(obj: Mapping[str, Any]) -> Iterator[Pattern]:
-    """Where ``obj`` keeps resource lists, from its root."""
+
+def _tree(patterns: Iterable[Pattern]) -> Tree:
+    tree: Tree = {}
+    for pattern in patterns:
+        node = tree
+        for key in pattern:
+            node = node.setdefault(key, {})
+        node[_LIST] = True
+    return tree
+
+
+def _patterns(kind: str) -> Iterator[Pattern]:
+    """Where an object of ``kind`` keeps resource lists, from its root."""
+    if kind in TEMPLATE_PATHS:
+        yield from ((*TEMPLATE_PATHS[kind], *p) for p in _POD)
+    yield from _OTHER_KINDS.get(kind, ())
+
+
+_TREES: dict[str, Tree] = {kind: _tree(_patterns(kind)) for kind in {*TEMPLATE_PATHS, *_OTHER_KINDS}}
+_BARE_POD_SPEC = _tree(_POD)
+
+
+def _tree_of(obj: dict[str, Any]) -> Tree | None:
     kind = obj.get("kind")
-    if isinstance(kind, str) and kind in TEMPLATE_PATHS:
-        prefix: Pattern = TEMPLATE_PATHS[kind]
-        yield from ((*prefix, *p) for p in _POD)
-    elif kind is None and "containers" in obj:  # a bare PodSpec
-        yield from _POD
-    if isinstance(kind, str):
-        yield from _OTHER_KINDS.get(kind, ())
+    if kind is None and "containers" in obj:  # a bare PodSpec
+        return _BARE_POD_SPEC
+    return _TREES.get(kind) if type(kind) is str else None
 
 
-def _lists(value: Any, pattern: Pattern, at: Path) -> Iterator[tuple[Path, Mapping[Any, Any]]]:
-    """The resource lists ``pattern`` reaches from ``value``, each with its path."""
-    if not pattern:
-        if isinstance(value, Mapping):
-            yield at, value
-        return
-    key, rest = pattern[0], pattern[1:]
-    if key is ANY:
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from _lists(item, rest, (*at, i))
-    elif isinstance(value, Mapping) and key in value:
-        yield from _lists(value[key], rest, (*at, key))
+def _lists(value: Any, tree: Tree, at: Path, out: list[tuple[Path, dict[Any, Any]]]) -> None:
+    """Adds to ``out`` the resource lists ``tree`` reaches from ``value``, each with its path."""
+    for key, subtree in tree.items():
+        if key is _LIST:
+            if type(value) is dict:
+                out.append((at, value))
+        elif key is ANY:
+            if type(value) is list:
+                for i, item in enumerate(value):
+                    _lists(item, subtree, (*at, i), out)
+        elif type(value) is dict and key in value:
+            _lists(value[key], subtree, (*at, key), out)
 
 
 def unit_expression_warnings(found: Found) -> list[Entry]:
@@ -79,18 +100,22 @@ def unit_expression_warnings(found: Found) -> list[Entry]:
     the API server would reject, with the Kubernetes quantity of the same value."""
     warnings: list[Entry] = []
     for doc, path, obj in found:
-        if not isinstance(obj, Mapping):
+        if type(obj) is not dict:
             continue
-        for pattern in _patterns(obj):
-            for at, resources in _lists(obj, pattern, path):
-                for name, text in resources.items():
-                    if type(text) is not str or type(name) is not str or in_kubernetes_grammar(text):
-                        continue
-                    try:
-                        suggested = str(parse_resource_quantity(name, text))
-                    except QuantityError:
-                        continue  # not a quantity at all: the reader refuses it
-                    warnings.append(_warning(doc, obj, (*at, name), text, suggested))
+        tree = _tree_of(obj)
+        if tree is None:
+            continue
+        lists: list[tuple[Path, dict[Any, Any]]] = []
+        _lists(obj, tree, path, lists)
+        for at, resources in lists:
+            for name, text in resources.items():
+                if type(text) is not str or type(name) is not str or in_kubernetes_grammar(text):
+                    continue
+                try:
+                    suggested = str(parse_resource_quantity(name, text))
+                except QuantityError:
+                    continue  # not a quantity at all: the reader refuses it
+                warnings.append(_warning(doc, obj, (*at, name), text, suggested))
     return warnings
 
 
