@@ -4,19 +4,21 @@
   node's resources and no quota's (``pkg/quota/v1/evaluator/core/pods.go``: ``QuotaV1Pod``;
   the scheduler's cache drops terminated pods).
 - A pod resized in place counts, per container and resource, the larger of its spec and its
-  status (``k8s.io/component-helpers/resource``: ``PodRequests`` with ``UseStatusResources``,
-  KEP-1287, GA in 1.35).
+  status, requests and limits (``k8s.io/component-helpers/resource``: ``PodRequests`` and
+  ``PodLimits`` with ``UseStatusResources``, KEP-1287, GA in 1.35); an infeasible resize, its
+  status alone.
 - A node takes a new pod unless it is cordoned (``spec.unschedulable``, the NodeUnschedulable
   filter), it has a ``NoSchedule`` or ``NoExecute`` taint the pod does not tolerate
   (TaintToleration; ``PreferNoSchedule`` never filters), or the pod's ``nodeSelector`` names
   labels it lacks (NodeAffinity). Node affinity terms are not modelled.
-- A Deployment's RollingUpdate runs old and new pods together (``rollout_peak``).
+- A Deployment's RollingUpdate runs old and new pods together (``rollout_peak``); a
+  StatefulSet's replaces each pod once it is gone, a DaemonSet's overlaps on ``maxSurge`` nodes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from calc.pod import Container, ContainerType, PodSpec, ResourceList
@@ -32,34 +34,53 @@ def counts(phase: str) -> bool:
     return phase not in TERMINAL_PHASES
 
 
-def resized(spec: PodSpec, status: Mapping[str, ResourceList]) -> PodSpec:
-    """``spec`` with each container's requests raised to what its status reports (by container
-    name: ``allocatedResources``, then ``resources.requests``), as ``PodRequests`` does with
-    ``UseStatusResources``: per resource, max(spec, status). Limits are the spec's."""
+@dataclass(frozen=True, slots=True)
+class ContainerStatus:
+    """What the kubelet reports of a container's resources (KEP-1287): what it admitted
+    (``allocatedResources``) and what the runtime applied (``resources``; ``applied`` is
+    False when the status has no ``resources``)."""
+
+    allocated: ResourceList = field(default_factory=dict)
+    requests: ResourceList = field(default_factory=dict)  # resources.requests
+    limits: ResourceList = field(default_factory=dict)  # resources.limits
+    applied: bool = True
+
+
+def resized(spec: PodSpec, status: Mapping[str, ContainerStatus], infeasible: bool = False) -> PodSpec:
+    """``spec`` with each app container's and sidecar's figures as ``PodRequests`` and
+    ``PodLimits`` read them with ``UseStatusResources`` (KEP-1287, GA in 1.35;
+    ``determineContainerReqs``, ``determineContainerLimits``), by container name, per resource:
+
+    - requests = max(spec, allocatedResources, resources.requests);
+    - limits = max(spec, resources.limits) where the status has ``resources``, else the spec's;
+    - a resize the kubelet found ``Infeasible`` (``infeasible``: the pod's ``PodResizePending``
+      condition) leaves the spec out: what the container was given is what counts.
+
+    A regular init container has ended: its spec counts.
+    """
     if not status:
         return spec
 
+    def larger(into: dict[str, Quantity], other: ResourceList) -> None:
+        for name, q in other.items():
+            if name not in into or q.nanos > into[name].nanos:
+                into[name] = q
+
     def one(c: Container) -> Container:
         seen = status.get(c.name)
-        if not seen or c.type is ContainerType.INIT:  # a regular init container has ended: its spec counts
+        if seen is None or c.type is ContainerType.INIT:
             return c
-        requests = dict(c.requests)
-        for name, q in seen.items():
-            if name not in requests or q.nanos > requests[name].nanos:
-                requests[name] = q
-        return Container(c.name, c.type, c.index, requests, c.limits)
+        requests = {} if infeasible else dict(c.requests)
+        larger(requests, seen.allocated)
+        larger(requests, seen.requests)
+        limits = dict(c.limits)
+        if seen.applied:
+            limits = {} if infeasible else limits
+            larger(limits, seen.limits)
+        return Container(c.name, c.type, c.index, requests, limits)
 
-    return PodSpec(
-        tuple(one(c) for c in spec.containers),
-        tuple(one(c) for c in spec.init_containers),
-        spec.overhead,
-        spec.resources,
-        spec.runtime_class_name,
-        spec.active_deadline_seconds,
-        spec.priority_class_name,
-        spec.node_name,
-        spec.cross_namespace_affinity,
-    )
+    containers = tuple(one(c) for c in spec.containers)
+    return replace(spec, containers=containers, init_containers=tuple(one(c) for c in spec.init_containers))
 
 
 # --- scheduling filters ---------------------------------------------------------------------
@@ -167,6 +188,24 @@ def daemon_surge_and_unavailable(
     surge = scaled(max_surge, nodes, 0, True)
     unavailable = scaled(max_unavailable, nodes, 1, True)
     return surge, 1 if surge == 0 and unavailable == 0 else unavailable
+
+
+def statefulset_unavailable(replicas: int, max_unavailable: int | str | None) -> int:
+    """``getStatefulSetMaxUnavailable``: maxUnavailable (default 1), an int or a percentage of
+    the replicas rounded down, at least 1 (KEP-961, ``MaxUnavailableStatefulSet``, beta in 1.35).
+    It sets how many pods are replaced at once, never how many run: a StatefulSet's pod keeps
+    its name, so its replacement is created only once it is gone."""
+    return max(1, scaled(max_unavailable, replicas, 1, False))
+
+
+def statefulset_overlap(old_pods: int, new_pods: int, parallel: bool) -> int:
+    """How many old pods a StatefulSet's rolling update may run beside all its new ones (the
+    ``surge`` of ``rollout_peak``). None with ``podManagementPolicy: OrderedReady``: the pods
+    a scale-down condemns (ordinals from ``replicas`` up) are gone before any pod is replaced.
+    With ``Parallel`` they are deleted without waiting and the update starts while they
+    terminate, still counted (``updateStatefulSet``: ``processCondemned``, then the rolling
+    update): up to ``old_pods - new_pods`` of them."""
+    return max(0, old_pods - new_pods) if parallel else 0
 
 
 @dataclass(frozen=True, slots=True)

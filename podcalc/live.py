@@ -30,7 +30,16 @@ from calc.admission import LocatedQuota, QuotaOutcome
 from calc.diff import delta
 from calc.errors import PodInvalidError
 from calc.evaluate import PodEvaluation, evaluate_pod
-from calc.live import Peak, Placement, counts, daemon_surge_and_unavailable, rollout_peak, surge_and_unavailable
+from calc.live import (
+    Peak,
+    Placement,
+    counts,
+    daemon_surge_and_unavailable,
+    rollout_peak,
+    statefulset_overlap,
+    statefulset_unavailable,
+    surge_and_unavailable,
+)
 from calc.nodes import Scheduled
 from calc.pod import PodSpec, ResourceList
 from calc.quantity import Quantity
@@ -209,6 +218,7 @@ def plan_live(
     base, pending = _base(cluster, running, replaced)
     result = plan(documents, nodes, units, limits, kubernetes_version, base)
     changes = [_change(p, running) for p in result.planned]
+    notes += [note for c in changes if (note := _partition_note(c)) is not None]
     views = _quota_views(result, cluster, changes)
     return LivePlan(
         result,
@@ -356,14 +366,17 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
 
 def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Rollout:
     """The replacement's strategy and peak, in quota usage (pods, requests.*, limits.*)."""
-    obj = _object(p)
-    strategy = obj.get("spec", {}).get("strategy" if p.workload.kind == "Deployment" else "updateStrategy")
-    strategy = strategy if isinstance(strategy, Mapping) else {}
-    rolling = strategy.get("rollingUpdate")
-    rolling = rolling if isinstance(rolling, Mapping) else {}
-    kind = strategy.get("type")
+    kind, rolling = _strategy(p)
     old_usage = old.largest(usage=True)
     new_usage = quotas.pod_usage(ev.requests, ev.limits)
+    if p.workload.kind == "StatefulSet":
+        spec = _object(p).get("spec")
+        parallel = isinstance(spec, Mapping) and spec.get("podManagementPolicy") == "Parallel"
+        overlap = statefulset_overlap(len(old.pods), new_pods, parallel)
+        peak = rollout_peak(old_usage, len(old.pods), new_usage, new_pods, overlap)
+        if kind == "OnDelete":  # each pod is replaced once someone deletes it: the same mixes
+            return Rollout("OnDelete", None, None, peak)
+        return Rollout("RollingUpdate", None, statefulset_unavailable(new_pods, rolling.get("maxUnavailable")), peak)
     fenceposts = {"Deployment": surge_and_unavailable, "DaemonSet": daemon_surge_and_unavailable}.get(p.workload.kind)
     if fenceposts is not None and kind not in ("Recreate", "OnDelete"):
         surge, unavailable = fenceposts(new_pods, rolling.get("maxSurge"), rolling.get("maxUnavailable"))
@@ -371,8 +384,36 @@ def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Roll
             peak = rollout_peak(old_usage, len(old.pods), new_usage, new_pods, surge)
             return Rollout("RollingUpdate", surge, unavailable, peak)
     name = kind if isinstance(kind, str) else ("Recreate" if p.workload.kind == "Deployment" else "RollingUpdate")
-    # Recreate, a StatefulSet (one pod at a time, no surge), a DaemonSet without maxSurge: never both at once
+    # Recreate, OnDelete, a DaemonSet without maxSurge: never both at once
     return Rollout(name, None, None, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, None))
+
+
+def _strategy(p: Planned) -> tuple[Any, Mapping[str, Any]]:
+    """A workload's strategy ``type`` and its ``rollingUpdate`` (``{}`` when it is not an object)."""
+    spec = _object(p).get("spec")
+    strategy = (
+        spec.get("strategy" if p.workload.kind == "Deployment" else "updateStrategy")
+        if isinstance(spec, Mapping)
+        else None
+    )
+    strategy = strategy if isinstance(strategy, Mapping) else {}
+    rolling = strategy.get("rollingUpdate")
+    return strategy.get("type"), rolling if isinstance(rolling, Mapping) else {}
+
+
+def _partition_note(c: Change) -> str | None:
+    """What podcalc does not model of a replaced StatefulSet: ``rollingUpdate.partition`` keeps
+    the pods below that ordinal on the old template (``newVersionedStatefulSetPod``)."""
+    if c.key[0] != "StatefulSet" or c.change != "replaced":
+        return None
+    kind, rolling = _strategy(c.planned)
+    partition = rolling.get("partition")
+    if kind == "OnDelete" or type(partition) is not int or partition <= 0:
+        return None
+    return (
+        f"StatefulSet {c.key[1]}/{c.key[2]}: rollingUpdate.partition {partition} leaves its pods below ordinal "
+        f"{partition} on their old template; podcalc counts every pod with the new one"
+    )
 
 
 def _object(p: Planned) -> Mapping[str, Any]:

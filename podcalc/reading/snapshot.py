@@ -5,7 +5,7 @@ cluster as it runs.
       daemonsets,jobs,cronjobs -A -o yaml > cluster.yaml
 
 The snapshot's Pods are what runs: each is read with its own spec (and, where a container
-was resized in place, the larger of spec and status: ``calc.running``), its phase, its node
+was resized in place, its figures as the scheduler reads them: ``calc.live.resized``), its phase, its node
 and the workload that owns it (``ownerReferences``, followed from a ReplicaSet to its
 Deployment and from a Job to its CronJob). Its controllers are kept by (kind, namespace,
 name), so that a manifest of the same key replaces them. Nodes, ResourceQuotas (with their
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calc.errors import Path
-from calc.live import Placement, resized
+from calc.live import ContainerStatus, Placement, resized
 from calc.pod import PodSpec
 from calc.quantity import Quantity
 from podcalc.errors import Entry, pointer
@@ -156,7 +156,7 @@ def _live_pod(
         phase if isinstance(phase, str) else "Pending",
         node if isinstance(node, str) and node else None,
         key,
-        resized(spec, _status_requests(status, read.limits)),
+        resized(spec, _container_statuses(status, read.limits), _resize_infeasible(status)),
         placement,
     )
 
@@ -184,30 +184,39 @@ class _Replicas:
         return spec
 
 
-def _status_requests(status: Mapping[str, Any], limits: Limits) -> dict[str, dict[str, Quantity]]:
-    """Per container name, the larger of ``allocatedResources`` and ``resources.requests`` in
-    ``status.containerStatuses`` and ``initContainerStatuses`` (what an in-place resize reports)."""
-    out: dict[str, dict[str, Quantity]] = {}
+def _container_statuses(status: Mapping[str, Any], limits: Limits) -> dict[str, ContainerStatus]:
+    """Per container name, what ``status.containerStatuses`` and ``initContainerStatuses``
+    report of its resources (``allocatedResources``, ``resources``): what an in-place resize
+    leaves there. A status the kubelet wrote is not refused: what cannot be read is left out."""
+    out: dict[str, ContainerStatus] = {}
     for field_name in ("containerStatuses", "initContainerStatuses"):
         listed = status.get(field_name)
         for s in listed if isinstance(listed, list) else ():
             if not isinstance(s, dict) or not isinstance(s.get("name"), str):
                 continue
             resources = s.get("resources")
-            found: list[dict[str, Quantity]] = []
-            for value in (
-                s.get("allocatedResources"),
-                resources.get("requests") if isinstance(resources, dict) else None,
-            ):
-                try:
-                    found.append(load_resource_list(value, limits.quantity_length))
-                except FieldError:
-                    continue  # a status the kubelet wrote: what cannot be read is left out
-            merged: dict[str, Quantity] = {}
-            for resources_list in found:
-                for name, q in resources_list.items():
-                    if name not in merged or q.nanos > merged[name].nanos:
-                        merged[name] = q
-            if merged:
-                out[s["name"]] = merged
+            applied = isinstance(resources, dict)
+            resources = resources if isinstance(resources, dict) else {}
+            allocated = _readable(s.get("allocatedResources"), limits)
+            requests = _readable(resources.get("requests"), limits)
+            limited = _readable(resources.get("limits"), limits)
+            if allocated or requests or limited:
+                out[s["name"]] = ContainerStatus(allocated, requests, limited, applied)
     return out
+
+
+def _readable(value: Any, limits: Limits) -> dict[str, Quantity]:
+    try:
+        return load_resource_list(value, limits.quantity_length)
+    except FieldError:
+        return {}
+
+
+def _resize_infeasible(status: Mapping[str, Any]) -> bool:
+    """``IsPodResizeInfeasible``: the pod's ``PodResizePending`` condition has the reason
+    ``Infeasible`` (the node can never give what the spec now asks)."""
+    conditions = status.get("conditions")
+    for c in conditions if isinstance(conditions, list) else ():
+        if isinstance(c, dict) and c.get("type") == "PodResizePending":
+            return c.get("reason") == "Infeasible"
+    return False

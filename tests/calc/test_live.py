@@ -13,10 +13,13 @@ from calc.live import (
     daemon_surge_and_unavailable,
     refusal,
     rollout_peak,
+    statefulset_overlap,
+    statefulset_unavailable,
     surge_and_unavailable,
     tolerates,
     untolerated_taint,
 )
+from calc.pod import PodSpec
 from calc.quantity import canonical
 from tests.podbuild import quantities
 
@@ -59,6 +62,28 @@ def test_surge_rounds_up_and_unavailable_down(
 def test_a_daemon_set_rounds_both_up(nodes: int, surge: object, unavailable: object, expected: tuple[int, int]) -> None:
     """``updatedDesiredNodeCounts``: ``SurgeCount`` and ``UnavailableCount`` both round up."""
     assert daemon_surge_and_unavailable(nodes, surge, unavailable) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("replicas", "written", "expected"),
+    [(4, None, 1), (4, 3, 3), (4, "50%", 2), (10, "15%", 1), (4, "10%", 1), (3, "100%", 3)],
+)
+def test_a_statefulsets_max_unavailable_rounds_down_to_at_least_one(
+    replicas: int, written: int | str | None, expected: int
+) -> None:
+    """``getStatefulSetMaxUnavailable``: default 1, a percentage rounded down, never below 1."""
+    assert statefulset_unavailable(replicas, written) == expected
+
+
+def test_a_statefulset_overlaps_only_a_parallel_scale_down() -> None:
+    """Only ``Parallel`` replaces pods while the condemned ones terminate."""
+    assert [statefulset_overlap(5, 3, True), statefulset_overlap(5, 3, False), statefulset_overlap(3, 5, True)] == [
+        2,
+        0,
+        0,
+    ]
+    with_old = rollout_peak(quantities({"cpu": "1"}), 5, quantities({"cpu": "2"}), 3, statefulset_overlap(5, 3, True))
+    assert (with_old.pods, canonical(with_old.requests["cpu"]), with_old.mix["cpu"]) == (5, "8", (2, 3))
 
 
 def test_a_bigger_new_pod_peaks_with_every_new_pod_and_the_surge_of_old_ones() -> None:
@@ -116,12 +141,62 @@ def test_a_rollout_that_scales_down_peaks_at_its_old_pods() -> None:
 
 def test_a_regular_init_containers_status_is_not_read() -> None:
     """Only app containers and sidecars run on: an ended init container counts its spec."""
-    from calc.live import resized
+    from calc.live import ContainerStatus, resized
     from tests.podbuild import C, spec
 
     pod = spec([C("app", {"cpu": "100m"})], init=[C("setup", {"cpu": "100m"})])
-    grown = resized(pod, {"app": quantities({"cpu": "300m"}), "setup": quantities({"cpu": "900m"})})
+    grown = resized(
+        pod,
+        {"app": ContainerStatus(quantities({"cpu": "300m"})), "setup": ContainerStatus(quantities({"cpu": "900m"}))},
+    )
     assert (canonical(grown.containers[0].requests["cpu"]), canonical(grown.init_containers[0].requests["cpu"])) == (
         "300m",
         "100m",
     )
+
+
+def _figures(pod: PodSpec) -> list[tuple[dict[str, str], dict[str, str]]]:
+    return [
+        ({n: canonical(q) for n, q in c.requests.items()}, {n: canonical(q) for n, q in c.limits.items()})
+        for c in pod.all_containers
+    ]
+
+
+def test_a_resized_containers_figures_are_the_larger_of_spec_and_status_per_resource() -> None:
+    """``determineContainerReqs``: max(spec, allocatedResources, resources.requests);
+    ``determineContainerLimits``: max(spec, resources.limits), the spec's alone when the status
+    has no ``resources``; a sidecar's status is read as an app container's."""
+    from calc.live import ContainerStatus, resized
+    from tests.podbuild import C, spec
+
+    pod = spec(
+        [
+            C("app", {"cpu": "500m", "memory": "1Gi"}, {"cpu": "1", "memory": "1Gi"}),
+            C("old", {"cpu": "1"}, {"cpu": "2"}),
+        ],
+        init=[C("proxy", {"cpu": "100m"}, {"memory": "64Mi"}, sidecar=True)],
+    )
+    status = {
+        "app": ContainerStatus(
+            quantities({"cpu": "700m"}), quantities({"memory": "512Mi"}), quantities({"cpu": "500m", "memory": "2Gi"})
+        ),
+        "old": ContainerStatus(quantities({"cpu": "3"}), applied=False),  # allocatedResources alone
+        "proxy": ContainerStatus(requests=quantities({"cpu": "200m"}), limits=quantities({"memory": "32Mi"})),
+    }
+    assert _figures(resized(pod, status)) == [
+        ({"cpu": "700m", "memory": "1Gi"}, {"cpu": "1", "memory": "2Gi"}),
+        ({"cpu": "3"}, {"cpu": "2"}),
+        ({"cpu": "200m"}, {"memory": "64Mi"}),
+    ]
+
+
+def test_an_infeasible_resize_counts_the_status_alone() -> None:
+    """``IsPodResizeInfeasible``: the spec asks what the node can never give, so requests are
+    max(allocatedResources, resources.requests) and limits are resources.limits."""
+    from calc.live import ContainerStatus, resized
+    from tests.podbuild import C, spec
+
+    pod = spec([C("app", {"cpu": "8", "memory": "1Gi"}, {"cpu": "8", "memory": "1Gi"})])
+    given = ContainerStatus(quantities({"cpu": "1"}), quantities({"cpu": "1"}), quantities({"cpu": "2"}))
+    assert _figures(resized(pod, {"app": given}, infeasible=True)) == [({"cpu": "1"}, {"cpu": "2"})]
+    assert _figures(resized(pod, {"app": given})) == [({"cpu": "8", "memory": "1Gi"}, {"cpu": "8", "memory": "1Gi"})]

@@ -135,3 +135,45 @@ def test_resized_pods_count_the_larger_of_spec_and_status(client: FlaskClient) -
     body = live(client, resized)
     rows = {n["name"]: n for n in body["nodes"]["nodes"]}
     assert rows["worker-1"]["running"] == {"cpu": "800m", "memory": "512Mi", "pods": "1"}
+
+
+_WEB_A = (
+    "    - {name: app, image: nginx, resources: {requests: {cpu: 500m, memory: 512Mi}, limits: {memory: 512Mi}}}\n"
+    "  status: {phase: Running, qosClass: Burstable}"
+)
+
+
+def _resized_web_a(spec_cpu: str, status: str) -> str:
+    """The snapshot with web-5d4f8-a's spec asking ``spec_cpu`` and ``status`` as its status."""
+    assert _WEB_A in SNAPSHOT
+    return SNAPSHOT.replace(
+        _WEB_A,
+        f"    - {{name: app, image: nginx, resources: {{requests: {{cpu: {spec_cpu}, memory: 512Mi}}, "
+        f"limits: {{memory: 512Mi}}}}}}\n  status:\n{status}",
+    )
+
+
+def test_resized_limits_count_the_larger_of_spec_and_status(client: FlaskClient) -> None:
+    """``PodLimits`` with ``UseStatusResources``: the limit the runtime applied (768Mi) counts
+    where it is above the spec's (512Mi); the replaced Deployment's pods had 512Mi + 768Mi."""
+    status = (
+        "    phase: Running\n    containerStatuses:\n"
+        "    - {name: app, resources: {requests: {cpu: 500m, memory: 512Mi}, limits: {memory: 768Mi}}}"
+    )
+    (web,) = live(client, _resized_web_a("500m", status), CHANGE)["cluster"]["workloads"]
+    assert web["before"]["limits"] == {"memory": "1280Mi"}
+    assert web["delta"]["limits"] == {"memory": "-256Mi"}  # the new pods' 2 x 512Mi
+
+
+def test_an_infeasible_resize_counts_what_the_container_was_given(client: FlaskClient) -> None:
+    """The spec now asks 900m, the kubelet gave 500m: while the resize waits (Deferred) the
+    larger counts; once the kubelet finds it Infeasible, only what it gave (``IsPodResizeInfeasible``)."""
+    given = (
+        "    phase: Running\n    containerStatuses:\n"
+        "    - {name: app, allocatedResources: {cpu: 500m, memory: 512Mi},"
+        " resources: {requests: {cpu: 500m, memory: 512Mi}, limits: {memory: 512Mi}}}\n"
+        "    conditions:\n    - {type: PodResizePending, status: 'True', reason: %s}"
+    )
+    for reason, cpu in (("Deferred", "900m"), ("Infeasible", "500m")):
+        rows = {n["name"]: n for n in live(client, _resized_web_a("900m", given % reason))["nodes"]["nodes"]}
+        assert rows["worker-1"]["running"] == {"cpu": cpu, "memory": "512Mi", "pods": "1"}, reason
