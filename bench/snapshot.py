@@ -3,7 +3,8 @@
     make bench            (runs this after bench/run.py's sections)
 
 A generated snapshot of 20,000 pods, written as ``kubectl get ... -A -o json`` prints one
-(Nodes, Deployments, their ReplicaSets, Pods with ownerReferences, managedFields, status,
+(Nodes, Deployments, their ReplicaSets, Pods with ownerReferences, managedFields, status as a
+1.33+ kubelet reports it, with each container's allocated and applied resources,
 a quota per namespace), and the same objects as YAML. Targets (issue 20): the JSON planned
 in at most 6x the time ``json.load`` takes on the file, under 1 GB of memory; the YAML
 within 1.5x of PyYAML's C loader on the same bytes. The command runs as a user runs it
@@ -62,7 +63,19 @@ def _pod(name: str, namespace: str, owner: str, node: str, cpu: str) -> dict[str
                 }
             ],
         },
-        "status": {"phase": "Running", "qosClass": "Burstable", "containerStatuses": [{"name": "app", "ready": True}]},
+        "status": {  # what a 1.33+ kubelet reports of a container's resources: allocated and applied
+            "phase": "Running",
+            "qosClass": "Burstable",
+            "containerStatuses": [
+                {
+                    "name": "app",
+                    "ready": True,
+                    "restartCount": 0,
+                    "allocatedResources": {"cpu": cpu, "memory": "256Mi"},
+                    "resources": {"requests": {"cpu": cpu, "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+                }
+            ],
+        },
     }
 
 

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -77,10 +78,15 @@ def resized(spec: PodSpec, status: Mapping[str, ContainerStatus], infeasible: bo
         if seen.applied:
             limits = {} if infeasible else limits
             larger(limits, seen.limits)
+        if requests == c.requests and limits == c.limits:  # the usual status: what the spec asks
+            return c
         return Container(c.name, c.type, c.index, requests, limits)
 
     containers = tuple(one(c) for c in spec.containers)
-    return replace(spec, containers=containers, init_containers=tuple(one(c) for c in spec.init_containers))
+    init_containers = tuple(one(c) for c in spec.init_containers)
+    if all(map(operator.is_, (*containers, *init_containers), spec.all_containers)):
+        return spec
+    return replace(spec, containers=containers, init_containers=init_containers)
 
 
 # --- scheduling filters ---------------------------------------------------------------------

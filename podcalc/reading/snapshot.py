@@ -156,7 +156,7 @@ def _live_pod(
         phase if isinstance(phase, str) else "Pending",
         node if isinstance(node, str) and node else None,
         key,
-        resized(spec, _container_statuses(status, read.limits), _resize_infeasible(status)),
+        resized(spec, _container_statuses(status, raw_spec, read.limits), _resize_infeasible(status)),
         placement,
     )
 
@@ -184,24 +184,42 @@ class _Replicas:
         return spec
 
 
-def _container_statuses(status: Mapping[str, Any], limits: Limits) -> dict[str, ContainerStatus]:
+def _container_statuses(
+    status: Mapping[str, Any], spec: Mapping[str, Any], limits: Limits
+) -> dict[str, ContainerStatus]:
     """Per container name, what ``status.containerStatuses`` and ``initContainerStatuses``
     report of its resources (``allocatedResources``, ``resources``): what an in-place resize
-    leaves there. A status the kubelet wrote is not refused: what cannot be read is left out."""
+    leaves there. A status the kubelet wrote is not refused: what cannot be read is left out.
+    A status written as the container's ``spec`` resources (no resize under way: most pods)
+    changes nothing and is passed over unread."""
+    written: dict[Any, Any] = {}
+    for field_name in ("containers", "initContainers"):
+        listed = spec.get(field_name)
+        for c in listed if isinstance(listed, list) else ():
+            if isinstance(c, dict):
+                written[c.get("name")] = c.get("resources")
     out: dict[str, ContainerStatus] = {}
     for field_name in ("containerStatuses", "initContainerStatuses"):
         listed = status.get(field_name)
         for s in listed if isinstance(listed, list) else ():
             if not isinstance(s, dict) or not isinstance(s.get("name"), str):
                 continue
-            resources = s.get("resources")
+            resources, allocated = s.get("resources"), s.get("allocatedResources")
+            if resources is None and allocated is None:
+                continue  # the kubelet reports nothing of its resources
+            asked = written.get(s["name"])
+            if isinstance(asked, dict) and resources == asked and allocated in (None, asked.get("requests")):
+                continue
             applied = isinstance(resources, dict)
             resources = resources if isinstance(resources, dict) else {}
-            allocated = _readable(s.get("allocatedResources"), limits)
-            requests = _readable(resources.get("requests"), limits)
-            limited = _readable(resources.get("limits"), limits)
-            if allocated or requests or limited:
-                out[s["name"]] = ContainerStatus(allocated, requests, limited, applied)
+            read = ContainerStatus(
+                _readable(allocated, limits),
+                _readable(resources.get("requests"), limits),
+                _readable(resources.get("limits"), limits),
+                applied,
+            )
+            if read.allocated or read.requests or read.limits:
+                out[s["name"]] = read
     return out
 
 

@@ -78,3 +78,15 @@ def test_a_replica_s_own_resize_still_counts() -> None:
         "800m",
         "500m",
     ]
+
+
+def test_a_status_written_as_the_spec_changes_nothing_but_what_differs_counts() -> None:
+    """The kubelet's status of an unresized container repeats its spec (passed over unread);
+    the same ``resources`` with a larger ``allocatedResources`` is a resize under way."""
+    same, allocated = _pod("a", "w1", "500m"), _pod("b", "w1", "500m")
+    spec_resources = same["spec"]["containers"][0]["resources"]
+    same["status"]["containerStatuses"] = [{"name": "app", "resources": copy.deepcopy(spec_resources)}]
+    allocated["status"]["containerStatuses"] = [
+        {"name": "app", "resources": copy.deepcopy(spec_resources), "allocatedResources": {"cpu": "800m"}}
+    ]
+    assert [row[3] for row in _read([same, allocated])] == ["500m", "800m"]
