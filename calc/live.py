@@ -161,21 +161,25 @@ def refusal(node: NodeFacts, pod: Placement) -> str | None:
 # --- rollouts -------------------------------------------------------------------------------
 
 
-def scaled(value: int | str | None, total: int, default: int | str, round_up: bool) -> int:
+def scaled(value: object, total: int, default: int | str, round_up: bool) -> int:
     """``intstr.GetScaledValueFromIntOrPercent``: an int as is, a percent of ``total`` rounded
-    up (maxSurge) or down (maxUnavailable)."""
+    up (maxSurge) or down (maxUnavailable). ``ValueError`` for what the API server refuses:
+    anything but an int or a string of digits and ``%`` (``IsValidPercent``; a float or a
+    bool does not decode as an IntOrString), and a negative int
+    (``ValidateNonnegativeIntOrPercent``)."""
     value = default if value is None else value
-    if isinstance(value, int):
-        return max(value, 0)
-    if not value.endswith("%") or not value[:-1].isdigit():
-        raise ValueError(f"{value!r}: an int or a percentage such as '25%'")
+    if type(value) is int:
+        if value < 0:
+            raise ValueError(f"{value}: must be greater than or equal to 0")
+        return value
+    if type(value) is not str or not value.endswith("%") or not value[:-1].isdigit():
+        shown = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+        raise ValueError(f"{shown}: an int or a percentage such as '25%'")
     share = Fraction(int(value[:-1]) * total, 100)
     return -(-share.numerator // share.denominator) if round_up else share.numerator // share.denominator
 
 
-def surge_and_unavailable(
-    replicas: int, max_surge: int | str | None, max_unavailable: int | str | None
-) -> tuple[int, int]:
+def surge_and_unavailable(replicas: int, max_surge: object, max_unavailable: object) -> tuple[int, int]:
     """``ResolveFenceposts``: maxSurge (default 25%, rounded up) and maxUnavailable (default
     25%, rounded down); when both come to 0, one pod may be unavailable."""
     surge = scaled(max_surge, replicas, "25%", True)
@@ -185,9 +189,7 @@ def surge_and_unavailable(
     return surge, unavailable
 
 
-def daemon_surge_and_unavailable(
-    nodes: int, max_surge: int | str | None, max_unavailable: int | str | None
-) -> tuple[int, int]:
+def daemon_surge_and_unavailable(nodes: int, max_surge: object, max_unavailable: object) -> tuple[int, int]:
     """A DaemonSet's ``updatedDesiredNodeCounts`` (``util.SurgeCount``, ``UnavailableCount``):
     maxSurge (default 0) and maxUnavailable (default 1), each an int or a percentage of the
     nodes it runs on, rounded up; when both come to 0, one pod may be unavailable."""
@@ -196,7 +198,7 @@ def daemon_surge_and_unavailable(
     return surge, 1 if surge == 0 and unavailable == 0 else unavailable
 
 
-def statefulset_unavailable(replicas: int, max_unavailable: int | str | None) -> int:
+def statefulset_unavailable(replicas: int, max_unavailable: object) -> int:
     """``getStatefulSetMaxUnavailable``: maxUnavailable (default 1), an int or a percentage of
     the replicas rounded down, at least 1 (KEP-961, ``MaxUnavailableStatefulSet``, beta in 1.35).
     It sets how many pods are replaced at once, never how many run: a StatefulSet's pod keeps

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from calc.live import (
@@ -200,3 +202,19 @@ def test_an_infeasible_resize_counts_the_status_alone() -> None:
     given = ContainerStatus(quantities({"cpu": "1"}), quantities({"cpu": "1"}), quantities({"cpu": "2"}))
     assert _figures(resized(pod, {"app": given}, infeasible=True)) == [({"cpu": "1"}, {"cpu": "2"})]
     assert _figures(resized(pod, {"app": given})) == [({"cpu": "8", "memory": "1Gi"}, {"cpu": "8", "memory": "1Gi"})]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-1, "-1: must be greater than or equal to 0"),
+        (True, "true: an int or a percentage such as '25%'"),
+        (1.5, "1.5: an int or a percentage such as '25%'"),
+        ("25", "'25': an int or a percentage such as '25%'"),
+        ("2.5%", "'2.5%': an int or a percentage such as '25%'"),
+    ],
+)
+def test_what_the_api_server_refuses_as_an_int_or_percent_is_refused(value: object, message: str) -> None:
+    """``IsValidPercent`` and ``ValidateNonnegativeIntOrPercent``; a bool or a float is not an IntOrString."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        surge_and_unavailable(4, value, None)

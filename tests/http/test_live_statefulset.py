@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 NODE = """---
@@ -112,9 +113,18 @@ def test_a_partition_is_said_to_keep_old_pods(client: FlaskClient) -> None:
     ]
 
 
-def test_a_max_unavailable_that_is_neither_an_int_nor_a_percentage_is_a_422(client: FlaskClient) -> None:
-    strategy = "{type: RollingUpdate, rollingUpdate: {maxUnavailable: most}}"
+@pytest.mark.parametrize(
+    ("written", "detail"),
+    [
+        ("most", "'most': an int or a percentage such as '25%'"),
+        ("1.5", "1.5: an int or a percentage such as '25%'"),  # not an IntOrString: was a 500
+        ("true", "true: an int or a percentage such as '25%'"),
+        ("-2", "-2: must be greater than or equal to 0"),
+    ],
+)
+def test_a_max_unavailable_the_api_server_refuses_is_a_422(client: FlaskClient, written: str, detail: str) -> None:
+    strategy = f"{{type: RollingUpdate, rollingUpdate: {{maxUnavailable: {written}}}}}"
     problem = _plan(client, (3, "1"), _statefulset(3, "2", strategy=strategy), status=422)
     (error,) = problem["errors"]
     assert error["pointer"] == "/spec/updateStrategy/rollingUpdate"
-    assert error["detail"] == "Invalid value: 'most': an int or a percentage such as '25%'"
+    assert error["detail"] == f"Invalid value: {detail}"
