@@ -150,7 +150,7 @@ def plan(
     refusal: Rejection | None
     for position, (doc, path, obj) in enumerate(found):
         created[position] = creations(obj, limits) if isinstance(obj, Mapping) else ()
-        if isinstance(obj, Mapping) and obj.get("kind") in CLUSTER_KINDS:
+        if isinstance(obj, Mapping) and type(obj.get("kind")) is str and obj["kind"] in CLUSTER_KINDS:
             continue
         what = classify(obj, path)
         if isinstance(what, list):

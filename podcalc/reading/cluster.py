@@ -362,7 +362,7 @@ def read_cluster(found: Found, limits: Limits) -> tuple[Cluster, list[Entry]]:
         kind = obj.get("kind")
         r = _Reader(doc, path, obj, limits)
         namespace = r.namespace or DEFAULT_NAMESPACE
-        if kind not in CLUSTER_KINDS:
+        if type(kind) is not str or kind not in CLUSTER_KINDS:  # classify reports a kind that is not a string
             continue
         if kind in ("LimitRange", "ResourceQuota") and r.name is None:
             r.error(("metadata", "name"), "Required value")

@@ -88,11 +88,14 @@ def read_snapshot(found: Found, limits: Limits, default_namespace: str) -> tuple
     parents: dict[WorkloadKey, WorkloadKey] = {}  # a ReplicaSet or Job -> the workload that owns it
     pods: list[tuple[Document, Path, Mapping[str, Any], Workload]] = []
     for doc, path, obj in found:
-        if not isinstance(obj, dict) or obj.get("kind") not in _READ_KINDS:
-            continue
+        if isinstance(obj, dict) and type(obj.get("kind")) is str and obj["kind"] not in _READ_KINDS:
+            continue  # a Node, a quota (podcalc.reading.cluster reads them), or a kind no pod comes from
         what = classify(obj, path)
-        if not isinstance(what, Workload):
-            continue  # classify's problems are reported where the stream is read as manifests
+        if isinstance(what, list):  # kubectl never writes these: a snapshot edited by hand
+            errors += [stream_error(doc, None, v.path, v.message) for v in what]
+            continue
+        if not isinstance(what, Workload) or what.kind not in _READ_KINDS:
+            continue  # without a kind: no object kubectl prints
         namespace = namespace_of(obj, default_namespace)
         own: WorkloadKey = (what.kind, namespace, what.name or "")
         owner = _controller(obj)

@@ -14,7 +14,7 @@ SNAPSHOT = (ROOT / "tests/data/snapshot/cluster.yaml").read_text()
 CHANGE = (ROOT / "tests/data/snapshot/changes.yaml").read_text()
 
 
-def live(client: FlaskClient, cluster: str, manifests: Any = None, status: int = 200, query: str = "") -> Any:
+def live(client: FlaskClient, cluster: Any, manifests: Any = None, status: int = 200, query: str = "") -> Any:
     body: dict[str, Any] = {"cluster": cluster}
     if manifests is not None:
         body["manifests"] = manifests
@@ -177,3 +177,30 @@ def test_an_infeasible_resize_counts_what_the_container_was_given(client: FlaskC
     for reason, cpu in (("Deferred", "900m"), ("Infeasible", "500m")):
         rows = {n["name"]: n for n in live(client, _resized_web_a("900m", given % reason))["nodes"]["nodes"]}
         assert rows["worker-1"]["running"] == {"cpu": cpu, "memory": "512Mi", "pods": "1"}, reason
+
+
+def test_a_max_surge_that_does_not_decode_as_an_int_or_percent_is_a_422(client: FlaskClient) -> None:
+    """``maxSurge: 0.5`` is not an IntOrString (the API server cannot decode it): a 422, not a 500."""
+    half = CHANGE.replace("maxSurge: 1,", "maxSurge: 0.5,")
+    assert half != CHANGE
+    (error,) = live(client, SNAPSHOT, half, status=422)["errors"]
+    assert (error["pointer"], error["detail"]) == (
+        "/spec/strategy/rollingUpdate",
+        "Invalid value: 0.5: an int or a percentage such as '25%'",
+    )
+
+
+def test_a_snapshot_object_kubectl_would_never_print_is_a_422_not_a_500(client: FlaskClient) -> None:
+    """A kind that is not a string was a 500 (it cannot be looked up); a malformed controller
+    was passed over, and its pods counted as a workload of their own."""
+    pod = {"kind": "Pod", "metadata": {"name": "a"}, "spec": {"containers": [{"name": "a"}]}}
+    deployment = {"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": "x", "template": {}}}
+    for bad, pointer, detail in (
+        ({**pod, "kind": ["Pod"]}, "/items/0/kind", "must be a string"),
+        (7, "/items/0", "expected an object (a Kubernetes manifest or a PodSpec)"),
+        (deployment, "/items/0/spec/replicas", "must be a whole number"),
+    ):
+        problem = live(client, {"kind": "List", "items": [bad]}, [pod], status=422)
+        assert [(e["source"], e["pointer"], e["detail"]) for e in problem["errors"]] == [
+            ("cluster document 0", pointer, detail)
+        ]
