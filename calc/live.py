@@ -173,10 +173,16 @@ def scaled(value: object, total: int, default: int | str, round_up: bool) -> int
             raise ValueError(f"{value}: must be greater than or equal to 0")
         return value
     if type(value) is not str or not value.endswith("%") or not value[:-1].isdigit():
-        shown = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
-        raise ValueError(f"{shown}: an int or a percentage such as '25%'")
+        raise ValueError(f"{_written(value)}: an int or a percentage such as '25%'")
     share = Fraction(int(value[:-1]) * total, 100)
     return -(-share.numerator // share.denominator) if round_up else share.numerator // share.denominator
+
+
+def _written(value: object) -> str:
+    """A decoded value as a manifest writes it: a string quoted, a bool as ``true``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def surge_and_unavailable(replicas: int, max_surge: object, max_unavailable: object) -> tuple[int, int]:
@@ -208,7 +214,7 @@ def statefulset_unavailable(replicas: int, max_unavailable: object) -> int:
 
 def statefulset_overlap(old_pods: int, new_pods: int, parallel: bool) -> int:
     """How many old pods a StatefulSet's rolling update may run beside all its new ones (the
-    ``surge`` of ``rollout_peak``). None with ``podManagementPolicy: OrderedReady``: the pods
+    ``surge`` of ``rollout_peak``). Zero with ``podManagementPolicy: OrderedReady``: the pods
     a scale-down condemns (ordinals from ``replicas`` up) are gone before any pod is replaced.
     With ``Parallel`` they are deleted without waiting and the update starts while they
     terminate, still counted (``updateStatefulSet``: ``processCondemned``, then the rolling

@@ -5,11 +5,12 @@ cluster as it runs.
       daemonsets,jobs,cronjobs -A -o yaml > cluster.yaml
 
 The snapshot's Pods are what runs: each is read with its own spec (and, where a container
-was resized in place, its figures as the scheduler reads them: ``calc.live.resized``), its phase, its node
-and the workload that owns it (``ownerReferences``, followed from a ReplicaSet to its
-Deployment and from a Job to its CronJob). Its controllers are kept by (kind, namespace,
-name), so that a manifest of the same key replaces them. Nodes, ResourceQuotas (with their
-``status.used``) and LimitRanges are read as ``podcalc.reading.cluster`` reads them.
+was resized in place, its figures as the scheduler reads them: ``calc.live.resized``), its
+phase, its node and the workload that owns it (``ownerReferences``, followed from a
+ReplicaSet to its Deployment and from a Job to its CronJob). Its controllers are kept by
+(kind, namespace, name), so that a manifest of the same key replaces them. Nodes,
+ResourceQuotas (with their ``status.used``) and LimitRanges are read as
+``podcalc.reading.cluster`` reads them.
 
 The values are as the readers decode them, and are checked as ``dict`` and ``list``: on every
 field of tens of thousands of pods, an abstract ``Mapping`` check would cost several times as much.
@@ -95,7 +96,7 @@ def read_snapshot(found: Found, limits: Limits, default_namespace: str) -> tuple
             errors += [stream_error(doc, None, v.path, v.message) for v in what]
             continue
         if not isinstance(what, Workload) or what.kind not in _READ_KINDS:
-            continue  # without a kind: no object kubectl prints
+            continue  # an object without a kind (a bare PodSpec): kubectl prints none
         namespace = namespace_of(obj, default_namespace)
         own: WorkloadKey = (what.kind, namespace, what.name or "")
         owner = _controller(obj)
