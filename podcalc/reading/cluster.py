@@ -360,10 +360,10 @@ def read_cluster(found: Found, limits: Limits) -> tuple[Cluster, list[Entry]]:
         if not isinstance(obj, Mapping):
             continue
         kind = obj.get("kind")
-        r = _Reader(doc, path, obj, limits)
-        namespace = r.namespace or DEFAULT_NAMESPACE
         if type(kind) is not str or kind not in CLUSTER_KINDS:  # classify reports a kind that is not a string
             continue
+        r = _Reader(doc, path, obj, limits)
+        namespace = r.namespace or DEFAULT_NAMESPACE
         if kind in ("LimitRange", "ResourceQuota") and r.name is None:
             r.error(("metadata", "name"), "Required value")
         located = doc.location(path)

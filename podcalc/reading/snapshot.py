@@ -87,7 +87,7 @@ def read_snapshot(found: Found, limits: Limits, default_namespace: str) -> tuple
     snapshot = Snapshot()
     errors: list[Entry] = []
     parents: dict[WorkloadKey, WorkloadKey] = {}  # a ReplicaSet or Job -> the workload that owns it
-    pods: list[tuple[Document, Path, Mapping[str, Any], Workload]] = []
+    pods: list[tuple[Document, Path, Mapping[str, Any], Workload, str, tuple[str, str] | None]] = []
     for doc, path, obj in found:
         if isinstance(obj, dict) and type(obj.get("kind")) is str and obj["kind"] not in _READ_KINDS:
             continue  # a Node, a quota (podcalc.reading.cluster reads them), or a kind no pod comes from
@@ -103,14 +103,14 @@ def read_snapshot(found: Found, limits: Limits, default_namespace: str) -> tuple
         if what.kind in _OWNED_BY and owner is not None and owner[0] == _OWNED_BY[what.kind]:
             parents[own] = (owner[0], namespace, owner[1])
         if what.kind == "Pod":
-            pods.append((doc, path, obj, what))
+            pods.append((doc, path, obj, what, namespace, owner))
         else:
             snapshot.controllers[own] = (doc, what)
     for key in parents:
         snapshot.controllers.pop(key, None)  # a Deployment's ReplicaSet is the Deployment's
     read = _Replicas(limits)
-    for doc, path, obj, what in pods:
-        pod = _live_pod(doc, path, obj, what, parents, snapshot.controllers, read, default_namespace)
+    for doc, path, obj, what, namespace, owner in pods:
+        pod = _live_pod(doc, path, obj, what, namespace, owner, parents, snapshot.controllers, read)
         if isinstance(pod, list):
             errors += pod
         else:
@@ -123,13 +123,12 @@ def _live_pod(
     path: Path,
     obj: Mapping[str, Any],
     what: Workload,
+    namespace: str,
+    owner: tuple[str, str] | None,
     parents: Mapping[WorkloadKey, WorkloadKey],
     controllers: Mapping[WorkloadKey, Any],
     read: _Replicas,
-    default_namespace: str,
 ) -> LivePod | list[Entry]:
-    namespace = namespace_of(obj, default_namespace)
-    owner = _controller(obj)
     key: WorkloadKey | None = (owner[0], namespace, owner[1]) if owner is not None else None
     while key is not None and key in parents:
         key = parents[key]
@@ -138,9 +137,10 @@ def _live_pod(
         deployment = ("Deployment", namespace, key[2].rsplit("-", 1)[0])
         if deployment in controllers:
             key = deployment
-    spec = read.spec(doc, what, key)
-    if isinstance(spec, list):
-        return spec
+    read_spec = read.spec(doc, what, key)
+    if isinstance(read_spec, list):
+        return read_spec
+    spec, asked = read_spec
     raw_spec = obj.get("spec")
     raw_spec = raw_spec if isinstance(raw_spec, dict) else {}
     node = raw_spec.get("nodeName")
@@ -160,48 +160,60 @@ def _live_pod(
         phase if isinstance(phase, str) else "Pending",
         node if isinstance(node, str) and node else None,
         key,
-        resized(spec, _container_statuses(status, raw_spec, read.limits), _resize_infeasible(status)),
+        resized(spec, _container_statuses(status, asked, read.limits), _resize_infeasible(status)),
         placement,
     )
+
+
+Asked = dict[Any, Any]  # container name -> its resources as written in the spec
+
+
+def _asked(spec: Mapping[str, Any] | None) -> Asked:
+    """Each container's ``resources`` as written, by name."""
+    asked: Asked = {}
+    for field_name in ("containers", "initContainers"):
+        listed = spec.get(field_name) if spec is not None else None
+        for c in listed if isinstance(listed, list) else ():
+            if isinstance(c, dict):
+                asked[c.get("name")] = c.get("resources")
+    return asked
 
 
 class _Replicas:
     """Reads each pod's PodSpec, once for the replicas of a workload: a pod whose ``spec``,
     but for ``nodeName``, is written as its workload's previous pod's has that pod's PodSpec
     (a PodSpec is read from its ``spec`` alone), with its own node. The ``spec`` objects are
-    compared as decoded (in C), which costs a fraction of reading one."""
+    compared as decoded (in C), which costs a fraction of reading one. With the PodSpec
+    comes each container's ``resources`` as written, by name, which its status is read
+    against (``_container_statuses``)."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self._last: dict[WorkloadKey, tuple[dict[str, Any], PodSpec]] = {}
+        self._last: dict[WorkloadKey, tuple[dict[str, Any], PodSpec, Asked]] = {}
 
-    def spec(self, doc: Document, what: Workload, owner: WorkloadKey | None) -> PodSpec | list[Entry]:
+    def spec(self, doc: Document, what: Workload, owner: WorkloadKey | None) -> tuple[PodSpec, Asked] | list[Entry]:
         raw, _ = value_at(doc.value, what.spec_path)
         written = {k: v for k, v in raw.items() if k != "nodeName"} if raw is not None else None
         last = self._last.get(owner) if owner is not None else None
         if last is not None and last[0] == written:
             node = raw.get("nodeName")
-            return last[1] if last[1].node_name == node else dataclasses.replace(last[1], node_name=node)
-        spec = read_workload_pod(doc, what, self.limits)
-        if owner is not None and written is not None and not isinstance(spec, list):
-            self._last[owner] = written, spec
-        return spec
+            spec = last[1] if last[1].node_name == node else dataclasses.replace(last[1], node_name=node)
+            return spec, last[2]
+        read = read_workload_pod(doc, what, self.limits)
+        if isinstance(read, list):
+            return read
+        asked = _asked(raw)
+        if owner is not None and written is not None:
+            self._last[owner] = written, read, asked
+        return read, asked
 
 
-def _container_statuses(
-    status: Mapping[str, Any], spec: Mapping[str, Any], limits: Limits
-) -> dict[str, ContainerStatus]:
+def _container_statuses(status: Mapping[str, Any], asked: Asked, limits: Limits) -> dict[str, ContainerStatus]:
     """Per container name, what ``status.containerStatuses`` and ``initContainerStatuses``
     report of its resources (``allocatedResources``, ``resources``): what an in-place resize
     leaves there. A status the kubelet wrote is not refused: what cannot be read is left out.
     A status written as the container's ``spec`` resources (no resize under way: most pods)
     changes nothing and is passed over unread."""
-    written: dict[Any, Any] = {}
-    for field_name in ("containers", "initContainers"):
-        listed = spec.get(field_name)
-        for c in listed if isinstance(listed, list) else ():
-            if isinstance(c, dict):
-                written[c.get("name")] = c.get("resources")
     out: dict[str, ContainerStatus] = {}
     for field_name in ("containerStatuses", "initContainerStatuses"):
         listed = status.get(field_name)
@@ -211,8 +223,8 @@ def _container_statuses(
             resources, allocated = s.get("resources"), s.get("allocatedResources")
             if resources is None and allocated is None:
                 continue  # the kubelet reports nothing of its resources
-            asked = written.get(s["name"])
-            if isinstance(asked, dict) and resources == asked and allocated in (None, asked.get("requests")):
+            spec = asked.get(s["name"])
+            if isinstance(spec, dict) and resources == spec and allocated in (None, spec.get("requests")):
                 continue
             applied = isinstance(resources, dict)
             resources = resources if isinstance(resources, dict) else {}
