@@ -3,10 +3,10 @@
 - A pod counts where it is unless it has ended: ``Succeeded`` and ``Failed`` pods hold no
   node's resources and no quota's (``pkg/quota/v1/evaluator/core/pods.go``: ``QuotaV1Pod``;
   the scheduler's cache drops terminated pods).
-- A pod resized in place counts, per container and resource, the larger of its spec and its
-  status, requests and limits (``k8s.io/component-helpers/resource``: ``PodRequests`` and
-  ``PodLimits`` with ``UseStatusResources``, KEP-1287, GA in 1.35); an infeasible resize, its
-  status alone.
+- A pod resized in place counts what its spec asks, what the kubelet allocated and what it
+  applied, whichever is the larger (``running_aggregates``: ``PodRequests`` and ``PodLimits``
+  with ``UseStatusResources``, KEP-1287, GA in 1.35; from 1.37 summed apart first); an
+  infeasible resize, its status alone.
 - A node takes a new pod unless it is cordoned (``spec.unschedulable``, the NodeUnschedulable
   filter), it has a ``NoSchedule`` or ``NoExecute`` taint the pod does not tolerate
   (TaintToleration; ``PreferNoSchedule`` never filters), or the pod's ``nodeSelector`` names
@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
+from calc.effective import Aggregate, effective_limits, effective_requests, life
 from calc.pod import Container, ContainerType, PodSpec, ResourceList
 from calc.quantity import Quantity
 
@@ -35,58 +36,127 @@ def counts(phase: str) -> bool:
     return phase not in TERMINAL_PHASES
 
 
+IN_PLACE_RESIZE = (1, 33)  # InPlacePodVerticalScaling beta (on by default): UseStatusResources
+MAX_OF_SUMS = (1, 37)  # kubernetes#140047: a resize's sources summed apart, then the larger sum
+
+
 @dataclass(frozen=True, slots=True)
 class ContainerStatus:
-    """What the kubelet reports of a container's resources (KEP-1287): what it admitted
-    (``allocatedResources``) and what the runtime applied (``resources``; ``applied`` is
-    False when the status has no ``resources``)."""
+    """What the kubelet reports of a container's resources (KEP-1287); None where the status
+    lacks the field: what it admitted (``allocatedResources``) and what the runtime applied
+    (``resources``: its ``requests`` and ``limits``)."""
 
-    allocated: ResourceList = field(default_factory=dict)
-    requests: ResourceList = field(default_factory=dict)  # resources.requests
-    limits: ResourceList = field(default_factory=dict)  # resources.limits
-    applied: bool = True
+    allocated: ResourceList | None = None
+    requests: ResourceList | None = None  # resources.requests
+    limits: ResourceList | None = None  # resources.limits
+    applied: bool = False  # the status has ``resources``
 
 
-def resized(spec: PodSpec, status: Mapping[str, ContainerStatus], infeasible: bool = False) -> PodSpec:
-    """``spec`` with each app container's and sidecar's figures as ``PodRequests`` and
-    ``PodLimits`` read them with ``UseStatusResources`` (KEP-1287, GA in 1.35;
-    ``determineContainerReqs``, ``determineContainerLimits``), by container name, per resource:
+def running_aggregates(
+    spec: PodSpec, status: Mapping[str, ContainerStatus], infeasible: bool, version: tuple[int, int]
+) -> tuple[ResourceList, ResourceList] | None:
+    """A running pod's containers' aggregate requests and limits as ``PodRequests`` and
+    ``PodLimits`` read them with ``UseStatusResources`` (``k8s.io/component-helpers/resource``,
+    KEP-1287), or None where its status changes nothing and the spec's figures count.
 
-    - requests = max(spec, allocatedResources, resources.requests);
-    - limits = max(spec, resources.limits) where the status has ``resources``, else the spec's;
-    - a resize the kubelet found ``Infeasible`` (``infeasible``: the pod's ``PodResizePending``
-      condition) leaves the spec out: what the container was given is what counts.
-
-    A regular init container has ended: its spec counts.
+    - Before 1.33 (``InPlacePodVerticalScaling`` off): the spec alone.
+    - 1.33 to 1.36, container by container (``determineContainerReqs``,
+      ``determineContainerLimits``), for an app container or a sidecar whose status has
+      ``resources``: requests max(spec, ``allocatedResources``, ``resources.requests``), limits
+      max(spec, ``resources.limits``).
+    - From 1.37 (kubernetes#140047: a resize is allocated and applied at once), three
+      aggregates (KEP-753's), each over every container: the spec's, the allocated one
+      (``allocatedResources``, else the spec) and the applied one (``resources.requests``, else
+      ``allocatedResources``, else the spec); the pod's figure is the largest of the three, per
+      resource. Limits: the larger of the spec's aggregate and the applied one
+      (``resources.limits``, else the spec).
+    - A resize the kubelet found ``Infeasible`` (``infeasible``: the pod's ``PodResizePending``
+      condition, ``IsPodResizeInfeasible``) leaves the spec out: where the status has no
+      figure, the container counts none.
     """
-    if not status:
-        return spec
+    if not status or version < IN_PLACE_RESIZE:
+        return None
+    if version < MAX_OF_SUMS:
+        each = tuple(_per_container(c, status.get(c.name), infeasible) for c in spec.all_containers)
+        if all(map(operator.is_, each, spec.all_containers)):
+            return None
+        pod = _with(spec, each)
+        steps = life(pod)
+        return steps.requests.totals, steps.limits.totals
 
-    def larger(into: dict[str, Quantity], other: ResourceList) -> None:
-        for name, q in other.items():
-            if name not in into or q.nanos > into[name].nanos:
-                into[name] = q
-
-    def one(c: Container) -> Container:
+    def source(c: Container, *fields: str) -> ResourceList:
+        """The first of ``fields`` the container's status reports, else its spec's requests
+        (none once the resize is infeasible): ``containerAllocatedRequests``,
+        ``containerActuatedRequests``, ``containerActuatedLimits``."""
         seen = status.get(c.name)
-        if seen is None or c.type is ContainerType.INIT:
-            return c
-        requests = {} if infeasible else dict(c.requests)
-        larger(requests, seen.allocated)
-        larger(requests, seen.requests)
-        limits = dict(c.limits)
-        if seen.applied:
-            limits = {} if infeasible else limits
-            larger(limits, seen.limits)
-        if requests == c.requests and limits == c.limits:  # the usual status: what the spec asks
-            return c
-        return Container(c.name, c.type, c.index, requests, limits)
+        for name in fields:
+            value: ResourceList | None = getattr(seen, name) if seen is not None else None
+            if value is not None:
+                return value
+        if infeasible:
+            return {}
+        return c.limits if fields == ("limits",) else c.requests
 
-    containers = tuple(one(c) for c in spec.containers)
-    init_containers = tuple(one(c) for c in spec.init_containers)
-    if all(map(operator.is_, (*containers, *init_containers), spec.all_containers)):
-        return spec
-    return replace(spec, containers=containers, init_containers=init_containers)
+    containers = spec.all_containers
+    allocated = life(_with(spec, [_container(c, source(c, "allocated"), c.limits) for c in containers]))
+    applied = life(
+        _with(spec, [_container(c, source(c, "requests", "allocated"), source(c, "limits")) for c in containers])
+    )
+    if infeasible:  # max(actuated, allocated), and the actuated limits
+        return _largest([applied.requests.totals, allocated.requests.totals]), dict(applied.limits.totals)
+    steps = life(spec)  # max(spec, actuated, allocated): the spec's first, as Kubernetes takes it
+    requests = _largest([steps.requests.totals, applied.requests.totals, allocated.requests.totals])
+    return requests, _largest([steps.limits.totals, applied.limits.totals])
+
+
+def _container(c: Container, requests: ResourceList, limits: ResourceList) -> Container:
+    return Container(c.name, c.type, c.index, requests, limits)
+
+
+def running_figures(
+    spec: PodSpec, status: Mapping[str, ContainerStatus], infeasible: bool, version: tuple[int, int]
+) -> tuple[ResourceList, ResourceList] | None:
+    """A running pod's ``PodRequests`` and ``PodLimits`` with ``UseStatusResources``: its
+    containers' ``running_aggregates``, then pod-level resources and the overhead as for any
+    pod (``effective_requests``, ``effective_limits``); None where the spec's figures count.
+    ``spec`` is the pod as the API server stored it (defaulted)."""
+    aggregates = running_aggregates(spec, status, infeasible, version)
+    if aggregates is None:
+        return None
+    requests, limits = aggregates
+    return (
+        effective_requests(spec, agg=Aggregate(dict(requests), {})).totals,
+        effective_limits(spec, agg=Aggregate(dict(limits), {})).totals,
+    )
+
+
+def _per_container(c: Container, seen: ContainerStatus | None, infeasible: bool) -> Container:
+    """``determineContainerReqs`` and ``determineContainerLimits`` (1.33 to 1.36): a regular
+    init container, or a status without ``resources``, leaves the spec as it is."""
+    if seen is None or not seen.applied or c.type is ContainerType.INIT:
+        return c
+    status = [seen.requests or {}, seen.allocated or {}]  # max(spec, actuated, allocated)
+    requests = _largest(status if infeasible else [c.requests, *status])
+    limits = _largest([seen.limits or {}] if infeasible else [c.limits, seen.limits or {}])
+    if requests == c.requests and limits == c.limits:
+        return c
+    return _container(c, requests, limits)
+
+
+def _with(spec: PodSpec, containers: Sequence[Container]) -> PodSpec:
+    """``spec`` with its containers, app then init, replaced in order."""
+    apps = len(spec.containers)
+    return replace(spec, containers=tuple(containers[:apps]), init_containers=tuple(containers[apps:]))
+
+
+def _largest(lists: Sequence[ResourceList]) -> dict[str, Quantity]:
+    """Per resource, the largest of ``lists`` (``max`` of resource lists: the first of equals)."""
+    out: dict[str, Quantity] = {}
+    for resources in lists:
+        for name, q in resources.items():
+            if name not in out or q.nanos > out[name].nanos:
+                out[name] = q
+    return out
 
 
 # --- scheduling filters ---------------------------------------------------------------------

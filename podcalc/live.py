@@ -36,6 +36,7 @@ from calc.live import (
     counts,
     daemon_surge_and_unavailable,
     rollout_peak,
+    running_figures,
     statefulset_overlap,
     statefulset_unavailable,
     surge_and_unavailable,
@@ -178,14 +179,14 @@ def plan_live(
     errors += snapshot_errors
     running: dict[WorkloadKey, Running] = {}
     ended = 0
-    last: dict[WorkloadKey, tuple[PodSpec, PodEvaluation]] = {}  # each workload's last pod, evaluated
+    last: dict[WorkloadKey, tuple[LivePod, PodEvaluation]] = {}  # each workload's last pod, evaluated
     for pod in snapshot.pods:
         if not counts(pod.phase):
             ended += 1
             continue
         key = pod.owner or ("Pod", pod.namespace, pod.name)
         seen = last.get(key)
-        if seen is not None and _siblings(seen[0], pod.spec):
+        if seen is not None and _siblings(seen[0], pod):
             ev = seen[1]  # a replica of the pod before it: the same figures
         else:
             try:
@@ -195,7 +196,10 @@ def plan_live(
                     stream_error(pod.document, None, (*pod.path, "spec", *v.path), v.message) for v in err.violations
                 ]
                 continue
-            last[key] = pod.spec, ev
+            figures = running_figures(ev.spec, pod.statuses, pod.infeasible, features.version)
+            if figures is not None:  # resized in place: what the scheduler and quota count
+                ev = ev._replace(requests=figures[0], limits=figures[1])
+            last[key] = pod, ev
         running.setdefault(key, Running(key, [], False)).pods.append((pod, ev))
     notes: list[str] = []
     for key, (doc, workload) in snapshot.controllers.items():
@@ -252,9 +256,11 @@ def envelope(documents: Sequence[Document], limits: Limits) -> tuple[list[Docume
 _BUT_THE_NODE = operator.attrgetter(*(f.name for f in dataclasses.fields(PodSpec) if f.name != "node_name"))
 
 
-def _siblings(a: PodSpec, b: PodSpec) -> bool:
+def _siblings(a: LivePod, b: LivePod) -> bool:
     """Whether two pods of a workload are the same but for the node they run on."""
-    return a is b or _BUT_THE_NODE(a) == _BUT_THE_NODE(b)
+    if a.statuses != b.statuses or a.infeasible != b.infeasible:
+        return False
+    return a.spec is b.spec or _BUT_THE_NODE(a.spec) == _BUT_THE_NODE(b.spec)
 
 
 def _from_spec(doc: Document, workload: Workload, features: Any, nodes: int | None) -> Running | list[Any] | None:

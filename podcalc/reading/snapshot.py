@@ -5,7 +5,7 @@ cluster as it runs.
       daemonsets,jobs,cronjobs -A -o yaml > cluster.yaml
 
 The snapshot's Pods are what runs: each is read with its own spec (and, where a container
-was resized in place, its figures as the scheduler reads them: ``calc.live.resized``), its
+was resized in place, what its status reports: ``calc.live.running_figures``), its
 phase, its node and the workload that owns it (``ownerReferences``, followed from a
 ReplicaSet to its Deployment and from a Job to its CronJob). Its controllers are kept by
 (kind, namespace, name), so that a manifest of the same key replaces them. Nodes,
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calc.errors import Path
-from calc.live import ContainerStatus, Placement, resized
+from calc.live import ContainerStatus, Placement
 from calc.pod import PodSpec
 from calc.quantity import Quantity
 from podcalc.errors import Entry, pointer
@@ -52,8 +52,12 @@ class LivePod:
     phase: str  # status.phase; "Pending" where the snapshot has none
     node_name: str | None
     owner: WorkloadKey | None  # the workload that runs it; None for a Pod of its own
-    spec: PodSpec  # resized in place where its status says so (calc.live.resized)
+    spec: PodSpec  # as written
     placement: Placement  # what the scheduler's filters read; empty for a pod on its node
+    # what the kubelet reports of its containers' resources (calc.live.running_figures), by
+    # name; empty where every status repeats the spec
+    statuses: Mapping[str, ContainerStatus] = field(default_factory=dict)
+    infeasible: bool = False  # its PodResizePending condition's reason is Infeasible
 
 
 @dataclass(slots=True)
@@ -152,6 +156,7 @@ def _live_pod(
     status = obj.get("status")
     status = status if isinstance(status, dict) else {}
     phase = status.get("phase")
+    infeasible = _resize_infeasible(status)
     return LivePod(
         doc,
         path,
@@ -160,8 +165,10 @@ def _live_pod(
         phase if isinstance(phase, str) else "Pending",
         node if isinstance(node, str) and node else None,
         key,
-        resized(spec, _container_statuses(status, asked, read.limits), _resize_infeasible(status)),
+        spec,
         placement,
+        _container_statuses(status, asked, infeasible, read.limits),
+        infeasible,
     )
 
 
@@ -208,12 +215,15 @@ class _Replicas:
         return read, asked
 
 
-def _container_statuses(status: Mapping[str, Any], asked: Asked, limits: Limits) -> dict[str, ContainerStatus]:
+def _container_statuses(
+    status: Mapping[str, Any], asked: Asked, infeasible: bool, limits: Limits
+) -> dict[str, ContainerStatus]:
     """Per container name, what ``status.containerStatuses`` and ``initContainerStatuses``
     report of its resources (``allocatedResources``, ``resources``): what an in-place resize
     leaves there. A status the kubelet wrote is not refused: what cannot be read is left out.
     A status written as the container's ``spec`` resources (no resize under way: most pods)
-    changes nothing and is passed over unread."""
+    changes nothing and is passed over unread, unless the resize is infeasible (the spec
+    then does not count, the status does)."""
     out: dict[str, ContainerStatus] = {}
     for field_name in ("containerStatuses", "initContainerStatuses"):
         listed = status.get(field_name)
@@ -224,26 +234,32 @@ def _container_statuses(status: Mapping[str, Any], asked: Asked, limits: Limits)
             if resources is None and allocated is None:
                 continue  # the kubelet reports nothing of its resources
             spec = asked.get(s["name"])
-            if isinstance(spec, dict) and resources == spec and allocated in (None, spec.get("requests")):
+            if (
+                not infeasible
+                and isinstance(spec, dict)
+                and resources == spec
+                and allocated in (None, spec.get("requests"))
+            ):
                 continue
             applied = isinstance(resources, dict)
             resources = resources if isinstance(resources, dict) else {}
-            read = ContainerStatus(
+            out[s["name"]] = ContainerStatus(
                 _readable(allocated, limits),
                 _readable(resources.get("requests"), limits),
                 _readable(resources.get("limits"), limits),
                 applied,
             )
-            if read.allocated or read.requests or read.limits:
-                out[s["name"]] = read
     return out
 
 
-def _readable(value: Any, limits: Limits) -> dict[str, Quantity]:
+def _readable(value: Any, limits: Limits) -> dict[str, Quantity] | None:
+    """A resource list of a status, or None where it is absent or cannot be read."""
+    if value is None:
+        return None
     try:
         return load_resource_list(value, limits.quantity_length)
     except FieldError:
-        return {}
+        return None
 
 
 def _resize_infeasible(status: Mapping[str, Any]) -> bool:

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from calc.live import (
+    ContainerStatus,
     NodeFacts,
     Placement,
     Taint,
@@ -15,15 +16,16 @@ from calc.live import (
     daemon_surge_and_unavailable,
     refusal,
     rollout_peak,
+    running_aggregates,
     statefulset_overlap,
     statefulset_unavailable,
     surge_and_unavailable,
     tolerates,
     untolerated_taint,
 )
-from calc.pod import PodSpec
+from calc.pod import Container, ContainerType, PodSpec, ResourceList
 from calc.quantity import canonical
-from tests.podbuild import quantities
+from tests.podbuild import C, quantities, spec
 
 
 @pytest.mark.parametrize(
@@ -141,67 +143,111 @@ def test_a_rollout_that_scales_down_peaks_at_its_old_pods() -> None:
     assert (peak.pods, canonical(peak.requests["cpu"]), peak.mix["cpu"]) == (10, "10", (10, 0))
 
 
-def test_a_regular_init_containers_status_is_not_read() -> None:
-    """Only app containers and sidecars run on: an ended init container counts its spec."""
-    from calc.live import ContainerStatus, resized
-    from tests.podbuild import C, spec
+def _strings(figures: tuple[ResourceList, ResourceList] | None) -> tuple[dict[str, str], dict[str, str]] | None:
+    if figures is None:
+        return None
+    return {n: canonical(q) for n, q in figures[0].items()}, {n: canonical(q) for n, q in figures[1].items()}
 
+
+def _status(
+    allocated: dict[str, str] | None = None,
+    requests: dict[str, str] | None = None,
+    limits: dict[str, str] | None = None,
+) -> ContainerStatus:
+    """A container's status; ``resources`` is there when ``requests`` or ``limits`` is."""
+    applied = requests is not None or limits is not None
+    return ContainerStatus(
+        quantities(allocated) if allocated is not None else None,
+        quantities(requests) if requests is not None else None,
+        quantities(limits) if limits is not None else None,
+        applied,
+    )
+
+
+# Two containers resized in opposite directions: a grows from 1 to 2 cpu, b shrinks from 3 to
+# 1; the kubelet has allocated and applied a's growth, not yet b's shrink.
+_OPPOSITE = spec([C("a", {"cpu": "2"}), C("b", {"cpu": "1"})])
+_OPPOSITE_STATUS = {
+    "a": _status({"cpu": "2"}, {"cpu": "2"}),
+    "b": _status({"cpu": "3"}, {"cpu": "3"}),
+}
+
+
+def test_before_1_37_each_container_counts_the_larger_of_spec_and_status() -> None:
+    """``determineContainerReqs``: per container max(spec, applied, allocated); a, 2 + b, 3."""
+    assert _strings(running_aggregates(_OPPOSITE, _OPPOSITE_STATUS, False, (1, 35))) == ({"cpu": "5"}, {})
+
+
+def test_from_1_37_each_source_is_summed_before_the_larger_is_taken() -> None:
+    """kubernetes#140047: spec 2 + 1 = 3, allocated 2 + 3 = 5, applied 2 + 3 = 5: the pod counts 5;
+    once b's shrink is allocated but not applied, allocated is 2 + 1 and applied 2 + 3."""
+    assert _strings(running_aggregates(_OPPOSITE, _OPPOSITE_STATUS, False, (1, 37))) == ({"cpu": "5"}, {})
+    shrinking = {"a": _status({"cpu": "2"}, {"cpu": "2"}), "b": _status({"cpu": "1"}, {"cpu": "3"})}
+    assert _strings(running_aggregates(_OPPOSITE, shrinking, False, (1, 35))) == ({"cpu": "5"}, {})
+    assert _strings(running_aggregates(_OPPOSITE, shrinking, False, (1, 37))) == ({"cpu": "5"}, {})
+    halfway = {"a": _status({"cpu": "2"}, {"cpu": "1"}), "b": _status({"cpu": "1"}, {"cpu": "3"})}
+    # spec 3, allocated 3, applied 1 + 3 = 4: summed apart 4, container by container 2 + 3 = 5
+    assert _strings(running_aggregates(_OPPOSITE, halfway, False, (1, 37))) == ({"cpu": "4"}, {})
+    assert _strings(running_aggregates(_OPPOSITE, halfway, False, (1, 35))) == ({"cpu": "5"}, {})
+
+
+def test_before_1_33_and_without_a_status_the_spec_counts() -> None:
+    assert running_aggregates(_OPPOSITE, _OPPOSITE_STATUS, False, (1, 32)) is None
+    assert running_aggregates(_OPPOSITE, {}, False, (1, 37)) is None
+
+
+def test_a_status_without_resources_counts_from_1_37_only() -> None:
+    """1.35 reads a status only where it has ``resources``; 1.37 takes ``allocatedResources``
+    alone (``containerAllocatedRequests``, and the applied figure falls back to it)."""
+    pod = spec([C("app", {"cpu": "1"})])
+    waiting = {"app": _status({"cpu": "3"})}
+    assert running_aggregates(pod, waiting, False, (1, 35)) is None
+    assert _strings(running_aggregates(pod, waiting, False, (1, 37))) == ({"cpu": "3"}, {})
+
+
+def test_limits_are_the_larger_of_spec_and_what_was_applied() -> None:
+    pod = spec([C("app", {"memory": "1Gi"}, {"memory": "1Gi"})])
+    applied = {"app": _status(requests={"memory": "1Gi"}, limits={"memory": "2Gi"})}
+    for version in ((1, 35), (1, 37)):
+        assert _strings(running_aggregates(pod, applied, False, version)) == ({"memory": "1Gi"}, {"memory": "2Gi"})
+
+
+def test_a_regular_init_containers_status_is_read_from_1_37_only() -> None:
+    """Before 1.37 only app containers and sidecars are read (an ended init container counts
+    its spec); 1.37 reads every container's status (``findContainerStatus``)."""
     pod = spec([C("app", {"cpu": "100m"})], init=[C("setup", {"cpu": "100m"})])
-    grown = resized(
-        pod,
-        {"app": ContainerStatus(quantities({"cpu": "300m"})), "setup": ContainerStatus(quantities({"cpu": "900m"}))},
-    )
-    assert (canonical(grown.containers[0].requests["cpu"]), canonical(grown.init_containers[0].requests["cpu"])) == (
-        "300m",
-        "100m",
-    )
+    status = {"app": _status({"cpu": "300m"}, {"cpu": "300m"}), "setup": _status({"cpu": "900m"}, {"cpu": "900m"})}
+    assert _strings(running_aggregates(pod, status, False, (1, 35))) == ({"cpu": "300m"}, {})
+    assert _strings(running_aggregates(pod, status, False, (1, 37))) == ({"cpu": "900m"}, {})
 
 
-def _figures(pod: PodSpec) -> list[tuple[dict[str, str], dict[str, str]]]:
-    return [
-        ({n: canonical(q) for n, q in c.requests.items()}, {n: canonical(q) for n, q in c.limits.items()})
-        for c in pod.all_containers
-    ]
-
-
-def test_a_resized_containers_figures_are_the_larger_of_spec_and_status_per_resource() -> None:
-    """``determineContainerReqs``: max(spec, allocatedResources, resources.requests);
-    ``determineContainerLimits``: max(spec, resources.limits), the spec's alone when the status
-    has no ``resources``; a sidecar's status is read as an app container's."""
-    from calc.live import ContainerStatus, resized
-    from tests.podbuild import C, spec
-
-    pod = spec(
-        [
-            C("app", {"cpu": "500m", "memory": "1Gi"}, {"cpu": "1", "memory": "1Gi"}),
-            C("old", {"cpu": "1"}, {"cpu": "2"}),
-        ],
-        init=[C("proxy", {"cpu": "100m"}, {"memory": "64Mi"}, sidecar=True)],
-    )
-    status = {
-        "app": ContainerStatus(
-            quantities({"cpu": "700m"}), quantities({"memory": "512Mi"}), quantities({"cpu": "500m", "memory": "2Gi"})
-        ),
-        "old": ContainerStatus(quantities({"cpu": "3"}), applied=False),  # allocatedResources alone
-        "proxy": ContainerStatus(requests=quantities({"cpu": "200m"}), limits=quantities({"memory": "32Mi"})),
-    }
-    assert _figures(resized(pod, status)) == [
-        ({"cpu": "700m", "memory": "1Gi"}, {"cpu": "1", "memory": "2Gi"}),
-        ({"cpu": "3"}, {"cpu": "2"}),
-        ({"cpu": "200m"}, {"memory": "64Mi"}),
-    ]
+def test_a_sidecars_status_is_read_as_an_app_containers() -> None:
+    pod = spec([C("app", {"cpu": "100m"})], init=[C("proxy", {"cpu": "100m"}, sidecar=True)])
+    status = {"proxy": _status({"cpu": "400m"}, {"cpu": "400m"})}
+    for version in ((1, 35), (1, 37)):
+        assert _strings(running_aggregates(pod, status, False, version)) == ({"cpu": "500m"}, {})
 
 
 def test_an_infeasible_resize_counts_the_status_alone() -> None:
     """``IsPodResizeInfeasible``: the spec asks what the node can never give, so requests are
-    max(allocatedResources, resources.requests) and limits are resources.limits."""
-    from calc.live import ContainerStatus, resized
-    from tests.podbuild import C, spec
-
+    the larger of the applied and allocated figures, and limits what was applied."""
     pod = spec([C("app", {"cpu": "8", "memory": "1Gi"}, {"cpu": "8", "memory": "1Gi"})])
-    given = ContainerStatus(quantities({"cpu": "1"}), quantities({"cpu": "1"}), quantities({"cpu": "2"}))
-    assert _figures(resized(pod, {"app": given}, infeasible=True)) == [({"cpu": "1"}, {"cpu": "2"})]
-    assert _figures(resized(pod, {"app": given})) == [({"cpu": "8", "memory": "1Gi"}, {"cpu": "8", "memory": "1Gi"})]
+    given = {"app": _status({"cpu": "1"}, {"cpu": "1"}, {"cpu": "2"})}
+    for version in ((1, 35), (1, 37)):
+        assert _strings(running_aggregates(pod, given, True, version)) == ({"cpu": "1"}, {"cpu": "2"})
+        counted = running_aggregates(pod, given, False, version)  # None: the spec counts
+        assert counted is None or _strings(counted) == ({"cpu": "8", "memory": "1Gi"}, {"cpu": "8", "memory": "1Gi"})
+    assert running_aggregates(pod, given, False, (1, 35)) is None
+
+
+def test_running_figures_add_the_overhead_as_for_any_pod() -> None:
+    from calc.live import running_figures
+
+    pod = PodSpec(
+        (Container("app", ContainerType.CONTAINER, 0, quantities({"cpu": "1"})),), overhead=quantities({"cpu": "250m"})
+    )
+    figures = running_figures(pod, {"app": _status({"cpu": "2"}, {"cpu": "2"})}, False, (1, 37))
+    assert _strings(figures) == ({"cpu": "2250m"}, {})
 
 
 @pytest.mark.parametrize(

@@ -204,3 +204,47 @@ def test_a_snapshot_object_kubectl_would_never_print_is_a_422_not_a_500(client: 
         assert [(e["source"], e["pointer"], e["detail"]) for e in problem["errors"]] == [
             ("cluster document 0", pointer, detail)
         ]
+
+
+HALFWAY = """
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n1}
+  status: {allocatable: {cpu: "8", memory: 8Gi, pods: "10"}}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: two, namespace: shop}
+  spec:
+    nodeName: n1
+    containers:
+    - {name: a, resources: {requests: {cpu: "2"}, limits: {cpu: "2"}}}
+    - {name: b, resources: {requests: {cpu: "1"}}}
+  status:
+    phase: Running
+    containerStatuses:
+    - {name: a, allocatedResources: {cpu: "2"}, resources: {requests: {cpu: "1"}, limits: {cpu: "1"}}}
+    - {name: b, allocatedResources: {cpu: "1"}, resources: {requests: {cpu: "3"}}}
+"""
+
+
+def test_a_pod_resized_halfway_counts_as_its_release_counts_it(client: FlaskClient) -> None:
+    """a grows 1 -> 2 cpu (allocated, not yet applied), b shrinks 3 -> 1 (not yet applied).
+    1.35 and 1.36 take the larger per container (2 + 3); 1.37 sums spec (3), allocated (3)
+    and applied (1 + 3) apart, then takes the largest (kubernetes#140047)."""
+    for version, cpu in (("1.35", "5"), ("1.36", "5"), ("1.37", "4")):
+        body = live(client, HALFWAY, query=f"?kubernetesVersion={version}")
+        (node,) = body["nodes"]["nodes"]
+        assert node["running"]["cpu"] == cpu, version
+
+
+def test_a_status_above_the_spec_limit_is_counted_not_refused(client: FlaskClient) -> None:
+    """The spec is what the API server validated; the status is what runs. A container whose
+    allocated figure (3) passes its spec's limit (2) counts 3; it is no invalid manifest."""
+    running = HALFWAY.replace(
+        'allocatedResources: {cpu: "2"}, resources: {requests: {cpu: "1"}, limits: {cpu: "1"}}',
+        'allocatedResources: {cpu: "3"}',
+    )
+    (node,) = live(client, running)["nodes"]["nodes"]
+    assert node["running"]["cpu"] == "6"  # 1.37: allocated 3 + 1 = 4, applied 3 (a) + 3 (b) = 6

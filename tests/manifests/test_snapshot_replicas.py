@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from calc.live import running_figures
 from calc.quantity import parse_quantity
 from podcalc.reading.documents import DEFAULT_LIMITS
 from podcalc.reading.manifests import Document, collect
@@ -31,7 +32,12 @@ def _read(items: list[dict[str, Any]]) -> list[tuple[str, str | None, str | None
     found = collect([Document(0, {"apiVersion": "v1", "kind": "List", "items": items})], DEFAULT_LIMITS)
     snapshot, errors = read_snapshot(found, DEFAULT_LIMITS, "default")
     assert errors == []
-    return [(p.name, p.node_name, p.spec.node_name, str(p.spec.containers[0].requests["cpu"])) for p in snapshot.pods]
+    rows = []
+    for p in snapshot.pods:  # each pod's cpu as 1.37 counts it: resized in place where its status says so
+        resized = running_figures(p.spec, p.statuses, p.infeasible, (1, 37))
+        cpu = resized[0]["cpu"] if resized is not None else p.spec.containers[0].requests["cpu"]
+        rows.append((p.name, p.node_name, p.spec.node_name, str(cpu)))
+    return rows
 
 
 def test_each_replica_keeps_its_own_node_and_figures() -> None:
