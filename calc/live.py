@@ -17,7 +17,9 @@
 
 from __future__ import annotations
 
+import json
 import operator
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -230,6 +232,32 @@ def refusal(node: NodeFacts, pod: Placement) -> str | None:
 
 # --- rollouts -------------------------------------------------------------------------------
 
+_PERCENT = re.compile(r"[0-9]+%")  # IsValidPercent: ASCII digits only
+_STRATEGY_TYPES = {
+    "Deployment": ("Recreate", "RollingUpdate"),
+    "DaemonSet": ("OnDelete", "RollingUpdate"),
+    "StatefulSet": ("OnDelete", "RollingUpdate"),
+}
+
+
+class UnsupportedStrategyError(ValueError):
+    """A strategy ``type`` the workload's kind does not have."""
+
+
+def strategy_type(kind: str, written: object) -> str:
+    """A Deployment's, DaemonSet's or StatefulSet's strategy ``type``: as written, RollingUpdate
+    where none is (the default of the three); ``UnsupportedStrategyError`` for a type the API server refuses
+    (``ValidateDeploymentStrategy``, ``ValidateDaemonSetUpdateStrategy``, the StatefulSet's
+    ``updateStrategy`` validation), in its words."""
+    supported = _STRATEGY_TYPES.get(kind)
+    if written is None or supported is None:  # other kinds have no strategy: replaced as they go
+        return "RollingUpdate"
+    if type(written) is not str or written not in supported:
+        shown = json.dumps(written) if isinstance(written, str | int | float | bool) else str(written)
+        listed = ", ".join(json.dumps(t) for t in supported)
+        raise UnsupportedStrategyError(f"Unsupported value: {shown}: supported values: {listed}")
+    return written
+
 
 def scaled(value: object, total: int, default: int | str, round_up: bool) -> int:
     """``intstr.GetScaledValueFromIntOrPercent``: an int as is, a percent of ``total`` rounded
@@ -242,7 +270,7 @@ def scaled(value: object, total: int, default: int | str, round_up: bool) -> int
         if value < 0:
             raise ValueError(f"{value}: must be greater than or equal to 0")
         return value
-    if type(value) is not str or not value.endswith("%") or not value[:-1].isdigit():
+    if type(value) is not str or _PERCENT.fullmatch(value) is None:
         raise ValueError(f"{_written(value)}: an int or a percentage such as '25%'")
     share = Fraction(int(value[:-1]) * total, 100)
     return -(-share.numerator // share.denominator) if round_up else share.numerator // share.denominator
@@ -278,7 +306,12 @@ def statefulset_unavailable(replicas: int, max_unavailable: object) -> int:
     """``getStatefulSetMaxUnavailable``: maxUnavailable (default 1), an int or a percentage of
     the replicas rounded down, at least 1 (KEP-961, ``MaxUnavailableStatefulSet``, beta in 1.35).
     It sets how many pods are replaced at once, never how many run: a StatefulSet's pod keeps
-    its name, so its replacement is created only once it is gone."""
+    its name, so its replacement is created only once it is gone. ``ValueError`` for 0 and
+    above 100%, which ``ValidateRollingUpdateStatefulSet`` refuses."""
+    if (type(max_unavailable) is int and max_unavailable == 0) or max_unavailable == "0%":
+        raise ValueError(f"{_written(max_unavailable)}: must be greater than 0")
+    if type(max_unavailable) is str and _PERCENT.fullmatch(max_unavailable) and int(max_unavailable[:-1]) > 100:
+        raise ValueError(f"{_written(max_unavailable)}: must not be greater than 100%")
     return max(1, scaled(max_unavailable, replicas, 1, False))
 
 

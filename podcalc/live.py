@@ -33,12 +33,14 @@ from calc.evaluate import PodEvaluation, evaluate_pod
 from calc.live import (
     Peak,
     Placement,
+    UnsupportedStrategyError,
     counts,
     daemon_surge_and_unavailable,
     rollout_peak,
     running_figures,
     statefulset_overlap,
     statefulset_unavailable,
+    strategy_type,
     surge_and_unavailable,
 )
 from calc.nodes import Scheduled
@@ -361,10 +363,12 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
     ev = p.evaluated.evaluation if p.evaluated is not None else None
     admitted = p.admitted.pods if ev is not None else 0
     after = Figures(admitted, scale(ev.requests, admitted), scale(ev.limits, admitted)) if ev else Figures(0, {}, {})
+    field = "strategy" if w.kind == "Deployment" else "updateStrategy"
     try:
         rollout = _rollout(p, old, ev, admitted) if old is not None and ev is not None else None
-    except ValueError as err:  # maxSurge or maxUnavailable neither an int nor a percentage
-        field = "strategy" if w.kind == "Deployment" else "updateStrategy"
+    except UnsupportedStrategyError as err:
+        raise InvalidError.listing([stream_error(p.document, w, (*w.path, "spec", field, "type"), str(err))]) from err
+    except ValueError as err:  # maxSurge or maxUnavailable: what the API server refuses
         at = (*w.path, "spec", field, "rollingUpdate")
         raise InvalidError.listing([stream_error(p.document, w, at, f"Invalid value: {err}")]) from err
     return Change(p, key, "replaced" if old is not None else "added", before, after, rollout)
@@ -372,7 +376,8 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
 
 def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Rollout:
     """The replacement's strategy and peak, in quota usage (pods, requests.*, limits.*)."""
-    kind, rolling = _strategy(p)
+    written, rolling = _strategy(p)
+    kind = strategy_type(p.workload.kind, written)
     old_usage = old.largest(usage=True)
     new_usage = quotas.pod_usage(ev.requests, ev.limits)
     if p.workload.kind == "StatefulSet":
@@ -389,9 +394,8 @@ def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Roll
         if surge > 0 or p.workload.kind == "Deployment":  # a DaemonSet's new pod then starts before the old stops
             peak = rollout_peak(old_usage, len(old.pods), new_usage, new_pods, surge)
             return Rollout("RollingUpdate", surge, unavailable, peak)
-    name = kind if isinstance(kind, str) else ("Recreate" if p.workload.kind == "Deployment" else "RollingUpdate")
     # Recreate, OnDelete, a DaemonSet without maxSurge: never both at once
-    return Rollout(name, None, None, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, None))
+    return Rollout(kind, None, None, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, None))
 
 
 def _strategy(p: Planned) -> tuple[Any, Mapping[str, Any]]:

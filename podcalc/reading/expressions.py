@@ -15,6 +15,7 @@ is podcalc's own kind, which no API server reads: its unit expressions are no mi
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 from calc.errors import Path, QuantityError
@@ -54,12 +55,14 @@ _LIST = object()
 
 
 def _tree(patterns: Iterable[Pattern]) -> Tree:
+    """The tree of ``patterns``; a list's leaf holds its pattern's position, the order of the
+    warnings (every container's requests, then every container's limits, and so on)."""
     tree: Tree = {}
-    for pattern in patterns:
+    for position, pattern in enumerate(patterns):
         node = tree
         for key in pattern:
             node = node.setdefault(key, {})
-        node[_LIST] = True
+        node[_LIST] = position
     return tree
 
 
@@ -81,12 +84,13 @@ def _tree_of(obj: dict[str, Any]) -> Tree | None:
     return _TREES.get(kind) if type(kind) is str else None
 
 
-def _lists(value: Any, tree: Tree, at: Path, out: list[tuple[Path, dict[Any, Any]]]) -> None:
-    """Adds to ``out`` the resource lists ``tree`` reaches from ``value``, each with its path."""
+def _lists(value: Any, tree: Tree, at: Path, out: list[tuple[int, Path, dict[Any, Any]]]) -> None:
+    """Adds to ``out`` the resource lists ``tree`` reaches from ``value``, each with its
+    pattern's position and its path."""
     for key, subtree in tree.items():
         if key is _LIST:
             if type(value) is dict:
-                out.append((at, value))
+                out.append((subtree, at, value))
         elif key is ANY:
             if type(value) is list:
                 for i, item in enumerate(value):
@@ -105,9 +109,10 @@ def unit_expression_warnings(found: Found) -> list[Entry]:
         tree = _tree_of(obj)
         if tree is None:
             continue
-        lists: list[tuple[Path, dict[Any, Any]]] = []
+        lists: list[tuple[int, Path, dict[Any, Any]]] = []
         _lists(obj, tree, path, lists)
-        for at, resources in lists:
+        lists.sort(key=itemgetter(0))  # by pattern, each pattern's lists in document order
+        for _, at, resources in lists:
             for name, text in resources.items():
                 if type(text) is not str or type(name) is not str or in_kubernetes_grammar(text):
                     continue

@@ -264,3 +264,14 @@ def test_what_the_api_server_refuses_as_an_int_or_percent_is_refused(value: obje
     """``IsValidPercent`` and ``ValidateNonnegativeIntOrPercent``; a bool or a float is not an IntOrString."""
     with pytest.raises(ValueError, match=re.escape(message)):
         surge_and_unavailable(4, value, None)
+
+
+def test_each_kind_has_its_strategy_types() -> None:
+    from calc.live import UnsupportedStrategyError, strategy_type
+
+    assert [strategy_type(k, None) for k in ("Deployment", "DaemonSet", "StatefulSet")] == ["RollingUpdate"] * 3
+    assert strategy_type("Deployment", "Recreate") == "Recreate"
+    assert strategy_type("DaemonSet", "OnDelete") == "OnDelete"
+    assert strategy_type("ReplicaSet", "Anything") == "RollingUpdate"  # no strategy field: not read
+    with pytest.raises(UnsupportedStrategyError, match='"OnDelete": supported values: "Recreate", "RollingUpdate"'):
+        strategy_type("Deployment", "OnDelete")

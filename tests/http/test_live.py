@@ -180,7 +180,7 @@ def test_an_infeasible_resize_counts_what_the_container_was_given(client: FlaskC
 
 
 def test_a_max_surge_that_does_not_decode_as_an_int_or_percent_is_a_422(client: FlaskClient) -> None:
-    """``maxSurge: 0.5`` is not an IntOrString (the API server cannot decode it): a 422, not a 500."""
+    """``maxSurge: 0.5`` is not an IntOrString (the API server cannot decode it): a 422."""
     half = CHANGE.replace("maxSurge: 1,", "maxSurge: 0.5,")
     assert half != CHANGE
     (error,) = live(client, SNAPSHOT, half, status=422)["errors"]
@@ -191,8 +191,8 @@ def test_a_max_surge_that_does_not_decode_as_an_int_or_percent_is_a_422(client: 
 
 
 def test_a_snapshot_object_kubectl_would_never_print_is_a_422_not_a_500(client: FlaskClient) -> None:
-    """A kind that is not a string was a 500 (it cannot be looked up); a malformed controller
-    was passed over, and its pods counted as a workload of their own."""
+    """A kind that is not a string, an item that is not an object, a controller whose fields
+    cannot be read: each is refused at its place, never passed over and never a 500."""
     pod = {"kind": "Pod", "metadata": {"name": "a"}, "spec": {"containers": [{"name": "a"}]}}
     deployment = {"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": "x", "template": {}}}
     for bad, pointer, detail in (

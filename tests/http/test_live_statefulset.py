@@ -1,4 +1,4 @@
-"""A StatefulSet's RollingUpdate on a live snapshot (issue 20): a pod keeps its name, so the
+"""A StatefulSet's RollingUpdate on a live snapshot: a pod keeps its name, so the
 controller deletes it and creates its replacement once it is gone (``updateStatefulSet``).
 Old and new pods never share an ordinal; they run together only as a scale changes.
 ``maxUnavailable`` (``getStatefulSetMaxUnavailable``) sets how many are replaced at once."""
@@ -117,9 +117,13 @@ def test_a_partition_is_said_to_keep_old_pods(client: FlaskClient) -> None:
     ("written", "detail"),
     [
         ("most", "'most': an int or a percentage such as '25%'"),
-        ("1.5", "1.5: an int or a percentage such as '25%'"),  # not an IntOrString: was a 500
+        ("1.5", "1.5: an int or a percentage such as '25%'"),  # not an IntOrString
         ("true", "true: an int or a percentage such as '25%'"),
         ("-2", "-2: must be greater than or equal to 0"),
+        ("0", "0: must be greater than 0"),
+        ("'0%'", "'0%': must be greater than 0"),
+        ("'150%'", "'150%': must not be greater than 100%"),
+        ("'١٠%'", "'١٠%': an int or a percentage such as '25%'"),  # IsValidPercent: ASCII digits
     ],
 )
 def test_a_max_unavailable_the_api_server_refuses_is_a_422(client: FlaskClient, written: str, detail: str) -> None:
@@ -128,3 +132,17 @@ def test_a_max_unavailable_the_api_server_refuses_is_a_422(client: FlaskClient, 
     (error,) = problem["errors"]
     assert error["pointer"] == "/spec/updateStrategy/rollingUpdate"
     assert error["detail"] == f"Invalid value: {detail}"
+
+
+@pytest.mark.parametrize(
+    ("strategy", "detail"),
+    [
+        ("{type: Recreate}", 'Unsupported value: "Recreate": supported values: "OnDelete", "RollingUpdate"'),
+        ("{type: 5}", 'Unsupported value: 5: supported values: "OnDelete", "RollingUpdate"'),
+    ],
+)
+def test_a_strategy_type_the_kind_does_not_have_is_a_422(client: FlaskClient, strategy: str, detail: str) -> None:
+    """A StatefulSet has RollingUpdate and OnDelete; Recreate is a Deployment's."""
+    problem = _plan(client, (3, "1"), _statefulset(3, "2", strategy=strategy), status=422)
+    (error,) = problem["errors"]
+    assert (error["pointer"], error["detail"]) == ("/spec/updateStrategy/type", detail)

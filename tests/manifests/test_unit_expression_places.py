@@ -62,3 +62,22 @@ def test_other_kinds_lists_and_a_bare_podspec() -> None:
         (0, "/items/3/spec/limits/0/max/cpu", "4 cores", "4"),
         (1, "/containers/0/resources/limits/memory", "2 GiB", "2Gi"),
     ]
+
+
+def test_warnings_come_pattern_by_pattern() -> None:
+    """Every container's requests, then every container's limits: the order of the patterns."""
+    pod = {
+        "kind": "Pod",
+        "spec": {
+            "containers": [
+                {"name": "a", "resources": {"requests": {"cpu": "1 cores"}, "limits": {"cpu": "2 cores"}}},
+                {"name": "b", "resources": {"requests": {"cpu": "3 cores"}, "limits": {"cpu": "4 cores"}}},
+            ]
+        },
+    }
+    assert [w[1] for w in _pointers(pod)] == [
+        "/spec/containers/0/resources/requests/cpu",
+        "/spec/containers/1/resources/requests/cpu",
+        "/spec/containers/0/resources/limits/cpu",
+        "/spec/containers/1/resources/limits/cpu",
+    ]
