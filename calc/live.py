@@ -115,6 +115,15 @@ def _container(c: Container, requests: ResourceList, limits: ResourceList) -> Co
     return Container(c.name, c.type, c.index, requests, limits)
 
 
+def resize_infeasible(conditions: Sequence[tuple[object, object]]) -> bool:
+    """``IsPodResizeInfeasible``: the pod's first ``PodResizePending`` condition (type, reason)
+    has the reason ``Infeasible``: the node can never give what the spec now asks."""
+    for kind, reason in conditions:
+        if kind == "PodResizePending":
+            return reason == "Infeasible"
+    return False
+
+
 def running_figures(
     spec: PodSpec, status: Mapping[str, ContainerStatus], infeasible: bool, version: tuple[int, int]
 ) -> tuple[ResourceList, ResourceList] | None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calc.errors import Path
-from calc.live import ContainerStatus, Placement
+from calc.live import ContainerStatus, Placement, resize_infeasible
 from calc.pod import PodSpec
 from calc.quantity import Quantity
 from podcalc.errors import Entry, pointer
@@ -263,10 +263,7 @@ def _readable(value: Any, limits: Limits) -> dict[str, Quantity] | None:
 
 
 def _resize_infeasible(status: Mapping[str, Any]) -> bool:
-    """``IsPodResizeInfeasible``: the pod's ``PodResizePending`` condition has the reason
-    ``Infeasible`` (the node can never give what the spec now asks)."""
+    """Whether the pod's resize is infeasible, from its ``status.conditions``."""
     conditions = status.get("conditions")
-    for c in conditions if isinstance(conditions, list) else ():
-        if isinstance(c, dict) and c.get("type") == "PodResizePending":
-            return c.get("reason") == "Infeasible"
-    return False
+    listed = conditions if isinstance(conditions, list) else ()
+    return resize_infeasible([(c.get("type"), c.get("reason")) for c in listed if isinstance(c, dict)])
