@@ -86,23 +86,27 @@ def running_aggregates(
         steps = life(pod)
         return steps.requests.totals, steps.limits.totals
 
-    def source(c: Container, *fields: str) -> ResourceList:
-        """The first of ``fields`` the container's status reports, else its spec's requests
-        (none once the resize is infeasible): ``containerAllocatedRequests``,
+    def reported(c: Container, fallback: ResourceList, *fields: str) -> ResourceList:
+        """The first of ``fields`` the container's status reports, else ``fallback`` from its
+        spec (none once the resize is infeasible): ``containerAllocatedRequests``,
         ``containerActuatedRequests``, ``containerActuatedLimits``."""
         seen = status.get(c.name)
         for name in fields:
             value: ResourceList | None = getattr(seen, name) if seen is not None else None
             if value is not None:
                 return value
-        if infeasible:
-            return {}
-        return c.limits if fields == ("limits",) else c.requests
+        return {} if infeasible else fallback
 
     containers = spec.all_containers
-    allocated = life(_with(spec, [_container(c, source(c, "allocated"), c.limits) for c in containers]))
+    allocated = life(_with(spec, [_container(c, reported(c, c.requests, "allocated"), c.limits) for c in containers]))
     applied = life(
-        _with(spec, [_container(c, source(c, "requests", "allocated"), source(c, "limits")) for c in containers])
+        _with(
+            spec,
+            [
+                _container(c, reported(c, c.requests, "requests", "allocated"), reported(c, c.limits, "limits"))
+                for c in containers
+            ],
+        )
     )
     if infeasible:  # max(actuated, allocated), and the actuated limits
         return _largest([applied.requests.totals, allocated.requests.totals]), dict(applied.limits.totals)

@@ -381,8 +381,7 @@ def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Roll
     old_usage = old.largest(usage=True)
     new_usage = quotas.pod_usage(ev.requests, ev.limits)
     if p.workload.kind == "StatefulSet":
-        spec = _object(p).get("spec")
-        parallel = isinstance(spec, Mapping) and spec.get("podManagementPolicy") == "Parallel"
+        parallel = _spec_of(p).get("podManagementPolicy") == "Parallel"
         overlap = statefulset_overlap(len(old.pods), new_pods, parallel)
         peak = rollout_peak(old_usage, len(old.pods), new_usage, new_pods, overlap)
         if kind == "OnDelete":  # each pod is replaced once someone deletes it: the same mixes
@@ -400,12 +399,7 @@ def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Roll
 
 def _strategy(p: Planned) -> tuple[Any, Mapping[str, Any]]:
     """A workload's strategy ``type`` and its ``rollingUpdate`` (``{}`` when it is not an object)."""
-    spec = _object(p).get("spec")
-    strategy = (
-        spec.get("strategy" if p.workload.kind == "Deployment" else "updateStrategy")
-        if isinstance(spec, Mapping)
-        else None
-    )
+    strategy = _spec_of(p).get("strategy" if p.workload.kind == "Deployment" else "updateStrategy")
     strategy = strategy if isinstance(strategy, Mapping) else {}
     rolling = strategy.get("rollingUpdate")
     return strategy.get("type"), rolling if isinstance(rolling, Mapping) else {}
@@ -424,6 +418,12 @@ def _partition_note(c: Change) -> str | None:
         f"StatefulSet {c.key[1]}/{c.key[2]}: rollingUpdate.partition {partition} leaves its pods below ordinal "
         f"{partition} on their old template; podcalc counts every pod with the new one"
     )
+
+
+def _spec_of(p: Planned) -> Mapping[str, Any]:
+    """A workload's ``spec`` as written (``{}`` when it is not an object)."""
+    spec = _object(p).get("spec")
+    return spec if isinstance(spec, Mapping) else {}
 
 
 def _object(p: Planned) -> Mapping[str, Any]:
