@@ -626,7 +626,7 @@ def bench_bulk() -> None:
         cli_out = json.loads(subprocess.run(cli_command, capture_output=True, check=True).stdout)
         # 1,000 Deployments fit the default limits; 10,000 pods need a larger body and more
         # values. The growth from 1,000 to 10,000 pods is measured on one worker, so that one
-        # process answers both sizes: each process runs at a speed of its own (some 10% apart here).
+        # process answers both sizes: two processes on a shared machine do not run at the same speed.
         with (
             gunicorn("api.wsgi:app") as (url, server, _),
             gunicorn("api.wsgi:app", BIG_LIMITS | {"PODCALC_WORKERS": "1"}) as (big_url, big_server, _),

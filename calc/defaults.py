@@ -80,7 +80,9 @@ def _stored_as_is(spec: PodSpec) -> bool:
 
 def apply_defaults(spec: PodSpec, f: Features = DEFAULT_FEATURES) -> Defaulted:
     """The pod as the API server of release ``f`` stores it when no admission plugin changes
-    it, and what defaulting changed: ``pod_level_defaults(decode_defaults(spec, f), f)``."""
+    it, and what defaulting changed: ``pod_level_defaults(decode_defaults(spec, f), f)``, the
+    two steps of ``pkg/apis/core/v1/defaults.go`` (``SetDefaults_Pod`` and, for the pod level,
+    ``defaultPodRequests`` / ``defaultHugePagePodLimits``) that each docstring details."""
     return pod_level_defaults(decode_defaults(spec, f), f)
 
 

@@ -79,6 +79,7 @@ class Aggregate(NamedTuple):
 
 @lru_cache(maxsize=1024)
 def is_pod_level_resource(name: str) -> bool:
+    """``IsSupportedPodLevelResource`` (component-helpers ``resource``): cpu, memory, hugepages-*."""
     return name in POD_LEVEL_RESOURCES or name.startswith(HUGEPAGES_PREFIX)
 
 

@@ -340,6 +340,7 @@ def _observed(req: Quantity | None, lim: Quantity | None, enforced: Quantity) ->
 
 
 def _min(kind: str, name: str, enforced: Quantity, req: Quantity | None, lim: Quantity | None) -> str | None:
+    """``minConstraint``: refused when there is no request, or request < min, or limit < min."""
     r, li, e = _observed(req, lim, enforced)
     head = f"minimum {name} usage per {kind} is {canonical(enforced)}"
     if req is None:
@@ -352,6 +353,7 @@ def _min(kind: str, name: str, enforced: Quantity, req: Quantity | None, lim: Qu
 
 
 def _max(kind: str, name: str, enforced: Quantity, req: Quantity | None, lim: Quantity | None) -> str | None:
+    """``maxConstraint``: refused when there is no limit, or limit > max, or request > max."""
     r, li, e = _observed(req, lim, enforced)
     head = f"maximum {name} usage per {kind} is {canonical(enforced)}"
     if lim is None:

@@ -148,7 +148,10 @@ def _bytes(amount: Fraction) -> Quantity:
 
 
 def reservation(model: Model, capacity: ResourceList, max_pods: int) -> Reservation:
-    """The kube-reserved and eviction thresholds a managed offering sets for this shape."""
+    """The kube-reserved and eviction thresholds ``model`` sets for a node of ``capacity``
+    running up to ``max_pods`` pods: the offering's published formula, as ``MODEL_SOURCES``
+    quotes it (bands of cores and GiB for GKE, EKS and AKS, ``11Mi x maxPods + 255Mi`` of
+    memory for EKS, ``min(20Mi x maxPods + 50Mi, 25%)`` for AKS 1.29+)."""
     cores = capacity[CPU].value if CPU in capacity else Fraction(0)
     memory = capacity[MEMORY].value if MEMORY in capacity else Fraction(0)
     mem_100mi: Mapping[str, Quantity | Fraction] = {MEMORY_AVAILABLE: Quantity(100 * MI * NANO, Format.BINARY_SI)}
@@ -170,7 +173,12 @@ def reservation(model: Model, capacity: ResourceList, max_pods: int) -> Reservat
 
 
 def allocatable(capacity: ResourceList, reserved: Reservation, max_pods: int) -> dict[str, Quantity]:
-    """capacity - kube-reserved - system-reserved - hard eviction, clamped at zero; pods = maxPods."""
+    """capacity - kube-reserved - system-reserved - hard eviction, clamped at zero; pods = maxPods.
+
+    The kubelet's node allocatable (``pkg/kubelet/cm`` ``GetNodeAllocatableAbsolute`` less the
+    hard eviction threshold, as ``getNodeAllocatableInternal`` reports it to the scheduler):
+    ``memory.available`` counts against memory, ``nodefs.available`` against ephemeral-storage.
+    """
     out: dict[str, Quantity] = {}
     for name, q in capacity.items():
         if name == PODS:
@@ -198,7 +206,9 @@ def subtract(free: ResourceList, used: ResourceList) -> dict[str, Quantity]:
 def pods_that_fit(free: ResourceList, pod: ResourceList) -> tuple[int, str]:
     """How many pods requesting ``pod`` fit in ``free`` (which includes ``pods`` slots), and why no more.
 
-    The limiting resource is the first, by name, to run out; ``pods`` when only slots count.
+    min(free pods, min over requested resources r of floor(free[r] / pod[r])): the scheduler's
+    ``NodeResourcesFit`` filter (``fitsRequest``) applied pod after pod. The limiting resource
+    is the first, by name, to run out; ``pods`` when only slots count.
     """
     slots = free[PODS].nanos // NANO if PODS in free else 0
     best, limiting = slots, PODS
@@ -498,7 +508,11 @@ class NodesFit:
 
 def fit_nodes(nodes: Sequence[Node], workloads: Sequence[Scheduled]) -> NodesFit | None:
     """The Nodes given: free = allocatable - (pods bound there + a pod of each DaemonSet), then
-    the admitted pods packed first-fit decreasing onto what is free (``pack``). None: no Nodes."""
+    the admitted pods packed first-fit decreasing onto what is free (``pack``). None: no Nodes.
+
+    A pod with ``spec.nodeName`` is bound there without the scheduler (``NodeResourcesFit``
+    then only checks free room for the rest); a DaemonSet's pod is on every node
+    (``pkg/controller/daemon``)."""
     if not nodes:
         return None
     known = {n.name for n in nodes}
@@ -561,7 +575,8 @@ class ShapeFit:
 
 def fit_shape(shape: NodeShape, workloads: Sequence[Scheduled]) -> ShapeFit:
     """How many nodes of ``shape`` the admitted pods need: allocatable from its capacity and
-    reservation (``allocatable``), less a pod of each DaemonSet, packed first-fit decreasing."""
+    reservation (``allocatable``), less a pod of each DaemonSet (``pkg/controller/daemon``: one
+    on every node), packed first-fit decreasing by the ``NodeResourcesFit`` rule (``pack``)."""
     alloc = allocatable(shape.capacity, shape.reservation, shape.max_pods)
     daemons = daemon_usage(workloads)
     free = subtract(alloc, daemons)

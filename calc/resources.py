@@ -28,6 +28,7 @@ _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 
 
 def is_hugepages(name: str) -> bool:
+    """``IsHugePageResourceName`` (``pkg/apis/core/helper``): the ``hugepages-`` prefix."""
     return name.startswith(HUGEPAGES_PREFIX)
 
 

@@ -95,7 +95,10 @@ DEFAULT_FEATURES = features()
 
 
 def as_released(spec: PodSpec, f: Features) -> tuple[PodSpec, list[str]]:
-    """``spec`` as the API server of that release stores it, and what was dropped."""
+    """``spec`` as the API server of that release stores it, and what was dropped: a field
+    whose feature gate is off is dropped on create (``pkg/api/pod`` ``dropDisabledFields``):
+    ``restartPolicy`` of init containers before SidecarContainers, ``spec.resources`` before
+    PodLevelResources."""
     notes: list[str] = []
     if not f.sidecar_containers and any(c.type is ContainerType.SIDECAR for c in spec.init_containers):
         names = [c.name for c in spec.init_containers if c.type is ContainerType.SIDECAR]
