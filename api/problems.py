@@ -5,7 +5,8 @@ path); input errors add ``errors``, each naming the bad field by JSON pointer (`
 into the body) or by query parameter (``parameter``), with what was wrong (``detail``).
 
 The use cases raise ``podcalc.errors.InputError``s, which carry no status: ``STATUSES`` maps
-each class to one here, and nowhere else.
+each class to one here, and nowhere else. A ``calc.errors.CalcError`` that reaches a view
+unlocated (a rule refusing a value no reader checked) is bad input too: a 422.
 """
 
 from __future__ import annotations

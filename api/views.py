@@ -15,7 +15,7 @@ from calc.units import registry
 from podcalc.diff import diff_documents, side, what_if
 from podcalc.effective import Document, describe_quantity, evaluate_documents
 from podcalc.errors import InvalidError
-from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, Limits, read_documents
+from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, Limits, read_json_object, read_stream
 from podcalc.reading.lines import with_lines
 from podcalc.render import encode
 from podcalc.render_live import plan_stream
@@ -43,14 +43,7 @@ def _stream(answer: Callable[..., Any]) -> Response:
     params, limits = load(STREAM, _args(req)), _limits()
     params.checked("nodes", "unit")
     media_type = media_type_of(req.mimetype)
-    documents = read_documents(req.get_data(), media_type, limits)
-    if media_type == "application/json" and documents == [None]:
-        raise ProblemError(
-            400,
-            "Malformed body",
-            "the body is the JSON null: send a manifest, a List of them or a PodSpec, as a JSON object",
-            [{"pointer": "", "detail": "must be a JSON object, not null"}],
-        )
+    documents = read_stream(req.get_data(), media_type, limits)
     query = params.checked("explain")
     try:
         body = answer((Document(i, v) for i, v in enumerate(documents)), **query, limits=limits)
@@ -78,12 +71,7 @@ def _json_body() -> Any:
     """A JSON object body (the two-sided operations take JSON only)."""
     if media_type_of(request.mimetype) != "application/json":
         raise ProblemError(415, "Unsupported Media Type", "this operation takes application/json")
-    (body,) = read_documents(request.get_data(), "application/json", _limits())
-    if not isinstance(body, dict):
-        raise ProblemError(
-            422, "Invalid input", "the body must be a JSON object", [{"pointer": "", "detail": "must be a JSON object"}]
-        )
-    return body
+    return read_json_object(request.get_data(), _limits())
 
 
 def _limits() -> Limits:

@@ -458,6 +458,26 @@ def read_documents(data: bytes, media_type: str, limits: Limits | None = None) -
     return _read(data, media_type, limits or DEFAULT_LIMITS)
 
 
+def read_stream(data: bytes, media_type: str, limits: Limits | None = None) -> list[Any]:
+    """The documents of a stream operation's body (``read_documents``); a JSON body that is
+    ``null`` holds no manifest, and is refused as malformed."""
+    documents = read_documents(data, media_type, limits)
+    if media_type in JSON_TYPES and documents == [None]:
+        raise MalformedError(
+            "the body is the JSON null: send a manifest, a List of them or a PodSpec, as a JSON object",
+            [{"pointer": "", "detail": "must be a JSON object, not null"}],
+        )
+    return documents
+
+
+def read_json_object(data: bytes, limits: Limits | None = None) -> dict[str, Any]:
+    """A JSON body that must be one object (the envelope of a two-sided operation)."""
+    (body,) = read_documents(data, "application/json", limits)
+    if not isinstance(body, dict):
+        raise InvalidError("the body must be a JSON object", [{"pointer": "", "detail": "must be a JSON object"}])
+    return body
+
+
 def _json_within(data: bytes, limits: Limits) -> bool:
     """Whether a JSON body is certainly within the size limits, read off its bytes.
 

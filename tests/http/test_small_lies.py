@@ -248,3 +248,13 @@ def test_utilisation_is_rounded_half_to_even(
     assert q["utilisation"] == {"requests.cpu": shown}
     assert q["exceeded"] == (["requests.cpu"] if exceeded else [])
     assert q["fits"] is not exceeded
+
+
+@pytest.mark.parametrize("path", ["/v1/diff", "/v1/what-if"])
+@pytest.mark.parametrize("body", ["[]", "null", '"manifests"', "3"])
+def test_a_two_sided_body_that_is_not_an_object_is_a_422(client: FlaskClient, path: str, body: str) -> None:
+    response = post(client, path, body, content_type="application/json")
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert (problem["title"], problem["detail"]) == ("Invalid input", "the body must be a JSON object")
+    assert problem["errors"] == [{"pointer": "", "detail": "must be a JSON object"}]

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podcalc.errors import InputError, TooLargeError
+from podcalc.errors import InputError, InvalidError, MalformedError, TooLargeError
 from podcalc.reading.documents import (
     DuplicateKeyError,
     ExactLoader,
@@ -26,6 +26,8 @@ from podcalc.reading.documents import (
     _measure,
     check_size,
     load_yaml_stream,
+    read_json_object,
+    read_stream,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -335,4 +337,21 @@ def test_a_depth_setting_beyond_the_walk_is_held_to_256(text: str) -> None:
     walk's recursion: a RecursionError, a 500 through the API."""
     assert outcome(text, Limits(depth=10_000), walk=False) == (
         "TooLargeError values nested more than 256 levels deep: the limit is 256 (PODCALC_MAX_DEPTH)"
+    )
+
+
+def test_a_stream_body_of_json_null_is_malformed_and_a_yaml_null_is_an_empty_document() -> None:
+    with pytest.raises(MalformedError) as err:
+        read_stream(b"null", "application/json")
+    assert err.value.errors == [{"pointer": "", "detail": "must be a JSON object, not null"}]
+    assert read_stream(b"null\n", "application/yaml") == [None]
+
+
+def test_a_two_sided_envelope_must_be_one_json_object() -> None:
+    assert read_json_object(b'{"before": []}') == {"before": []}
+    with pytest.raises(InvalidError) as err:
+        read_json_object(b"[1]")
+    assert (err.value.detail, err.value.errors) == (
+        "the body must be a JSON object",
+        [{"pointer": "", "detail": "must be a JSON object"}],
     )
