@@ -4,6 +4,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+from typing import Any
 
 bind = os.environ.get("PODCALC_BIND", "127.0.0.1:8080")
 # The work is CPU-bound and short: one process per core, two threads to overlap I/O. More
@@ -37,7 +38,7 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PODCALC_LOG_LEVEL", "info")
 logger_class = "api.gunicorn_logging.JsonLogger"
-logconfig_dict = {
+logconfig_dict: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "api.observability.JsonFormatter"}},
@@ -59,27 +60,27 @@ logconfig_dict["handlers"]["access"] = {  # access lines are JSON already: print
 
 # Prometheus multiprocess mode: every worker writes its metrics to files in this directory,
 # /metrics adds them up. Set before any worker imports prometheus_client.
+_own_metrics_dir: str | None = None  # the directory made here (None: one was given), removed on exit
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="podcalc-metrics-")
     _own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 else:
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
-    _own_metrics_dir = None
 
 
-def child_exit(server, worker):
+def child_exit(server: Any, worker: Any) -> None:
     """A worker is gone: its live gauges must not count any more."""
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
 
-def on_exit(server):
+def on_exit(server: Any) -> None:
     if _own_metrics_dir:
         shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
-def post_fork(server, worker):
+def post_fork(server: Any, worker: Any) -> None:
     """Tune the garbage collector in each worker.
 
     A bulk request allocates millions of short-lived, acyclic objects that reference
