@@ -5,7 +5,9 @@
   differs from its RuntimeClass's is rejected.
 - LimitRanger (``plugin/pkg/admission/limitranger``): defaults, then the rules; a pod that
   breaks them is refused (``limit_range_rejection``), and one that only the defaults make
-  invalid is refused by validation (``conflict_rejection``).
+  invalid is refused by validation (``conflict_rejection``); a PersistentVolumeClaim that
+  breaks them is refused (``claim_rejection``), and with it the pods of a StatefulSet whose
+  claims it stands for (``pods_limit_range_rejection``).
 - ResourceQuota (``k8s.io/apiserver/pkg/admission/plugin/resourcequota``): the pods of each
   namespace against its quotas, in stream order (``admit_to_quotas``).
 """
@@ -22,7 +24,7 @@ from calc import quota
 from calc.effective import pod_level_resources_set
 from calc.errors import Location, Path, Violation
 from calc.evaluate import LimitRangeConflictError, PodEvaluation
-from calc.limitrange import LimitViolation, forbidden_message
+from calc.limitrange import LimitRange, LimitViolation, check_claim, forbidden_message
 from calc.pod import PodSpec, ResourceList
 from calc.quantity import ZERO, Quantity
 from calc.quota import ResourceQuota
@@ -34,7 +36,12 @@ def apply_runtime_class(spec: PodSpec, classes: Mapping[str, ResourceList | None
     """``spec`` with its RuntimeClass's overhead, or why admission rejects it.
 
     ``classes`` maps RuntimeClass names to their ``overhead.podFixed`` (None: no overhead).
-    A RuntimeClass that is not in ``classes`` leaves the pod as written.
+    A pod without overhead gets its class's ``podFixed`` (``setOverhead``); a pod with overhead
+    is rejected when its class has none, or a different one (``validateOverhead``, in the
+    API server's words). A RuntimeClass that is not in ``classes`` leaves the pod as written.
+
+    Source: ``plugin/pkg/admission/runtimeclass/admission.go`` (``SetOverhead``,
+    ``setOverhead``, ``validateOverhead``).
     """
     name = spec.runtime_class_name
     if name is None or name not in classes:
@@ -116,6 +123,69 @@ def limit_range_rejection(violations: Sequence[LimitViolation]) -> Rejection:
     return Rejection(
         "LimitRanger", (f"LimitRange/{first}",), forbidden_message(refusing), tuple(violations), notes=notes
     )
+
+
+def claim_name(template: str | None, stateful_set: str | None, ordinal: int) -> str:
+    """The name of the claim a StatefulSet creates from its volume claim template for its pod
+    of ``ordinal``: ``<template>-<statefulset>-<ordinal>``.
+
+    Source: ``pkg/controller/statefulset/stateful_set_utils.go`` (``getPersistentVolumeClaimName``).
+    """
+    return f"{template}-{stateful_set}-{ordinal}"
+
+
+def claim_rejection(name: str | None, requests: ResourceList, ranges: Sequence[LimitRange]) -> Rejection | None:
+    """LimitRanger's refusal of the PersistentVolumeClaim ``name`` of ``requests``
+    (``PersistentVolumeClaimValidateLimitFunc`` over its namespace's LimitRanges,
+    ``calc.limitrange.check_claim``), naming the claim as the object refused; None: admitted.
+
+    Source: ``plugin/pkg/admission/limitranger/admission.go``.
+    """
+    violations = check_claim(requests, ranges)
+    if not violations:
+        return None
+    return dataclasses.replace(limit_range_rejection(violations), refused=f"PersistentVolumeClaim/{name}")
+
+
+def stateful_set_claims_rejection(
+    stateful_set: str | None, claims: Sequence[Creation], ranges: Sequence[LimitRange]
+) -> Rejection | None:
+    """LimitRanger's refusal of a StatefulSet's first claim, which refuses all its pods.
+
+    The controller creates a pod's claims, one per template in order, before the pod
+    (``createPersistentVolumeClaims``), and stops at the first one admission refuses, so the
+    pod is not created. Every pod's claims come from the same templates, so the claim that
+    stops pod 0 (``claim_name(template, stateful_set, 0)``) stops every later pod too.
+
+    Sources: ``pkg/controller/statefulset/stateful_pod_control.go``
+    (``createPersistentVolumeClaims``), ``stateful_set_utils.go``
+    (``getPersistentVolumeClaimName``) and ``plugin/pkg/admission/limitranger``.
+    """
+    for claim in claims:
+        rejection = claim_rejection(claim_name(claim.name, stateful_set, 0), claim.requests, ranges)
+        if rejection is not None:
+            return rejection
+    return None
+
+
+def pods_limit_range_rejection(
+    workload: str | None,
+    claims: Sequence[Creation],
+    ranges: Sequence[LimitRange],
+    violations: Sequence[LimitViolation],
+) -> Rejection | None:
+    """LimitRanger's refusal of a workload's pods: its claims come first, created before each
+    pod (``stateful_set_claims_rejection``; ``claims`` are a StatefulSet's, none for any other
+    kind), then the pod's own ``violations`` of its namespace's LimitRanges
+    (``limit_range_rejection``); None: LimitRanger admits them.
+
+    Sources: ``pkg/controller/statefulset/stateful_pod_control.go`` (claims before the pod)
+    and ``plugin/pkg/admission/limitranger/admission.go``.
+    """
+    rejection = stateful_set_claims_rejection(workload, claims, ranges)
+    if rejection is None and violations:
+        return limit_range_rejection(violations)
+    return rejection
 
 
 def conflict_rejection(pod_name: str | None, err: LimitRangeConflictError) -> Rejection:
@@ -432,12 +502,13 @@ def _admit_pods(a: Applicant, pods: _Pods) -> Admitted:
         t.charge(pods.unit(t), admitted)
     if admitted == a.pods:
         return Admitted(admitted, None, None, None)
-    # the next pod's claims, then the pod: the first object a quota refuses stops the workload
+    # the next pod's claims (a StatefulSet's named by claim_name), then the pod: the first
+    # object a quota refuses stops the workload
     for c, counting in zip(a.claims, pods.claim_quotas, strict=True):
         for t in counting:
             message = t.refusal(c.usage)
             if message is not None:
-                name = f"{c.name}-{a.name}-{admitted}" if a.kind == "StatefulSet" else c.name
+                name = claim_name(c.name, a.name, admitted) if a.kind == "StatefulSet" else c.name
                 return _refused(a, t, message, admitted, f"{c.kind}/{name}")
         for t in counting:
             t.charge(c.usage)

@@ -233,6 +233,13 @@ def _standard(resource: str) -> bool:
 
 
 def _scope_allows(scope: Scope, resource: str) -> bool:
+    """Whether a quota of ``scope`` may limit the standard ``resource``: BestEffort only
+    ``pods``; VolumeAttributesClass only ``persistentvolumeclaims`` and ``requests.storage``;
+    every other scope ``pods`` and the pod compute resources (``cpu``, ``memory``, their
+    ``requests.``/``limits.`` forms).
+
+    Source: ``pkg/apis/core/helper/helpers.go`` (``IsResourceQuotaScopeValidForResource``),
+    called by ``ValidateResourceQuota`` (``pkg/apis/core/validation/validation.go``)."""
     if scope is Scope.BEST_EFFORT:
         return resource in _POD_COUNT
     if scope is Scope.VOLUME_ATTRIBUTES_CLASS:
@@ -241,11 +248,28 @@ def _scope_allows(scope: Scope, resource: str) -> bool:
 
 
 def matches(quota: ResourceQuota, pod: PodFacts) -> bool:
-    """Whether ``quota`` counts ``pod``: every scope requirement matches."""
+    """Whether ``quota`` counts ``pod``: every scope requirement of ``spec.scopes`` and
+    ``spec.scopeSelector`` matches (``_matches``; they are ANDed, and a quota without scopes
+    counts every pod).
+
+    Sources: ``pkg/quota/v1/generic/evaluator.go`` (``Matches``: ``CalculateUsageScopes``
+    over ``getScopeSelectorsFromQuota``) and ``pkg/quota/v1/evaluator/core/pods.go``
+    (``podEvaluator.MatchingScopes``, ``podMatchesScopeFunc``)."""
     return all(_matches(r, pod) for r in quota.all_scopes())
 
 
 def _matches(r: ScopeRequirement, pod: PodFacts) -> bool:
+    """Whether one scope requirement matches ``pod``: PriorityClass applies its operator to
+    ``spec.priorityClassName`` (Exists, DoesNotExist, In, NotIn the values); Terminating is
+    ``activeDeadlineSeconds >= 0``, NotTerminating its negation; BestEffort is the BestEffort
+    QoS class, NotBestEffort any other; CrossNamespacePodAffinity an affinity term naming
+    namespaces or a namespace selector; these read no operator. VolumeAttributesClass
+    matches no pod (it scopes claims).
+
+    Sources: ``pkg/quota/v1/evaluator/core/pods.go`` (``podMatchesScopeFunc``,
+    ``podMatchesSelector``, ``isTerminating``, ``isBestEffort``,
+    ``usesCrossNamespacePodAffinity``) and the ResourceQuota scope selectors
+    (``k8s.io/apiserver/pkg/admission/plugin/resourcequota``, ``scopeSelector.matchExpressions``)."""
     scope = Scope(r.scope)
     if scope is Scope.PRIORITY_CLASS:
         name = pod.priority_class
@@ -388,16 +412,66 @@ def plural(kind: str) -> str:
     return lower + "s"
 
 
-def service_node_ports(service_type: str, ports: Sequence[bool], allocate_load_balancer_node_ports: bool) -> int:
+def counted_as_object(kind: str) -> bool:
+    """Whether creating an object of ``kind`` counts against its namespace's quotas as an
+    object (``object_usage``): every kind but a Pod, whose usage is its own evaluator's
+    (``pod_usage``), a List, which is no object but a wrapper of its items, and a Node,
+    which lives in no namespace (the admission plugin passes over an object without one).
+
+    Sources: ``pkg/quota/v1/evaluator/core/registry.go`` (the pod evaluator, and
+    ``count/<resource>`` for every other kind), ``k8s.io/apiserver/pkg/admission/plugin/resourcequota``
+    (``Validate``: only namespaced objects).
+    """
+    return kind != "Pod" and not kind.endswith("List") and kind != "Node"
+
+
+CLUSTER_IP = "ClusterIP"
+
+
+def defaulted_service_type(declared: str | None) -> str:
+    """A Service's ``spec.type``: ``ClusterIP`` where it is not set.
+
+    Source: ``pkg/apis/core/v1/defaults.go`` (``SetDefaults_Service``)."""
+    return declared or CLUSTER_IP
+
+
+def allocates_load_balancer_node_ports(declared: bool | None) -> bool:
+    """A Service's ``spec.allocateLoadBalancerNodePorts``: true where it is not set (it
+    matters only to a LoadBalancer, the one type it is defaulted for).
+
+    Source: ``pkg/apis/core/v1/defaults.go`` (``SetDefaults_Service``)."""
+    return declared is not False
+
+
+def service_node_ports(
+    service_type: str | None, ports: Sequence[bool], allocate_load_balancer_node_ports: bool | None
+) -> int:
     """The node ports a Service counts (``services.nodeports``): one per port of a NodePort or
     LoadBalancer Service; a LoadBalancer with ``allocateLoadBalancerNodePorts: false`` counts
-    only the ports that name a ``nodePort`` (``ports``: whether each does).
-    Source: ``pkg/quota/v1/evaluator/core/services.go``."""
-    if service_type not in ("NodePort", "LoadBalancer"):
+    only the ports that name a ``nodePort`` (``ports``: whether each does). Unset fields take
+    their defaults (``defaulted_service_type``, ``allocates_load_balancer_node_ports``).
+
+    Source: ``pkg/quota/v1/evaluator/core/services.go`` (``Usage``)."""
+    kind = defaulted_service_type(service_type)
+    if kind not in ("NodePort", "LoadBalancer"):
         return 0
-    if service_type == "LoadBalancer" and not allocate_load_balancer_node_ports:
+    if kind == "LoadBalancer" and not allocates_load_balancer_node_ports(allocate_load_balancer_node_ports):
         return sum(ports)
     return len(ports)
+
+
+BETA_STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
+
+
+def claim_storage_class(beta_annotation: str | None, storage_class_name: str | None) -> str | None:
+    """The storage class a PersistentVolumeClaim is charged to: the beta annotation
+    ``volume.beta.kubernetes.io/storage-class`` where it is present (even empty), else
+    ``spec.storageClassName``; an empty class is none (None).
+
+    Sources: ``k8s.io/component-helpers/storage/volume`` (``GetPersistentVolumeClaimClass``),
+    ``pkg/quota/v1/evaluator/core/persistent_volume_claims.go`` (the per-class resources)."""
+    chosen = beta_annotation if beta_annotation is not None else storage_class_name
+    return chosen or None
 
 
 def object_usage(

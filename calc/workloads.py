@@ -14,33 +14,79 @@ quota count every pod with the same ``PodRequests``/``PodLimits``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from calc.effective import add_resources
 from calc.pod import ResourceList
 from calc.quantity import Quantity
+
+if TYPE_CHECKING:  # calc.nodes builds on this module
+    from calc.nodes import Scheduled
 
 REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 JOBS = frozenset({"Job", "CronJob"})
 DAEMON = "DaemonSet"
 
 
-def pods_at_once(kind: str, replicas: int | None, parallelism: int | None, completions: int | None) -> int | None:
+def pods_at_once(
+    kind: str, replicas: int | None, parallelism: int | None, completions: int | None, nodes: int | None = None
+) -> int | None:
     """The pods a workload runs at once, with the API's defaults (``replicas`` and
-    ``parallelism`` default to 1); None for a DaemonSet, which runs one on every node.
+    ``parallelism`` default to 1); a DaemonSet's are ``nodes``, one per node (None when no
+    node count is known, ``pods_on_nodes``).
 
     Sources: ``pkg/apis/apps/v1/defaults.go`` (replicas), ``pkg/apis/batch/v1/defaults.go``
-    (parallelism), and the Job controller, which never runs more pods than completions remain.
+    (parallelism), the Job controller, which never runs more pods than completions remain,
+    and the DaemonSet controller (``pkg/controller/daemon``).
     """
     if kind in REPLICATED:
         return 1 if replicas is None else replicas
     if kind in JOBS:
         running = 1 if parallelism is None else parallelism
         return running if completions is None else min(running, completions)
-    if kind == DAEMON:
-        return None
+    if runs_on_every_node(kind):
+        return nodes
     return 1
+
+
+def runs_on_every_node(kind: str) -> bool:
+    """Whether a workload of ``kind`` runs one pod on every eligible node, whatever its
+    counts: a DaemonSet (``pkg/controller/daemon``)."""
+    return kind == DAEMON
+
+
+def pods_on_nodes(kind: str, counted: int | None, nodes: int | None) -> int | None:
+    """A workload's pods at once on ``nodes`` nodes, from ``counted``, its ``pods_at_once``
+    without a node count: a DaemonSet runs one pod per eligible node, so ``nodes`` of them
+    (None when no node count is known); any other kind's count stays ``counted``.
+
+    Source: the DaemonSet controller (``pkg/controller/daemon``: one pod on each node that
+    ``nodeShouldRunDaemonPod`` accepts).
+    """
+    return nodes if runs_on_every_node(kind) else counted
+
+
+def node_count(given: int | None, listed: int) -> int | None:
+    """The nodes a DaemonSet's pods are counted on: the count ``given``, else the ``listed``
+    Nodes (None: neither)."""
+    if given is not None:
+        return given
+    return listed or None
+
+
+def for_new_nodes(scheduled: Sequence[Scheduled], unplaced: Mapping[int, int]) -> list[Scheduled]:
+    """What nodes added to a cluster must take: each workload's pods that fit on no node it
+    has (``unplaced``, by ``Scheduled.index``), and every DaemonSet not bound to a node,
+    of which each new node runs one pod (``pkg/controller/daemon``: one pod per eligible node).
+    Each keeps only its unplaced pods as ``pods``."""
+    return [
+        dataclasses.replace(s, pods=unplaced.get(s.index, 0))
+        for s in scheduled
+        if (s.daemon and s.node_name is None) or unplaced.get(s.index)
+    ]
 
 
 def scale(resources: ResourceList, times: int) -> dict[str, Quantity]:

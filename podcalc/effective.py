@@ -21,7 +21,7 @@ from calc.quantity import decimal_string, round_up_milli
 from calc.resources import dimension_of, parse_any
 from calc.units import convert, unit_factor
 from calc.versions import DEFAULT_FEATURES, Features, VersionError, as_released, features, parse_version
-from calc.workloads import Total, add_totals, workload_total
+from calc.workloads import Total, add_totals, pods_on_nodes, workload_total
 from podcalc import render
 from podcalc.errors import Entry, InvalidError, ParameterError
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits
@@ -51,7 +51,7 @@ class Evaluated:
 
     def pods(self, nodes: int | None) -> int | None:
         """Pods at once: a DaemonSet's one per node, given a node count."""
-        return nodes if self.workload.pods is None else self.workload.pods
+        return pods_on_nodes(self.workload.kind, self.workload.pods, nodes)
 
     def total(self, nodes: int | None) -> Total | None:
         """Its pods' total (None: a DaemonSet without a node count)."""

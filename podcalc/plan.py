@@ -31,14 +31,16 @@ from calc.admission import (
     QuotaOutcome,
     Rejection,
     admit_to_quotas,
+    claim_rejection,
     conflict_rejection,
-    limit_range_rejection,
+    pods_limit_range_rejection,
 )
 from calc.evaluate import LimitRangeConflictError
-from calc.limitrange import Filled, LimitRange, check_claim
+from calc.limitrange import Filled
 from calc.live import Placement
 from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, never_created
 from calc.versions import Features
+from calc.workloads import for_new_nodes, node_count, pods_on_nodes, runs_on_every_node
 from podcalc import render_plan
 from podcalc.effective import Evaluated, check_units, evaluate_workload, release
 from podcalc.errors import Entry, InvalidError
@@ -138,8 +140,7 @@ def plan(
     errors += cluster_errors
     if base is not None:
         cluster = _merged(base.cluster, cluster)
-    if cluster.nodes and nodes is None:
-        nodes = len(cluster.nodes)
+    nodes = node_count(nodes, len(cluster.nodes))
     drafts: list[Planned] = []
     skipped: list[tuple[Document, Skipped]] = []
     created: dict[int, tuple[Creation, ...]] = {}  # by position in found: what each object creates
@@ -170,7 +171,7 @@ def plan(
             errors += placement
             continue
         placements[position] = placement
-        pods = nodes if what.pods is None else what.pods
+        pods = pods_on_nodes(what.kind, what.pods, nodes)
         try:
             ranges = cluster.ranges_in(namespace)
             result = evaluate_workload(doc, what, classes, limits, ranges, release_features, priorities)
@@ -182,9 +183,7 @@ def plan(
             errors += result
             continue
         ev = result.evaluation
-        refusal = _claims_rejection(what, claims[position], cluster.ranges_in(namespace))
-        if refusal is None and ev.limit_violations:
-            refusal = limit_range_rejection(ev.limit_violations)
+        refusal = pods_limit_range_rejection(what.name, claims[position], ranges, ev.limit_violations)
         drafts.append(
             Planned(len(drafts), doc, what, namespace, pods, result, refusal, ev.limit_range_filled, none, position)
         )
@@ -201,7 +200,7 @@ def plan(
             p.workload.name,
             p.admitted.pods,
             p.evaluated.evaluation.requests,
-            p.workload.pods is None,
+            runs_on_every_node(p.workload.kind),
             never_created(p.rejections),
             p.evaluated.evaluation.spec.node_name,
             placements.get(p.position, Placement()),
@@ -237,31 +236,14 @@ def _merged(running: Cluster, stream: Cluster) -> Cluster:
 
 
 def _left_over(scheduled: list[Scheduled], fit: NodesFit | None) -> list[Scheduled]:
-    """What the running cluster's Nodes cannot take, for new nodes: the pods left unplaced,
-    and the plan's DaemonSets (a new node runs one of each)."""
+    """What the running cluster's Nodes leave for new nodes (``calc.workloads.for_new_nodes``)."""
     if fit is None:
         return scheduled
-    unplaced = fit.packing.unplaced
-    return [
-        dataclasses.replace(s, pods=unplaced.get(s.index, 0))
-        for s in scheduled
-        if (s.daemon and s.node_name is None) or unplaced.get(s.index)
-    ]
+    return for_new_nodes(scheduled, fit.packing.unplaced)
 
 
 def _with(p: Planned, admitted: Admitted) -> Planned:
     return dataclasses.replace(p, admitted=admitted)
-
-
-def _claims_rejection(w: Workload, claims: tuple[Creation, ...], ranges: list[LimitRange]) -> Rejection | None:
-    """LimitRanger's refusal of the first claim a StatefulSet creates, which stops its first
-    pod and so all of them (every pod's claims are alike)."""
-    for claim in claims:
-        violations = check_claim(claim.requests, ranges)
-        if violations:
-            refused = f"PersistentVolumeClaim/{claim.name}-{w.name}-0"
-            return dataclasses.replace(limit_range_rejection(violations), refused=refused)
-    return None
 
 
 def _refused_claim(doc: Document, what: Skipped, made: tuple[Creation, ...], cluster: Cluster) -> RefusedObject | None:
@@ -269,11 +251,8 @@ def _refused_claim(doc: Document, what: Skipped, made: tuple[Creation, ...], clu
     if what.kind != "PersistentVolumeClaim" or not made:
         return None
     namespace = what.namespace or DEFAULT_NAMESPACE
-    violations = check_claim(made[0].requests, cluster.ranges_in(namespace))
-    if not violations:
-        return None
-    refused = f"PersistentVolumeClaim/{what.name}"
-    return RefusedObject(doc, what, namespace, dataclasses.replace(limit_range_rejection(violations), refused=refused))
+    rejection = claim_rejection(what.name, made[0].requests, cluster.ranges_in(namespace))
+    return None if rejection is None else RefusedObject(doc, what, namespace, rejection)
 
 
 def _applicants(

@@ -269,16 +269,16 @@ def _explicit(r: _Reader, res: Mapping[str, Any], default: nodefit.Reservation) 
     return nodefit.Reservation(Model.EXPLICIT, kube, system, eviction)
 
 
-_BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
 _PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?%")
 
 
 def creations(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
     """What creating ``obj`` counts against its namespace's quotas: the object itself, then
-    what its controller creates before any pod (``calc.quota.CREATES``); nothing for a Pod,
-    whose usage is its own (``calc.quota.pod_usage``), a List or a Node."""
+    what its controller creates before any pod (``calc.quota.CREATES``); nothing for a kind
+    quota does not count as an object (``calc.quota.counted_as_object``: a Pod, a List, a
+    Node), nor for a NodeShape, podcalc's own."""
     kind = obj.get("kind")
-    if not isinstance(kind, str) or kind == "Pod" or kind.endswith("List") or kind in ("Node", "NodeShape"):
+    if not isinstance(kind, str) or kind == "NodeShape" or not quota.counted_as_object(kind):
         return ()
     api_version = obj.get("apiVersion")
     group = api_version.rsplit("/", 1)[0] if isinstance(api_version, str) and "/" in api_version else ""
@@ -288,10 +288,10 @@ def creations(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
     spec = spec if isinstance(spec, Mapping) else {}
     ports = spec.get("ports")
     ports = ports if isinstance(ports, list) else []
-    service_type = spec.get("type")
-    service_type = service_type if isinstance(service_type, str) else "ClusterIP"
+    service_type = quota.defaulted_service_type(_string(spec.get("type")))
     named = [isinstance(p, Mapping) and bool(p.get("nodePort")) for p in ports]
-    node_ports = quota.service_node_ports(service_type, named, spec.get("allocateLoadBalancerNodePorts") is not False)
+    allocate = spec.get("allocateLoadBalancerNodePorts")
+    node_ports = quota.service_node_ports(service_type, named, allocate if isinstance(allocate, bool) else None)
     requests, storage_class = _claim(obj, spec, limits) if kind == "PersistentVolumeClaim" else ({}, None)
     usage = quota.object_usage(kind, group, service_type, node_ports, requests.get("storage"), storage_class)
     own = Creation(kind, name if isinstance(name, str) else None, usage, requests)
@@ -320,8 +320,8 @@ def claims(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
 
 
 def _claim(obj: Mapping[str, Any], spec: Mapping[str, Any], limits: Limits) -> tuple[dict[str, Quantity], str | None]:
-    """A claim's ``spec.resources.requests`` and its storage class: the beta annotation
-    first, then ``spec.storageClassName`` (``GetPersistentVolumeClaimClass``)."""
+    """A claim's ``spec.resources.requests`` and the storage class it is charged to, from its
+    beta annotation and ``spec.storageClassName`` (``calc.quota.claim_storage_class``)."""
     requests: dict[str, Quantity] = {}
     resources = spec.get("resources")
     if isinstance(resources, Mapping):
@@ -331,10 +331,15 @@ def _claim(obj: Mapping[str, Any], spec: Mapping[str, Any], limits: Limits) -> t
             requests = {}
     metadata = obj.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
-    storage_class = annotations.get(_BETA_CLASS) if isinstance(annotations, Mapping) else None
-    if storage_class is None:
-        storage_class = spec.get("storageClassName")
-    return requests, storage_class if isinstance(storage_class, str) and storage_class else None
+    annotation = annotations.get(quota.BETA_STORAGE_CLASS_ANNOTATION) if isinstance(annotations, Mapping) else None
+    if annotation is not None and not isinstance(annotation, str):
+        annotation = ""  # set, but to no class name
+    return requests, quota.claim_storage_class(annotation, _string(spec.get("storageClassName")))
+
+
+def _string(value: Any) -> str | None:
+    """``value`` where it is a string, else None (not set)."""
+    return value if isinstance(value, str) else None
 
 
 def check_cluster_size(found: Found, limits: Limits) -> None:

@@ -194,3 +194,69 @@ def test_does_not_exist_is_refused_for_best_effort_as_upstream() -> None:
 def test_scopes_are_checked_only_against_standard_quota_names(q: ResourceQuota) -> None:
     """IsStandardQuotaResourceName gates the scope/resource check upstream."""
     assert quota.validate(q) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "counted"),
+    [
+        ("Deployment", True),
+        ("Service", True),
+        ("PersistentVolumeClaim", True),
+        ("ResourceQuota", True),
+        ("Pod", False),  # its own evaluator's usage: pod_usage
+        ("List", False),
+        ("ConfigMapList", False),
+        ("Node", False),  # in no namespace
+    ],
+)
+def test_counted_as_object(kind: str, counted: bool) -> None:
+    assert quota.counted_as_object(kind) is counted
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [(None, "ClusterIP"), ("", "ClusterIP"), ("NodePort", "NodePort"), ("LoadBalancer", "LoadBalancer")],
+)
+def test_defaulted_service_type(declared: str | None, expected: str) -> None:
+    """SetDefaults_Service: an unset type is ClusterIP."""
+    assert quota.defaulted_service_type(declared) == expected
+
+
+@pytest.mark.parametrize(("declared", "expected"), [(None, True), (True, True), (False, False)])
+def test_allocates_load_balancer_node_ports(declared: bool | None, expected: bool) -> None:
+    """SetDefaults_Service: allocateLoadBalancerNodePorts defaults to true."""
+    assert quota.allocates_load_balancer_node_ports(declared) is expected
+
+
+@pytest.mark.parametrize(
+    ("service_type", "ports", "allocate", "expected"),
+    [
+        pytest.param(None, [True, False], None, 0, id="unset type: ClusterIP, no node ports"),
+        pytest.param("ClusterIP", [True], None, 0, id="ClusterIP"),
+        pytest.param("NodePort", [False, False, True], None, 3, id="NodePort: every port"),
+        pytest.param("LoadBalancer", [False, True], None, 2, id="LoadBalancer: allocates by default"),
+        pytest.param("LoadBalancer", [False, True], True, 2, id="LoadBalancer allocating"),
+        pytest.param("LoadBalancer", [False, True, True], False, 2, id="not allocating: only named nodePorts"),
+        pytest.param("NodePort", [False], False, 1, id="the flag is a LoadBalancer's only"),
+        pytest.param("ExternalName", [True], None, 0, id="ExternalName"),
+    ],
+)
+def test_service_node_ports(service_type: str | None, ports: list[bool], allocate: bool | None, expected: int) -> None:
+    """``pkg/quota/v1/evaluator/core/services.go``: ``services.nodeports``."""
+    assert quota.service_node_ports(service_type, ports, allocate) == expected
+
+
+@pytest.mark.parametrize(
+    ("annotation", "class_name", "expected"),
+    [
+        pytest.param("gold", "silver", "gold", id="the beta annotation first"),
+        pytest.param(None, "silver", "silver", id="then spec.storageClassName"),
+        pytest.param("", "silver", None, id="an empty annotation is present: no class"),
+        pytest.param(None, "", None, id="an empty class name is no class"),
+        pytest.param(None, None, None, id="neither"),
+    ],
+)
+def test_claim_storage_class(annotation: str | None, class_name: str | None, expected: str | None) -> None:
+    """``GetPersistentVolumeClaimClass``."""
+    assert quota.claim_storage_class(annotation, class_name) == expected
+    assert quota.BETA_STORAGE_CLASS_ANNOTATION == "volume.beta.kubernetes.io/storage-class"
