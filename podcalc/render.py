@@ -22,7 +22,7 @@ from calc.quantity import canonical, decimal_string
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT, dimension_of
 from calc.units import convert
 from calc.versions import Features
-from calc.workloads import Total, workload_total
+from calc.workloads import Total, runs_on_every_node, workload_total
 from podcalc.errors import pointer
 from podcalc.reading.manifests import Document, Skipped, Workload
 
@@ -159,7 +159,7 @@ def workload_item(
         "document": document.index,
         "path": pointer(*w.path),
         "replicas": w.pods,
-        "podsPerNode": 1 if w.pods is None else None,
+        "podsPerNode": 1 if runs_on_every_node(w.kind) else None,
         "pods": pods,
         "pod": pod,
         "total": None if counted is None else figures(counted, units),
