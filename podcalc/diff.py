@@ -12,7 +12,7 @@ a JSON merge patch (RFC 7396), ``replicas``, or a container's resources.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from calc.diff import (
@@ -25,13 +25,42 @@ from calc.diff import (
     compare,
     increases_beyond,
 )
+from calc.errors import Path
 from calc.quantity import parse_quantity
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT
 from podcalc import render_plan
 from podcalc.errors import Entry, InvalidError, pointer
-from podcalc.plan import DEFAULT_NAMESPACE, Plan, plan
-from podcalc.reading.documents import DEFAULT_LIMITS, Limits, read_documents
-from podcalc.reading.manifests import TEMPLATE_PATHS, Document, objects
+from podcalc.plan import Plan, plan
+from podcalc.reading.changes import (
+    Target,
+    change_list,
+    changed_fields,
+    container,
+    find,
+    pod_template,
+    read_containers,
+    read_patch,
+    read_replicas,
+    read_resources,
+    read_target,
+    resources_of,
+    side,
+    what_if_body,
+)
+from podcalc.reading.documents import DEFAULT_LIMITS, Limits
+from podcalc.reading.manifests import Document, replicas_path
+
+__all__ = [
+    "Compared",
+    "apply_changes",
+    "diff",
+    "diff_documents",
+    "gate",
+    "merge_patch",
+    "side",
+    "what_if",
+    "what_if_documents",
+]
 
 
 class Compared(NamedTuple):
@@ -41,23 +70,6 @@ class Compared(NamedTuple):
     diff: Diff
     after: Plan
     warnings: list[Entry]
-
-
-def side(value: Any, name: str, limits: Limits) -> list[Document]:
-    """One side of a comparison: a YAML or JSON stream as a string, one manifest, or a list of them."""
-    if isinstance(value, str):
-        documents = read_documents(value.encode("utf-8"), "application/yaml", limits)
-    elif isinstance(value, list):
-        documents = value
-    elif isinstance(value, Mapping):
-        documents = [value]
-    else:
-        raise _body_error(f"/{name}", "must be a YAML or JSON stream (a string), a manifest, or a list of manifests")
-    return [Document(i, v, f"{name} document {i}") for i, v in enumerate(documents)]
-
-
-def _body_error(at: str, detail: str) -> InvalidError:
-    return InvalidError.at(at, detail)
 
 
 def diff_documents(
@@ -137,100 +149,72 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 def apply_changes(documents: Sequence[Document], changes: Any) -> tuple[list[Document], list[str]]:
     """The documents with each change applied to the workload it names; what was done."""
-    if not isinstance(changes, list) or not changes:
-        raise _body_error("/changes", "must be a non-empty list of changes")
+    requests = change_list(changes)
     values = [copy.deepcopy(d.value) for d in documents]
     applied = []
-    for i, change in enumerate(changes):
+    for i, change in enumerate(requests):
         at = pointer("changes", i)
-        target = change.get("target") if isinstance(change, Mapping) else None
-        if not isinstance(target, Mapping) or not isinstance(target.get("kind"), str):
-            raise _body_error(f"{at}/target", "must name a workload: {kind, name, namespace}")
-        found = _find(values, target)
-        if found is None:
-            raise _body_error(f"{at}/target", f"no {target['kind']} {target.get('name')!r} in the manifests")
-        doc, path = found
-        obj = _get(values[doc], path)
-        obj = _change(obj, change, at)
-        values[doc] = _set(values[doc], path, obj)
-        applied.append(f"{target['kind']}/{target.get('name')}: " + ", ".join(k for k in change if k != "target"))
+        target = read_target(change, at)
+        found = find(values, target, at)
+        values[found.document] = _set(values[found.document], found.path, _change(found.value, target, change, at))
+        applied.append(f"{target}: " + ", ".join(changed_fields(change)))
     return [Document(d.index, v, d.source) for d, v in zip(documents, values, strict=True)], applied
 
 
-def _find(values: Sequence[Any], target: Mapping[str, Any]) -> tuple[int, tuple[str | int, ...]] | None:
-    namespace = target.get("namespace") or DEFAULT_NAMESPACE
-    for i, value in enumerate(values):
-        for path, obj in objects(value):
-            if not isinstance(obj, Mapping) or obj.get("kind") != target["kind"]:
-                continue
-            meta = obj.get("metadata")
-            meta = meta if isinstance(meta, Mapping) else {}
-            if meta.get("name") == target.get("name") and (meta.get("namespace") or DEFAULT_NAMESPACE) == namespace:
-                return i, path
-    return None
-
-
-def _get(value: Any, path: Iterable[str | int]) -> Any:
-    for key in path:
-        value = value[key]
-    return value
-
-
-def _set(value: Any, path: tuple[str | int, ...], new: Any) -> Any:
+def _set(value: Any, path: Path, new: Any) -> Any:
+    """``value`` with ``new`` at ``path`` (the whole of it at the root)."""
     if not path:
         return new
-    parent = _get(value, path[:-1])
+    parent = value
+    for key in path[:-1]:
+        parent = parent[key]
     parent[path[-1]] = new
     return value
 
 
-def _change(obj: Mapping[str, Any], change: Mapping[str, Any], at: str) -> Any:
-    kind = obj["kind"]
+def _change(obj: Mapping[str, Any], target: Target, change: Mapping[str, Any], at: str) -> Any:
+    """The object with one change request applied: its merge patch, then its replicas, then
+    its containers' resources."""
     out: Any = obj
-    if "patch" in change:
-        if not isinstance(change["patch"], Mapping):
-            raise _body_error(f"{at}/patch", "a JSON merge patch is an object")
-        out = merge_patch(out, change["patch"])
-    if "replicas" in change:
-        replicas = change["replicas"]
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-            raise _body_error(f"{at}/replicas", "must be a whole number")
-        field = "parallelism" if kind in ("Job", "CronJob") else "replicas"
-        if kind in ("Pod", "DaemonSet", "PodTemplate"):
-            raise _body_error(f"{at}/replicas", f"a {kind} has no replicas")
-        spec_patch: dict[str, Any] = {"spec": {field: replicas}}
-        if kind == "CronJob":
-            spec_patch = {"spec": {"jobTemplate": {"spec": {field: replicas}}}}
-        out = merge_patch(out, spec_patch)
-    if "containers" in change:
-        out = _container_resources(out, change["containers"], f"{at}/containers")
+    patch = read_patch(change, at)
+    if patch is not None:
+        out = merge_patch(out, patch)
+    replicas = read_replicas(change, at)
+    if replicas is not None:
+        field = replicas_path(target.kind)
+        if field is None:
+            raise InvalidError.at(f"{at}/replicas", f"a {target.kind} has no replicas")
+        out = merge_patch(out, _nested(field, replicas))
+    containers = read_containers(change, at)
+    if containers is not None:
+        spec = pod_template(out, f"{at}/containers")
+        for name, raw in containers.items():
+            resources = read_resources(raw, f"{at}/containers/{name}")
+            found = container(spec, name, f"{at}/containers/{name}")
+            found["resources"] = merge_patch(resources_of(found), resources)
     return out
 
 
-def _container_resources(obj: Any, containers: Any, at: str) -> Any:
-    if not isinstance(containers, Mapping):
-        raise _body_error(at, "must map container names to {requests, limits}")
-    kind = obj.get("kind") if isinstance(obj, Mapping) else None
-    path = (
-        TEMPLATE_PATHS.get(kind, ("spec",)) if isinstance(kind, str) else ("spec",) if isinstance(obj, Mapping) else ()
-    )
-    spec: Any = obj
-    for key in path:
-        spec = spec.get(key) if isinstance(spec, Mapping) else None
-    if not isinstance(spec, dict):
-        raise _body_error(at, f"the workload has no pod template at {pointer(*path)}")
-    for name, resources in containers.items():
-        if not isinstance(resources, Mapping):
-            raise _body_error(f"{at}/{name}", "must be {requests, limits}")
-        listed = [spec.get(f) for f in ("containers", "initContainers")]
-        matches = [
-            c for cs in listed if isinstance(cs, list) for c in cs if isinstance(c, dict) and c.get("name") == name
-        ]
-        if not matches:
-            raise _body_error(f"{at}/{name}", f"no container {name!r} in the pod template")
-        current = matches[0].get("resources")
-        matches[0]["resources"] = merge_patch(current if isinstance(current, Mapping) else {}, resources)
-    return obj
+def _nested(path: Path, value: Any) -> dict[str, Any]:
+    """The merge patch that sets ``path`` (object keys) to ``value``."""
+    patch: Any = value
+    for key in reversed(path):
+        patch = {key: patch}
+    return dict(patch)
+
+
+def what_if_documents(
+    before: Sequence[Document],
+    changes: Any,
+    nodes: int | None = None,
+    units: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    kubernetes_version: str | None = None,
+) -> dict[str, Any]:
+    """The body of ``POST /v1/what-if`` and ``podcalc what-if``: what each change did
+    (``applied``), and the diff of the manifests and the manifests changed."""
+    after, applied = apply_changes(before, changes)
+    return {"applied": applied} | diff_documents(before, after, nodes, units, limits, kubernetes_version)
 
 
 def what_if(
@@ -240,9 +224,6 @@ def what_if(
     limits: Limits = DEFAULT_LIMITS,
     kubernetes_version: str | None = None,
 ) -> dict[str, Any]:
-    """The body of ``POST /v1/what-if``: the diff of the manifests and the manifests changed."""
-    if "manifests" not in body:
-        raise _body_error("/manifests", "Required value: the manifests to change")
-    before = side(body["manifests"], "manifests", limits)
-    after, applied = apply_changes(before, body.get("changes"))
-    return {"applied": applied} | diff_documents(before, after, nodes, units, limits, kubernetes_version)
+    """The body of ``POST /v1/what-if`` for its request body."""
+    before, changes = what_if_body(body, limits)
+    return what_if_documents(before, changes, nodes, units, limits, kubernetes_version)

@@ -47,6 +47,29 @@ TEMPLATE_PATHS: dict[str, Path] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "PodTemplate": ("template", "spec"),
 }
+
+
+def count_fields(kind: str) -> tuple[Path, tuple[str, ...]]:
+    """Where an object's pod counts stand, and their fields: ``replicas`` for the kinds of
+    ``calc.workloads.REPLICATED``, ``parallelism`` and ``completions`` for ``JOBS``, in the
+    spec that holds the pod template (a CronJob's ``spec.jobTemplate.spec``); no fields for
+    the other kinds."""
+    names = ("replicas",) if kind in REPLICATED else ("parallelism", "completions") if kind in JOBS else ()
+    return (TEMPLATE_PATHS[kind][:-2] if names else ()), names
+
+
+def replicas_path(kind: str) -> Path | None:
+    """The field that sets how many pods an object of ``kind`` runs at once: the first of its
+    ``count_fields`` (``spec.replicas``; a Job's ``spec.parallelism``, a CronJob's in its job
+    template); None for the kinds with a pod template and no such field (Pod and PodTemplate
+    run one pod, a DaemonSet one per node). A kind without a pod template here has
+    ``spec.replicas``, the field a custom resource's scale subresource usually reads."""
+    if kind not in TEMPLATE_PATHS:
+        return ("spec", "replicas")
+    spec, names = count_fields(kind)
+    return (*spec, names[0]) if names else None
+
+
 # Kubernetes' built-in kinds that have no pod template, by API group ("" is the core group,
 # apiVersion "v1"; "extensions" is the old group of Ingress and NetworkPolicy): they run no pods.
 NO_POD_TEMPLATE: dict[str, frozenset[str]] = {
@@ -160,20 +183,10 @@ def classify(obj: Any, path: Path) -> Workload | Skipped | list[Violation]:
     kind = obj.get("kind")
     if kind is not None and not isinstance(kind, str):
         return [Violation((*path, "kind"), "must be a string")]
-    metadata = obj.get("metadata")
-    if metadata is not None and not isinstance(metadata, Mapping):
-        return [Violation((*path, "metadata"), "must be an object")]
-    identity: dict[str, str | None] = {"name": None, "namespace": None}
-    violations = []
-    for key in identity:
-        value = (metadata or {}).get(key)
-        if value is not None and not isinstance(value, str):
-            violations.append(Violation((*path, "metadata", key), "must be a string"))
-        else:
-            identity[key] = value
-    if violations:
-        return violations
-    name, namespace = identity["name"], identity["namespace"]
+    read = identity(obj, path)
+    if isinstance(read, list):
+        return read
+    name, namespace = read
     if kind is None:
         if "containers" in obj:
             return Workload("PodSpec", None, None, path, path, 1)
@@ -185,6 +198,25 @@ def classify(obj: Any, path: Path) -> Workload | Skipped | list[Violation]:
     if isinstance(pods, list):
         return pods
     return Workload(kind, name, namespace, path, spec_path, pods)
+
+
+def identity(obj: Mapping[str, Any], path: Path) -> tuple[str | None, str | None] | list[Violation]:
+    """An object's ``metadata.name`` and ``metadata.namespace`` (None where not set), or why
+    they cannot be read."""
+    metadata = obj.get("metadata")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        return [Violation((*path, "metadata"), "must be an object")]
+    read: dict[str, str | None] = {"name": None, "namespace": None}
+    violations = []
+    for key in read:
+        value = (metadata or {}).get(key)
+        if value is not None and not isinstance(value, str):
+            violations.append(Violation((*path, "metadata", key), "must be a string"))
+        else:
+            read[key] = value
+    if violations:
+        return violations
+    return read["name"], read["namespace"]
 
 
 def _skipped(kind: str, api_version: Any) -> str:
@@ -204,17 +236,12 @@ def _skipped(kind: str, api_version: Any) -> str:
 
 def _pods(kind: str, obj: Mapping[str, Any], path: Path) -> int | list[Violation] | None:
     """How many pods the object runs at once: its counts read, the rule the core's."""
-    spec = obj.get("spec")
-    if kind == "CronJob":
-        job_template = spec.get("jobTemplate") if isinstance(spec, Mapping) else None
-        spec = job_template.get("spec") if isinstance(job_template, Mapping) else None
-        path = (*path, "spec", "jobTemplate")
-    spec = spec if isinstance(spec, Mapping) else {}
     counts: dict[str, int | None] = {"replicas": None, "parallelism": None, "completions": None}
-    wanted = ("replicas",) if kind in REPLICATED else ("parallelism", "completions") if kind in JOBS else ()
     errors: list[Violation] = []
-    for key in wanted:
-        value = _count(spec, key, (*path, "spec"))
+    spec_path, names = count_fields(kind)
+    spec, _ = value_at(obj, spec_path)
+    for key in names:
+        value = _count(spec if spec is not None else {}, key, (*path, *spec_path))
         if isinstance(value, list):
             errors += value
         else:
