@@ -15,10 +15,10 @@ from calc.units import registry
 from podcalc.diff import diff_documents, side, what_if
 from podcalc.effective import Document, describe_quantity, evaluate_documents
 from podcalc.errors import InvalidError
+from podcalc.live import plan_stream
 from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, Limits, read_json_object, read_stream
 from podcalc.reading.lines import with_lines
 from podcalc.render import encode
-from podcalc.render_live import plan_stream
 
 bp = Blueprint("v1", __name__)
 

@@ -12,7 +12,11 @@
   (TaintToleration; ``PreferNoSchedule`` never filters), or the pod's ``nodeSelector`` names
   labels it lacks (NodeAffinity). Node affinity terms are not modelled.
 - A Deployment's RollingUpdate runs old and new pods together (``rollout_peak``); a
-  StatefulSet's replaces each pod once it is gone, a DaemonSet's overlaps on ``maxSurge`` nodes.
+  StatefulSet's replaces each pod once it is gone, a DaemonSet's overlaps on ``maxSurge``
+  nodes, Recreate never overlaps (``rollout``).
+- A quota's ``status.used`` is what its namespace's pods count (``counted_usage``,
+  ``usage_gaps``); pods that leave free what they counted (``used_without``), and a rollout's
+  peak is checked against the hard limits (``quota_at_peaks``).
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ from __future__ import annotations
 import json
 import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
+from calc.diff import delta
 from calc.effective import Aggregate, effective_limits, effective_requests, life
+from calc.evaluate import PodEvaluation
 from calc.pod import Container, ContainerType, PodSpec, ResourceList
 from calc.quantity import Quantity
+from calc.quota import ResourceQuota, covered, matches, pod_facts, pod_usage
+from calc.workloads import sum_resources
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
 UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
@@ -34,8 +42,25 @@ _FILTERING = ("NoSchedule", "NoExecute")
 
 
 def counts(phase: str) -> bool:
-    """Whether a pod in ``phase`` holds resources: every phase but Succeeded and Failed."""
+    """Whether a pod in ``phase`` holds resources: every phase but ``Succeeded`` and
+    ``Failed``. Quota counts no pod in a terminal phase (``QuotaV1Pod``,
+    ``pkg/quota/v1/evaluator/core/pods.go``), and the scheduler's cache drops terminated pods,
+    so they hold no node's room either."""
     return phase not in TERMINAL_PHASES
+
+
+_KEEP_PODS_RUNNING = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"})
+
+
+def keeps_pods_running(kind: str) -> bool:
+    """Whether a controller of ``kind`` keeps its pods running, so that with none of them in a
+    snapshot its spec says what runs: a Deployment, ReplicaSet, ReplicationController,
+    StatefulSet or DaemonSet replaces each pod that goes (``manageReplicas`` in
+    ``pkg/controller/replicaset``, ``updateStatefulSet`` in ``pkg/controller/statefulset``,
+    ``manage`` in ``pkg/controller/daemon``). A Job's pods run to completion and a CronJob's
+    come on its schedule (``pkg/controller/job``, ``pkg/controller/cronjob``): without any in
+    the snapshot, none runs now."""
+    return kind in _KEEP_PODS_RUNNING
 
 
 IN_PLACE_RESIZE = (1, 33)  # InPlacePodVerticalScaling beta (on by default): UseStatusResources
@@ -348,13 +373,19 @@ class Peak:
 
 
 def rollout_peak(old: ResourceList, old_pods: int, new: ResourceList, new_pods: int, surge: int | None) -> Peak:
-    """The peak of replacing ``old_pods`` pods of ``old`` by ``new_pods`` of ``new``.
+    """The peak of replacing ``old_pods`` pods of ``old`` by ``new_pods`` of ``new``, as the
+    Deployment controller rolls out (``pkg/controller/deployment``).
 
-    RollingUpdate (``surge`` = maxSurge): at most ``new_pods + surge`` pods at once. Per
+    RollingUpdate (``surge`` = maxSurge; ``rolloutRolling``): the new ReplicaSet grows while
+    old and new pods together stay within ``new_pods + surge`` (``NewRSNewReplicas``,
+    ``pkg/controller/deployment/util``), and the old ones shrink as new ones become
+    available (``reconcileOldReplicaSets``): at most ``new_pods + surge`` pods at once. Per
     resource, when a new pod asks at least as much as an old one the peak is every new pod
     with ``min(surge, old_pods)`` old ones; otherwise every old pod with
-    ``new_pods + surge - old_pods`` new ones (at least 0, at most ``new_pods``). Recreate
-    (``surge`` None): the old pods go before the new come, so the peak is the larger side.
+    ``new_pods + surge - old_pods`` new ones (at least 0, at most ``new_pods``); a rollout
+    that also scales down peaks at its old pods where they hold more. Recreate (``surge``
+    None; ``rolloutRecreate``): the old pods are gone before the new ReplicaSet grows, so the
+    peak is the larger side.
     """
     if surge is None:
         mix = {
@@ -387,3 +418,199 @@ def _figures(old: ResourceList, new: ResourceList, mix: Mapping[str, tuple[int, 
         n: Quantity(_total(old, n, o) + _total(new, n, w), (new.get(n) or old[n]).format)
         for n, (o, w) in sorted(mix.items())
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """A workload's update strategy as written (``strategy`` of a Deployment, ``updateStrategy``
+    of a DaemonSet or StatefulSet): its ``type``, its ``rollingUpdate`` fields and a
+    StatefulSet's ``podManagementPolicy``; None where absent, any other value as decoded, for
+    the rules to refuse."""
+
+    type: object = None
+    max_surge: object = None
+    max_unavailable: object = None
+    partition: object = None
+    pod_management_policy: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rollout:
+    """How a replacement rolls out, and the most it holds at once."""
+
+    strategy: str  # RollingUpdate, Recreate, OnDelete
+    max_surge: int | None  # the old pods that may run beside the new ones; None: none do
+    max_unavailable: int | None
+    peak: Peak
+
+
+def rollout(
+    kind: str, strategy: Strategy, old: ResourceList, old_pods: int, new: ResourceList, new_pods: int
+) -> Rollout:
+    """The rollout that replaces ``old_pods`` pods of ``old`` by ``new_pods`` of ``new``, and
+    which of its strategies run old and new pods together (``rollout_peak``):
+
+    - A StatefulSet replaces each pod once it is gone, with OnDelete as with RollingUpdate
+      (``updateStatefulSet``): only the pods a ``Parallel`` scale-down condemns run beside the
+      new ones (``statefulset_overlap``); RollingUpdate's maxUnavailable is
+      ``statefulset_unavailable``.
+    - A Deployment's RollingUpdate runs up to maxSurge old pods beside the new ones
+      (``surge_and_unavailable``, ``pkg/controller/deployment/util``).
+    - A DaemonSet's RollingUpdate starts a node's new pod before its old one stops only with
+      a maxSurge above 0 (``daemon_surge_and_unavailable``, ``pkg/controller/daemon``:
+      ``rollingUpdate``); with none it stops the old pod first.
+    - Recreate, a DaemonSet's OnDelete, and any other kind (no strategy): never both at once.
+
+    ``UnsupportedStrategyError`` for a type the kind does not have (``strategy_type``),
+    ``ValueError`` for a ``rollingUpdate`` figure the API server refuses.
+    """
+    written = strategy_type(kind, strategy.type)
+    if kind == "StatefulSet":
+        overlap = statefulset_overlap(old_pods, new_pods, strategy.pod_management_policy == "Parallel")
+        peak = rollout_peak(old, old_pods, new, new_pods, overlap)
+        if written == "OnDelete":  # each pod is replaced once someone deletes it: the same mixes
+            return Rollout("OnDelete", None, None, peak)
+        return Rollout("RollingUpdate", None, statefulset_unavailable(new_pods, strategy.max_unavailable), peak)
+    fenceposts = {"Deployment": surge_and_unavailable, "DaemonSet": daemon_surge_and_unavailable}.get(kind)
+    if fenceposts is not None and written not in ("Recreate", "OnDelete"):
+        surge, unavailable = fenceposts(new_pods, strategy.max_surge, strategy.max_unavailable)
+        if surge > 0 or kind == "Deployment":
+            return Rollout("RollingUpdate", surge, unavailable, rollout_peak(old, old_pods, new, new_pods, surge))
+    return Rollout(written, None, None, rollout_peak(old, old_pods, new, new_pods, None))
+
+
+def statefulset_partition(strategy: Strategy) -> int | None:
+    """The ``rollingUpdate.partition`` of a StatefulSet's update strategy: its pods with an
+    ordinal below it keep their old template (``updateStatefulSet``,
+    ``newVersionedStatefulSetPod``, ``pkg/controller/statefulset``). None where it holds no
+    pod back: an OnDelete strategy, no partition, or one of 0 or less (an int only)."""
+    partition = strategy.partition
+    if strategy.type == "OnDelete" or type(partition) is not int or partition <= 0:
+        return None
+    return partition
+
+
+# --- quotas of a live cluster ---------------------------------------------------------------
+
+
+def pod_quota_resource(name: str) -> bool:
+    """Whether a quota's ``name`` is one pods count (what the pod evaluator matches,
+    ``MatchingResources`` in ``pkg/quota/v1/evaluator/core/pods.go``): ``pods``,
+    ``count/pods``, ``cpu``, ``memory``, ``ephemeral-storage``, and every ``requests.*``,
+    ``limits.*`` and ``hugepages-*`` name but ``requests.storage`` and a storage class's
+    (which PersistentVolumeClaims count)."""
+    return name in ("pods", "count/pods", "cpu", "memory", "ephemeral-storage") or (
+        name.startswith(("requests.", "limits.", "hugepages-"))
+        and name != "requests.storage"
+        and "storageclass" not in name
+    )
+
+
+def counted_usage(quota: ResourceQuota, pods: Iterable[PodEvaluation]) -> dict[str, Quantity]:
+    """What ``pods`` count against ``quota``, summed: each pod its scopes match
+    (``matches``), its usage (``pod_usage``) of the resources the quota limits (``covered``),
+    as the quota controller sums a namespace's pods (``UsageStats`` of the pod evaluator,
+    ``pkg/quota/v1/evaluator/core/pods.go``)."""
+    return sum_resources(
+        covered(quota, pod_usage(ev.requests, ev.limits))
+        for ev in pods
+        if matches(quota, pod_facts(ev.spec, ev.qos_class))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UsageGap:
+    """A pod resource where a quota's ``status.used`` and its namespace's pods differ."""
+
+    resource: str
+    used: Quantity | None  # status.used says
+    pods: Quantity | None  # the pods add up to
+
+
+def usage_gaps(quota: ResourceQuota, pods: Iterable[PodEvaluation]) -> list[UsageGap]:
+    """Where ``pods`` (every pod of the quota's namespace that holds resources) do not add up
+    to the quota's ``status.used``: per hard resource that pods count
+    (``pod_quota_resource``), in name order. The quota controller sets ``status.used`` to
+    their ``counted_usage`` (``syncResourceQuota``, ``pkg/controller/resourcequota``); a gap
+    is a partial snapshot, or pods that changed since."""
+    listed = counted_usage(quota, pods)
+    out = []
+    for name in sorted(quota.hard):
+        if not pod_quota_resource(name):
+            continue
+        have, said = listed.get(name), quota.used.get(name)
+        if (have.nanos if have else 0) != (said.nanos if said else 0):
+            out.append(UsageGap(name, said, have))
+    return out
+
+
+def used_without(quota: ResourceQuota, gone: Iterable[PodEvaluation]) -> dict[str, Quantity]:
+    """A quota's ``status.used`` once the pods ``gone`` are deleted: each figure less what they
+    counted (``counted_usage``), as the quota controller recounts it when a pod goes
+    (``replenishQuota``, then ``syncResourceQuota``, ``pkg/controller/resourcequota``)."""
+    freed = counted_usage(quota, gone)
+    return {n: Quantity(u.nanos - (freed[n].nanos if n in freed else 0), u.format) for n, u in quota.used.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Stall:
+    """A resource a rollout's peak takes over a quota's hard limit."""
+
+    resource: str
+    reaches: Quantity  # the quota's total at the rollout's peak
+    over: Quantity  # reaches - hard
+    hard: Quantity
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaPeak:
+    """A quota at its rollouts' peak: the total with every rollout at its peak, and the
+    stalls of each rollout, in the order given."""
+
+    peak: dict[str, Quantity]
+    stalls: tuple[tuple[Stall, ...], ...]
+
+
+def quota_at_peaks(
+    quota: ResourceQuota, after: ResourceList, rollouts: Sequence[tuple[ResourceList, ResourceList]]
+) -> QuotaPeak:
+    """A quota whose total once the change is in place is ``after``, at the peak of each of
+    ``rollouts`` (each its usage once rolled out, and at its peak: ``rollout_peak``).
+
+    A rollout's peak holds what the quota limits of its peak less of its end (``covered``,
+    then ``delta``) on top of ``after``. Where that takes a hard resource over its limit, quota
+    admission refuses the pod that would go over (``plugin/pkg/admission/resourcequota``), and
+    the controller keeps retrying it: the rollout stalls, by that much. ``peak`` adds every
+    rollout's excess at once."""
+    extra: list[ResourceList] = []
+    stalls = []
+    for final, at_peak in rollouts:
+        over = delta(covered(quota, final), covered(quota, at_peak))
+        extra.append(over)
+        alone = sum_resources([after, over])
+        stalls.append(
+            tuple(
+                Stall(name, alone[name], Quantity(alone[name].nanos - hard.nanos, hard.format), hard)
+                for name, hard in sorted(quota.hard.items())
+                if name in alone and alone[name].nanos > hard.nanos
+            )
+        )
+    return QuotaPeak(sum_resources([after, *extra]), tuple(stalls))
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Pods, and what they request and are limited to altogether."""
+
+    pods: int
+    requests: dict[str, Quantity]
+    limits: dict[str, Quantity]
+
+
+def net_change(changes: Sequence[tuple[Figures, Figures]]) -> Figures:
+    """What ``changes`` (each its figures before and after) change altogether: the pods after
+    less before, and the requests and limits summed on each side (``sum_resources``), after
+    less before (``delta``: unchanged resources left out)."""
+    before = sum_resources(b.requests for b, _ in changes), sum_resources(b.limits for b, _ in changes)
+    after = sum_resources(a.requests for _, a in changes), sum_resources(a.limits for _, a in changes)
+    return Figures(sum(a.pods - b.pods for b, a in changes), delta(before[0], after[0]), delta(before[1], after[1]))

@@ -13,8 +13,12 @@ rollout between.
    old pods leave their nodes and their quotas, then the manifests are planned as a stream
    (``podcalc.plan``) on what stays: LimitRanges, quotas, then the Nodes' free room
    (pending pods included), then node shapes for what is left.
-4. Each replacement's rollout runs old and new pods together (``calc.live.rollout_peak``):
-   every quota is checked at that peak, with the rest of the change in place.
+4. Each replacement's rollout runs old and new pods together as its strategy lets it
+   (``calc.live.rollout``): every quota is checked at that peak, with the rest of the change
+   in place (``calc.live.quota_at_peaks``).
+
+``plan_stream`` answers ``POST /v1/plan``: a stream planned as it is, or a
+``{"cluster", "manifests"}`` body (``podcalc.reading.snapshot.read_envelope``) planned here.
 """
 
 from __future__ import annotations
@@ -26,39 +30,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from calc import quota as quotas
-from calc.admission import LocatedQuota, QuotaOutcome
-from calc.diff import delta
+from calc.admission import QuotaOutcome
 from calc.errors import PodInvalidError
 from calc.evaluate import PodEvaluation, evaluate_pod
 from calc.live import (
-    Peak,
+    Figures,
     Placement,
+    Rollout,
     UnsupportedStrategyError,
     counts,
-    daemon_surge_and_unavailable,
-    rollout_peak,
+    keeps_pods_running,
+    quota_at_peaks,
+    rollout,
     running_figures,
-    statefulset_overlap,
-    statefulset_unavailable,
-    strategy_type,
-    surge_and_unavailable,
+    statefulset_partition,
+    usage_gaps,
+    used_without,
 )
 from calc.nodes import Scheduled
-from calc.pod import PodSpec, ResourceList
+from calc.pod import PodSpec
 from calc.quantity import Quantity
 from calc.workloads import scale, sum_resources
-from podcalc.diff import side
 from podcalc.effective import evaluate_workload, release
 from podcalc.errors import InvalidError
-from podcalc.plan import Base, Plan, Planned, plan
+from podcalc.plan import Base, Plan, Planned, plan, plan_documents
 from podcalc.reading.cluster import DEFAULT_NAMESPACE, Cluster, read_cluster
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits
 from podcalc.reading.manifests import Document, Workload, classify, collect, stream_error
-from podcalc.reading.snapshot import LivePod, WorkloadKey, read_snapshot
+from podcalc.reading.rollout import read_strategy, strategy_path
+from podcalc.reading.snapshot import LivePod, WorkloadKey, read_envelope, read_snapshot
+from podcalc.render_live import live_body
 
-__all__ = ["LivePlan", "plan_live"]
-
-_KEEP_PODS_RUNNING = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"})
+__all__ = ["Change", "Figures", "LivePlan", "QuotaView", "Rollout", "plan_live", "plan_stream"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,23 +90,6 @@ class Running:
 
 
 @dataclass(frozen=True, slots=True)
-class Figures:
-    pods: int
-    requests: dict[str, Quantity]
-    limits: dict[str, Quantity]
-
-
-@dataclass(frozen=True, slots=True)
-class Rollout:
-    """How a replacement rolls out, and the most it holds at once (as quota usage)."""
-
-    strategy: str  # RollingUpdate, Recreate, OnDelete
-    max_surge: int | None
-    max_unavailable: int | None
-    peak: Peak
-
-
-@dataclass(frozen=True, slots=True)
 class Change:
     """A workload of the manifests, against what runs under its key."""
 
@@ -112,7 +98,7 @@ class Change:
     change: str  # "added" or "replaced"
     before: Figures
     after: Figures
-    rollout: Rollout | None
+    rollout: Rollout | None  # its peak as quota usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +151,24 @@ def _pods(n: int) -> str:
     return f"{n} pod" if n == 1 else f"{n} pods"
 
 
+def plan_stream(
+    documents: Iterable[Document],
+    nodes: int | None = None,
+    units: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    kubernetes_version: str | None = None,
+    explain: bool = False,
+) -> dict[str, Any]:
+    """The body of ``POST /v1/plan``: a stream planned as it is, or the manifests of a
+    ``{"cluster", "manifests"}`` body planned on the cluster's snapshot."""
+    documents = list(documents)
+    sides = read_envelope(documents, limits)
+    if sides is None:
+        return plan_documents(documents, nodes, units, limits, kubernetes_version, explain)
+    units = dict(units or {})
+    return live_body(plan_live(*sides, nodes, units, limits, kubernetes_version), units, explain)
+
+
 def plan_live(
     cluster_documents: Sequence[Document],
     documents: Sequence[Document],
@@ -205,7 +209,7 @@ def plan_live(
         running.setdefault(key, Running(key, [], False)).pods.append((pod, ev))
     notes: list[str] = []
     for key, (doc, workload) in snapshot.controllers.items():
-        if key in running or key[0] not in _KEEP_PODS_RUNNING:
+        if key in running or not keeps_pods_running(key[0]):
             continue  # a Job's or CronJob's pods come and go: without any, none runs now
         counted = _from_spec(doc, workload, features, nodes)
         if isinstance(counted, list):
@@ -236,22 +240,6 @@ def plan_live(
         views,
         notes,
     )
-
-
-def envelope(documents: Sequence[Document], limits: Limits) -> tuple[list[Document], list[Document]] | None:
-    """The two streams of a ``{"cluster": ..., "manifests": ...}`` body (each a YAML or JSON
-    stream as a string, a manifest or a list of them, as ``/v1/diff`` takes its sides), or
-    None for any other stream, which is planned as it is."""
-    if len(documents) != 1:
-        return None
-    value = documents[0].value
-    if not isinstance(value, Mapping) or "cluster" not in value or "kind" in value:
-        return None
-    unknown = sorted(set(value) - {"cluster", "manifests"})
-    if unknown:
-        raise InvalidError.at(f"/{unknown[0]}", "unknown field: the body takes cluster and manifests")
-    manifests = value.get("manifests")
-    return side(value["cluster"], "cluster", limits), [] if manifests is None else side(manifests, "manifests", limits)
 
 
 # every field of a PodSpec but the node it runs on
@@ -287,39 +275,18 @@ def _keys(documents: Iterable[Document], limits: Limits) -> set[WorkloadKey]:
     return out
 
 
-def _matching(q: LocatedQuota, ev: PodEvaluation) -> dict[str, Quantity]:
-    """What one pod counts against ``q`` (nothing where its scopes leave the pod out)."""
-    if not quotas.matches(q.quota, quotas.pod_facts(ev.spec, ev.qos_class)):
-        return {}
-    return quotas.covered(q.quota, quotas.pod_usage(ev.requests, ev.limits))
-
-
 def _partial(cluster: Cluster, running: Mapping[WorkloadKey, Running]) -> list[str]:
     """Where the snapshot's pods do not add up to a quota's ``status.used``."""
     out = []
     for namespace, located in cluster.quotas.items():
         pods = [ev for key, r in running.items() if key[1] == namespace and not r.from_spec for _, ev in r.pods]
         for q in located:
-            listed = sum_resources(_matching(q, ev) for ev in pods)
-            for name in sorted(q.quota.hard):
-                if not _pod_resource(name):
-                    continue
-                have, said = listed.get(name), q.quota.used.get(name)
-                if (have.nanos if have else 0) != (said.nanos if said else 0):
-                    out.append(
-                        f"quota {namespace}/{q.quota.name}: status.used says {name}={said or 0}, the snapshot's "
-                        f"pods add up to {have or 0}: a partial snapshot, or pods changed since"
-                    )
+            out += [
+                f"quota {namespace}/{q.quota.name}: status.used says {gap.resource}={gap.used or 0}, the snapshot's "
+                f"pods add up to {gap.pods or 0}: a partial snapshot, or pods changed since"
+                for gap in usage_gaps(q.quota, pods)
+            ]
     return out
-
-
-def _pod_resource(name: str) -> bool:
-    """A quota resource that pods count (their usage): pods, cpu, memory, requests.*, limits.*."""
-    return name in ("pods", "count/pods", "cpu", "memory", "ephemeral-storage") or (
-        name.startswith(("requests.", "limits.", "hugepages-"))
-        and name != "requests.storage"
-        and "storageclass" not in name
-    )
 
 
 def _base(
@@ -333,10 +300,7 @@ def _base(
             ev for key in replaced if key[1] == namespace for _, ev in running[key].pods if not running[key].from_spec
         ]
         for q in located:
-            freed = sum_resources(_matching(q, ev) for ev in gone)
-            used = {
-                n: Quantity(u.nanos - (freed[n].nanos if n in freed else 0), u.format) for n, u in q.quota.used.items()
-            }
+            used = used_without(q.quota, gone)
             staying.quotas.setdefault(namespace, []).append(
                 dataclasses.replace(q, quota=dataclasses.replace(q.quota, used=used))
             )
@@ -363,46 +327,21 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
     ev = p.evaluated.evaluation if p.evaluated is not None else None
     admitted = p.admitted.pods if ev is not None else 0
     after = Figures(admitted, scale(ev.requests, admitted), scale(ev.limits, admitted)) if ev else Figures(0, {}, {})
-    field = "strategy" if w.kind == "Deployment" else "updateStrategy"
     try:
-        rollout = _rollout(p, old, ev, admitted) if old is not None and ev is not None else None
+        rolled = _rollout(p, old, ev, admitted) if old is not None and ev is not None else None
     except UnsupportedStrategyError as err:
-        raise InvalidError.listing([stream_error(p.document, w, (*w.path, "spec", field, "type"), str(err))]) from err
+        raise InvalidError.listing([stream_error(p.document, w, strategy_path(w, "type"), str(err))]) from err
     except ValueError as err:  # maxSurge or maxUnavailable: what the API server refuses
-        at = (*w.path, "spec", field, "rollingUpdate")
+        at = strategy_path(w, "rollingUpdate")
         raise InvalidError.listing([stream_error(p.document, w, at, f"Invalid value: {err}")]) from err
-    return Change(p, key, "replaced" if old is not None else "added", before, after, rollout)
+    return Change(p, key, "replaced" if old is not None else "added", before, after, rolled)
 
 
 def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Rollout:
     """The replacement's strategy and peak, in quota usage (pods, requests.*, limits.*)."""
-    written, rolling = _strategy(p)
-    kind = strategy_type(p.workload.kind, written)
-    old_usage = old.largest(usage=True)
     new_usage = quotas.pod_usage(ev.requests, ev.limits)
-    if p.workload.kind == "StatefulSet":
-        parallel = _spec_of(p).get("podManagementPolicy") == "Parallel"
-        overlap = statefulset_overlap(len(old.pods), new_pods, parallel)
-        peak = rollout_peak(old_usage, len(old.pods), new_usage, new_pods, overlap)
-        if kind == "OnDelete":  # each pod is replaced once someone deletes it: the same mixes
-            return Rollout("OnDelete", None, None, peak)
-        return Rollout("RollingUpdate", None, statefulset_unavailable(new_pods, rolling.get("maxUnavailable")), peak)
-    fenceposts = {"Deployment": surge_and_unavailable, "DaemonSet": daemon_surge_and_unavailable}.get(p.workload.kind)
-    if fenceposts is not None and kind not in ("Recreate", "OnDelete"):
-        surge, unavailable = fenceposts(new_pods, rolling.get("maxSurge"), rolling.get("maxUnavailable"))
-        if surge > 0 or p.workload.kind == "Deployment":  # a DaemonSet's new pod then starts before the old stops
-            peak = rollout_peak(old_usage, len(old.pods), new_usage, new_pods, surge)
-            return Rollout("RollingUpdate", surge, unavailable, peak)
-    # Recreate, OnDelete, a DaemonSet without maxSurge: never both at once
-    return Rollout(kind, None, None, rollout_peak(old_usage, len(old.pods), new_usage, new_pods, None))
-
-
-def _strategy(p: Planned) -> tuple[Any, Mapping[str, Any]]:
-    """A workload's strategy ``type`` and its ``rollingUpdate`` (``{}`` when it is not an object)."""
-    strategy = _spec_of(p).get("strategy" if p.workload.kind == "Deployment" else "updateStrategy")
-    strategy = strategy if isinstance(strategy, Mapping) else {}
-    rolling = strategy.get("rollingUpdate")
-    return strategy.get("type"), rolling if isinstance(rolling, Mapping) else {}
+    strategy = read_strategy(p.document, p.workload)
+    return rollout(p.workload.kind, strategy, old.largest(usage=True), len(old.pods), new_usage, new_pods)
 
 
 def _partition_note(c: Change) -> str | None:
@@ -410,9 +349,8 @@ def _partition_note(c: Change) -> str | None:
     the pods below that ordinal on the old template (``newVersionedStatefulSetPod``)."""
     if c.key[0] != "StatefulSet" or c.change != "replaced":
         return None
-    kind, rolling = _strategy(c.planned)
-    partition = rolling.get("partition")
-    if kind == "OnDelete" or type(partition) is not int or partition <= 0:
+    partition = statefulset_partition(read_strategy(c.planned.document, c.planned.workload))
+    if partition is None:
         return None
     return (
         f"StatefulSet {c.key[1]}/{c.key[2]}: rollingUpdate.partition {partition} leaves its pods below ordinal "
@@ -420,42 +358,25 @@ def _partition_note(c: Change) -> str | None:
     )
 
 
-def _spec_of(p: Planned) -> Mapping[str, Any]:
-    """A workload's ``spec`` as written (``{}`` when it is not an object)."""
-    spec = _object(p).get("spec")
-    return spec if isinstance(spec, Mapping) else {}
-
-
-def _object(p: Planned) -> Mapping[str, Any]:
-    value: Any = p.document.value
-    for key in p.workload.path:
-        value = value[key]
-    return value if isinstance(value, Mapping) else {}
-
-
 def _quota_views(result: Plan, cluster: Cluster, changes: Sequence[Change]) -> list[QuotaView]:
+    """Each quota after the change, and at the peak of the rollouts it counts."""
     status = {(ns, lq.quota.name): lq.quota.used for ns, located in cluster.quotas.items() for lq in located}
     views = []
     for o in result.quotas:
         namespace = o.quota.namespace or DEFAULT_NAMESPACE
         after = dict(o.total)
-        extra: list[ResourceList] = []
-        stalls = []
-        for c in changes:
-            if c.rollout is None or c.key[1] != namespace or not _counts_in(o, c):
-                continue
-            over = delta(quotas.covered(o.quota, _at_final(c)), quotas.covered(o.quota, c.rollout.peak.requests))
-            extra.append(over)
-            peak_alone = sum_resources([after, over])
-            for name, hard in sorted(o.quota.hard.items()):
-                if name in peak_alone and peak_alone[name].nanos > hard.nanos:
-                    short = Quantity(peak_alone[name].nanos - hard.nanos, hard.format)
-                    stalls.append(
-                        f"the rollout of {c.key[0]}/{c.key[2]} would stall on quota {namespace}/{o.quota.name}: "
-                        f"{name} reaches {peak_alone[name]} at its peak, {short} over {hard}"
-                    )
-        peak = sum_resources([after, *extra])
-        views.append(QuotaView(o, dict(status.get((namespace, o.quota.name), o.quota.used)), after, peak, stalls))
+        rolling = [
+            (c, c.rollout) for c in changes if c.rollout is not None and c.key[1] == namespace and _counts_in(o, c)
+        ]
+        at_peaks = quota_at_peaks(o.quota, after, [(_at_final(c), r.peak.requests) for c, r in rolling])
+        stalls = [
+            f"the rollout of {c.key[0]}/{c.key[2]} would stall on quota {namespace}/{o.quota.name}: "
+            f"{s.resource} reaches {s.reaches} at its peak, {s.over} over {s.hard}"
+            for (c, _), stalled in zip(rolling, at_peaks.stalls, strict=True)
+            for s in stalled
+        ]
+        used = dict(status.get((namespace, o.quota.name), o.quota.used))
+        views.append(QuotaView(o, used, after, at_peaks.peak, stalls))
     return views
 
 

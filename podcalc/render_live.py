@@ -4,35 +4,15 @@ both print it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from calc.diff import delta
-from calc.workloads import sum_resources
-from podcalc.live import Change, Figures, LivePlan, envelope, plan_live
-from podcalc.plan import plan_documents
-from podcalc.reading.documents import DEFAULT_LIMITS, Limits
-from podcalc.reading.manifests import Document
+from calc.live import Figures, net_change
 from podcalc.render import quantities
 from podcalc.render_plan import plan_body
 
-
-def plan_stream(
-    documents: Iterable[Document],
-    nodes: int | None = None,
-    units: Mapping[str, str] | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-    kubernetes_version: str | None = None,
-    explain: bool = False,
-) -> dict[str, Any]:
-    """The body of ``POST /v1/plan``: a stream planned as it is, or the manifests of a
-    ``{"cluster", "manifests"}`` body planned on the cluster's snapshot."""
-    documents = list(documents)
-    sides = envelope(documents, limits)
-    if sides is None:
-        return plan_documents(documents, nodes, units, limits, kubernetes_version, explain)
-    units = dict(units or {})
-    return live_body(plan_live(*sides, nodes, units, limits, kubernetes_version), units, explain)
+if TYPE_CHECKING:  # podcalc.live renders with live_body
+    from podcalc.live import Change, LivePlan
 
 
 def live_body(lp: LivePlan, units: Mapping[str, str], explain: bool) -> dict[str, Any]:
@@ -103,11 +83,7 @@ def _change(c: Change) -> dict[str, Any]:
         "change": c.change,
         "before": _figures(c.before),
         "after": _figures(c.after),
-        "delta": {
-            "pods": c.after.pods - c.before.pods,
-            "requests": quantities(delta(c.before.requests, c.after.requests)),
-            "limits": quantities(delta(c.before.limits, c.after.limits)),
-        },
+        "delta": _figures(net_change([(c.before, c.after)])),
         "rollout": None
         if r is None
         else {
@@ -121,10 +97,4 @@ def _change(c: Change) -> dict[str, Any]:
 
 
 def _delta(changes: list[Change]) -> dict[str, Any]:
-    before = sum_resources(c.before.requests for c in changes), sum_resources(c.before.limits for c in changes)
-    after = sum_resources(c.after.requests for c in changes), sum_resources(c.after.limits for c in changes)
-    return {
-        "pods": sum(c.after.pods - c.before.pods for c in changes),
-        "requests": quantities(delta(before[0], after[0])),
-        "limits": quantities(delta(before[1], after[1])),
-    }
+    return _figures(net_change([(c.before, c.after) for c in changes]))

@@ -12,6 +12,9 @@ ReplicaSet to its Deployment and from a Job to its CronJob). Its controllers are
 ResourceQuotas (with their ``status.used``) and LimitRanges are read as
 ``podcalc.reading.cluster`` reads them.
 
+A body of ``POST /v1/plan`` that plans manifests on a snapshot is an object
+``{"cluster": ..., "manifests": ...}`` (``read_envelope``).
+
 The values are as the readers decode them, and are checked as ``dict`` and ``list``: on every
 field of tens of thousands of pods, an abstract ``Mapping`` check would cost several times as much.
 """
@@ -19,7 +22,7 @@ field of tens of thousands of pods, an abstract ``Mapping`` check would cost sev
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +30,13 @@ from calc.errors import Path
 from calc.live import ContainerStatus, Placement, resize_infeasible
 from calc.pod import PodSpec
 from calc.quantity import Quantity
-from podcalc.errors import Entry, pointer
+from podcalc.errors import Entry, InvalidError, pointer
+from podcalc.reading.changes import side
 from podcalc.reading.documents import Limits
 from podcalc.reading.manifests import Document, Found, Workload, classify, read_workload_pod, stream_error, value_at
 from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list, read_placement
 
-__all__ = ["CONTROLLER_KINDS", "LivePod", "Snapshot", "WorkloadKey", "read_snapshot"]
+__all__ = ["CONTROLLER_KINDS", "LivePod", "Snapshot", "WorkloadKey", "read_envelope", "read_snapshot"]
 
 WorkloadKey = tuple[str, str, str]  # (kind, namespace, name), as the API server keys objects
 CONTROLLER_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"})
@@ -66,6 +70,24 @@ class Snapshot:
 
     pods: list[LivePod] = field(default_factory=list)
     controllers: dict[WorkloadKey, tuple[Document, Workload]] = field(default_factory=dict)
+
+
+def read_envelope(documents: Sequence[Document], limits: Limits) -> tuple[list[Document], list[Document]] | None:
+    """The two streams of a ``{"cluster": ..., "manifests": ...}`` body: a stream that is one
+    object with a ``cluster`` field and no ``kind``, each side a YAML or JSON stream as a
+    string, a manifest or a list of them, read as ``/v1/diff`` reads its sides (``side``); no
+    ``manifests``, none. None for any other stream, which is planned as it is.
+    ``InvalidError`` for a field but ``cluster`` and ``manifests``."""
+    if len(documents) != 1:
+        return None
+    value = documents[0].value
+    if not isinstance(value, Mapping) or "cluster" not in value or "kind" in value:
+        return None
+    unknown = sorted(set(value) - {"cluster", "manifests"})
+    if unknown:
+        raise InvalidError.at(f"/{unknown[0]}", "unknown field: the body takes cluster and manifests")
+    manifests = value.get("manifests")
+    return side(value["cluster"], "cluster", limits), [] if manifests is None else side(manifests, "manifests", limits)
 
 
 def namespace_of(obj: Mapping[str, Any], default: str) -> str:

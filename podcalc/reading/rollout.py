@@ -1,0 +1,52 @@
+"""A workload's update strategy, read from its manifest: a Deployment's ``spec.strategy``, a
+DaemonSet's or StatefulSet's ``spec.updateStrategy`` (its ``type`` and ``rollingUpdate``),
+and a StatefulSet's ``spec.podManagementPolicy``, as written (``calc.live.Strategy``). The
+rules that read them (``calc.live.rollout``) refuse what the API server refuses; their
+problems stand at ``strategy_path``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from calc.errors import Path
+from calc.live import Strategy
+from podcalc.reading.manifests import Document, Workload
+
+__all__ = ["read_strategy", "strategy_field", "strategy_path"]
+
+
+def strategy_field(kind: str) -> str:
+    """The field of a workload's spec that holds its update strategy."""
+    return "strategy" if kind == "Deployment" else "updateStrategy"
+
+
+def strategy_path(workload: Workload, *rest: str) -> Path:
+    """Where a workload's update strategy (or ``rest`` inside it) stands in its document."""
+    return (*workload.path, "spec", strategy_field(workload.kind), *rest)
+
+
+def read_strategy(document: Document, workload: Workload) -> Strategy:
+    """A workload's update strategy as written: a strategy or ``rollingUpdate`` that is not an
+    object reads as empty, a missing field as None."""
+    spec = _spec_of(document, workload)
+    strategy = spec.get(strategy_field(workload.kind))
+    strategy = strategy if isinstance(strategy, Mapping) else {}
+    rolling = strategy.get("rollingUpdate")
+    rolling = rolling if isinstance(rolling, Mapping) else {}
+    return Strategy(
+        strategy.get("type"),
+        rolling.get("maxSurge"),
+        rolling.get("maxUnavailable"),
+        rolling.get("partition"),
+        spec.get("podManagementPolicy"),
+    )
+
+
+def _spec_of(document: Document, workload: Workload) -> Mapping[str, Any]:
+    """A workload's ``spec`` as written (``{}`` when it is not an object)."""
+    value: Any = document.value
+    for key in workload.path:
+        value = value[key]
+    spec = value.get("spec") if isinstance(value, Mapping) else None
+    return spec if isinstance(spec, Mapping) else {}
