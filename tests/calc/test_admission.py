@@ -84,6 +84,12 @@ def quota(
     return LocatedQuota(q, Location(document))
 
 
+def index(w: Applicant) -> int:
+    """A workload's key in what ``admit_to_quotas`` admitted."""
+    assert w.index is not None
+    return w.index
+
+
 def by_namespace(quotas: Sequence[LocatedQuota]) -> dict[str, list[LocatedQuota]]:
     out: dict[str, list[LocatedQuota]] = {}
     for lq in quotas:
@@ -285,7 +291,7 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_quota_admission(case: Case) -> None:
     admitted, _ = admit_to_quotas(case.workloads, by_namespace(case.quotas))
-    assert [seen(admitted[w.index]) for w in case.workloads] == case.expected
+    assert [seen(admitted[index(w)]) for w in case.workloads] == case.expected
 
 
 def test_a_refusal_names_the_quota_object_and_the_pods_it_refuses() -> None:
@@ -368,7 +374,7 @@ def test_more_pods_and_limited_by(
     expected: list[tuple[int | None, tuple[str, str] | None]],
 ) -> None:
     admitted, _ = admit_to_quotas(workloads, by_namespace(quotas))
-    assert [(admitted[w.index].more_pods, admitted[w.index].limited_by) for w in workloads] == expected
+    assert [(admitted[index(w)].more_pods, admitted[index(w)].limited_by) for w in workloads] == expected
 
 
 # --- the quotas after the plan ----------------------------------------------------------------

@@ -51,7 +51,7 @@ def test_surge_rounds_up_and_unavailable_down(
     replicas: int, surge: object, unavailable: object, expected: tuple[int, int]
 ) -> None:
     """``ResolveFenceposts`` with ``intstr.GetScaledValueFromIntOrPercent``."""
-    assert surge_and_unavailable(replicas, surge, unavailable) == expected  # type: ignore[arg-type]
+    assert surge_and_unavailable(replicas, surge, unavailable) == expected
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_surge_rounds_up_and_unavailable_down(
 )
 def test_a_daemon_set_rounds_both_up(nodes: int, surge: object, unavailable: object, expected: tuple[int, int]) -> None:
     """``updatedDesiredNodeCounts``: ``SurgeCount`` and ``UnavailableCount`` both round up."""
-    assert daemon_surge_and_unavailable(nodes, surge, unavailable) == expected  # type: ignore[arg-type]
+    assert daemon_surge_and_unavailable(nodes, surge, unavailable) == expected
 
 
 @pytest.mark.parametrize(

@@ -7,21 +7,23 @@ Reservation figures are worked out by hand from each offering's published formul
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from fractions import Fraction
 
 import pytest
 
 from calc import nodes
 from calc.evaluate import evaluate_pod
 from calc.nodes import Model, NodeGroup, PodGroup
-from calc.quantity import canonical
+from calc.quantity import Quantity, canonical
 from tests.podbuild import C, quantities, spec
 
 GI = 2**30
 MI = 2**20
 
 
-def strings(resources: dict[str, object]) -> dict[str, str]:
-    return {n: canonical(q) for n, q in resources.items()}  # type: ignore[arg-type]
+def strings(resources: Mapping[str, Quantity]) -> dict[str, str]:
+    return {n: canonical(q) for n, q in resources.items()}
 
 
 def shape(model: Model, cpu: str, memory: str, max_pods: int) -> dict[str, str]:
@@ -113,7 +115,7 @@ def test_explicit_reservation_with_a_percentage_threshold() -> None:
         Model.EXPLICIT,
         quantities({"cpu": "200m", "memory": "1Gi"}),
         quantities({"cpu": "100m", "memory": "512Mi"}),
-        {nodes.MEMORY_AVAILABLE: quantities({"m": "200Mi"})["m"], nodes.NODEFS_AVAILABLE: nodes.Fraction(15, 100)},
+        {nodes.MEMORY_AVAILABLE: quantities({"m": "200Mi"})["m"], nodes.NODEFS_AVAILABLE: Fraction(15, 100)},
     )
     assert strings(nodes.allocatable(capacity, res, 58)) == {
         "cpu": "7700m",

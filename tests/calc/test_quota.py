@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from calc import quota
 from calc.evaluate import evaluate_pod
 from calc.qos import QOSClass
-from calc.quantity import canonical, parse_quantity
+from calc.quantity import Quantity, canonical, parse_quantity
 from calc.quota import PodFacts, ResourceQuota, ScopeRequirement
 from tests.podbuild import C, quantities, spec
 
 
-def strings(resources: dict[str, object]) -> dict[str, str]:
-    return {n: canonical(q) for n, q in resources.items()}  # type: ignore[arg-type]
+def strings(resources: Mapping[str, Quantity]) -> dict[str, str]:
+    return {n: canonical(q) for n, q in resources.items()}
 
 
 def test_pod_usage_counts_effective_figures_with_overhead() -> None:

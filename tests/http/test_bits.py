@@ -6,8 +6,8 @@ from flask.testing import FlaskClient
 
 
 def test_a_manifest_in_megabits_is_refused_at_its_field(client: FlaskClient) -> None:
-    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "a", "resources": {}}]}}
-    pod["spec"]["containers"][0]["resources"] = {"requests": {"memory": "512Mb"}}
+    container = {"name": "a", "resources": {"requests": {"memory": "512Mb"}}}
+    pod = {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [container]}}
     response = client.post("/v1/effective-resources", json=pod)
     assert response.status_code == 422
     (error,) = response.get_json()["errors"]

@@ -8,7 +8,7 @@ import logging
 import re
 from datetime import timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from flask import Flask
@@ -152,11 +152,11 @@ def _access_line(app: Flask, method: str, path: str, headers: dict[str, str]) ->
     (handler,) = [h for h in logger.access_log.handlers if type(h) is logging.StreamHandler]
     handler.setStream(io.TextIOWrapper(out, encoding="ascii", write_through=True))
     req = SimpleNamespace(method=method, version=(1, 1), should_close=lambda: False)
-    response = Response(req, None, config)
+    response = Response(cast(Any, req), cast(Any, None), config)  # a stand-in request, no socket
     environ = EnvironBuilder(
-        path=path, method=method, json=pod(1), headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.7"}
+        path=path, method=method, json=pod(1), headers=list(headers.items()), environ_base={"REMOTE_ADDR": "10.0.0.7"}
     ).get_environ()
-    body = b"".join(app(environ, response.start_response))
+    body = b"".join(app(environ, cast(Any, response.start_response)))
     response.sent = len(body)
     logger.access(response, req, environ, timedelta(microseconds=1500))
     (line,) = out.getvalue().decode("ascii").splitlines()
@@ -207,7 +207,7 @@ def test_no_access_line_is_built_when_access_logging_is_off(monkeypatch: pytest.
 
 def test_unexpected_errors_are_problems_without_details(app: Flask) -> None:
     @app.get("/explode")
-    def explode() -> None:
+    def explode() -> str:
         raise RuntimeError("secret internals")
 
     app.test_client_class = FlaskClient  # a route outside the contract, on purpose
