@@ -14,7 +14,7 @@ rollout between.
    (``podcalc.plan``) on what stays: LimitRanges, quotas, then the Nodes' free room
    (pending pods included), then node shapes for what is left.
 4. Each replacement's rollout runs old and new pods together as its strategy lets it
-   (``calc.live.rollout``): every quota is checked at that peak, with the rest of the change
+   (``calc.rollout.rollout``): every quota is checked at that peak, with the rest of the change
    in place (``calc.live.quota_at_peaks``).
 
 ``plan_stream`` answers ``POST /v1/plan``: a stream planned as it is, or a
@@ -36,20 +36,17 @@ from calc.evaluate import PodEvaluation, evaluate_pod
 from calc.live import (
     Figures,
     Placement,
-    Rollout,
-    UnsupportedStrategyError,
     counts,
     keeps_pods_running,
     quota_at_peaks,
-    rollout,
     running_figures,
-    statefulset_partition,
     usage_gaps,
     used_without,
 )
 from calc.nodes import Scheduled
 from calc.pod import PodSpec
 from calc.quantity import Quantity
+from calc.rollout import Rollout, UnsupportedStrategyError, rollout, statefulset_partition
 from calc.workloads import scale, sum_resources
 from podcalc.effective import evaluate_workload, release
 from podcalc.errors import InvalidError

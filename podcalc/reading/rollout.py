@@ -1,7 +1,7 @@
 """A workload's update strategy, read from its manifest: a Deployment's ``spec.strategy``, a
 DaemonSet's or StatefulSet's ``spec.updateStrategy`` (its ``type`` and ``rollingUpdate``),
-and a StatefulSet's ``spec.podManagementPolicy``, as written (``calc.live.Strategy``). The
-rules that read them (``calc.live.rollout``) refuse what the API server refuses; their
+and a StatefulSet's ``spec.podManagementPolicy``, as written (``calc.rollout.Strategy``). The
+rules that read them (``calc.rollout.rollout``) refuse what the API server refuses; their
 problems stand at ``strategy_path``."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from calc.errors import Path
-from calc.live import Strategy
+from calc.rollout import Strategy
 from podcalc.reading.manifests import Document, Workload
 
 __all__ = ["read_strategy", "strategy_field", "strategy_path"]

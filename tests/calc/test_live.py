@@ -13,18 +13,20 @@ from calc.live import (
     Taint,
     Toleration,
     counts,
-    daemon_surge_and_unavailable,
     refusal,
-    rollout_peak,
     running_aggregates,
-    statefulset_overlap,
-    statefulset_unavailable,
-    surge_and_unavailable,
     tolerates,
     untolerated_taint,
 )
 from calc.pod import Container, ContainerType, PodSpec, ResourceList
 from calc.quantity import canonical
+from calc.rollout import (
+    daemon_surge_and_unavailable,
+    rollout_peak,
+    statefulset_overlap,
+    statefulset_unavailable,
+    surge_and_unavailable,
+)
 from tests.podbuild import C, quantities, spec
 
 
@@ -267,7 +269,7 @@ def test_what_the_api_server_refuses_as_an_int_or_percent_is_refused(value: obje
 
 
 def test_each_kind_has_its_strategy_types() -> None:
-    from calc.live import UnsupportedStrategyError, strategy_type
+    from calc.rollout import UnsupportedStrategyError, strategy_type
 
     assert [strategy_type(k, None) for k in ("Deployment", "DaemonSet", "StatefulSet")] == ["RollingUpdate"] * 3
     assert strategy_type("Deployment", "Recreate") == "Recreate"

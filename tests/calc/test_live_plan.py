@@ -11,23 +11,19 @@ import pytest
 from calc.evaluate import PodEvaluation, evaluate_pod
 from calc.live import (
     Figures,
-    Rollout,
     Stall,
-    Strategy,
-    UnsupportedStrategyError,
     UsageGap,
     counted_usage,
     keeps_pods_running,
     net_change,
     pod_quota_resource,
     quota_at_peaks,
-    rollout,
-    statefulset_partition,
     usage_gaps,
     used_without,
 )
 from calc.quantity import Quantity, parse_quantity
 from calc.quota import ResourceQuota
+from calc.rollout import Rollout, Strategy, UnsupportedStrategyError, rollout, statefulset_partition
 from tests.podbuild import C, quantities, spec, strings
 
 ONE_CPU = quantities({"cpu": "1"})

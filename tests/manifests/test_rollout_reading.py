@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from calc.live import Strategy
+from calc.rollout import Strategy
 from podcalc.errors import InvalidError
 from podcalc.reading.documents import DEFAULT_LIMITS
 from podcalc.reading.manifests import Document, Workload, classify
