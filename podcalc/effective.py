@@ -93,41 +93,28 @@ def evaluate_documents(
                 evaluated.append(result)
     if errors:
         raise InvalidError.listing(errors)
-    items = []
-    for e in evaluated:
-        item = render.workload_item(e.document, e.workload, e.evaluation, e.pods(nodes), units)
-        if explain:
-            item["explanation"] = render.explanation(e.evaluation)
-        items.append(item)
-    return {
-        "items": items,
-        "skipped": [render.skipped(doc, s) for doc, s in skipped],
-        "total": _total(evaluated, nodes, units),
-        "kubernetes": render.kubernetes_block(release_features, render.release_notes(evaluated)),
-        "warnings": unit_expression_warnings(found),
-    }
+    overall, by_namespace = stream_totals(evaluated, nodes)
+    warnings = unit_expression_warnings(found)
+    return render.effective_body(
+        evaluated, skipped, overall, by_namespace, nodes, units, explain, release_features, warnings
+    )
 
 
-def _total(evaluated: Sequence[Evaluated], nodes: int | None, units: Mapping[str, str]) -> dict[str, Any]:
-    """The stream's total and each namespace's; what could not be counted is noted."""
-    notes = [
-        f"{e.workload.kind} {e.workload.name or '(unnamed)'} runs one pod per node: "
-        "give a node count (nodes=N) to count it"
-        for e in evaluated
-        if e.pods(nodes) is None
-    ]
+def stream_totals(evaluated: Sequence[Evaluated], nodes: int | None) -> tuple[Total, dict[str | None, Total]]:
+    """The stream's total and each namespace's (``add_totals`` in stream order), over the
+    workloads whose pods can be counted; a stream in one namespace has that namespace's
+    total as its own (the same object)."""
     namespaces: dict[str | None, list[Total]] = {}
     for e in evaluated:
         total = e.total(nodes)
         if total is not None:
             namespaces.setdefault(e.workload.namespace, []).append(total)
-    rendered = {ns: render.total(add_totals(group), units) for ns, group in namespaces.items()}
-    if len(rendered) == 1:  # the stream's total is its one namespace's
-        (overall,) = rendered.values()
+    by_namespace = {ns: add_totals(group) for ns, group in namespaces.items()}
+    if len(by_namespace) == 1:
+        (overall,) = by_namespace.values()
     else:
-        overall = render.total(add_totals([t for group in namespaces.values() for t in group]), units)
-    by_namespace = [{"namespace": ns} | figures for ns, figures in rendered.items()]
-    return overall | {"complete": not notes, "notes": notes, "byNamespace": by_namespace}
+        overall = add_totals([t for group in namespaces.values() for t in group])
+    return overall, by_namespace
 
 
 def evaluate_workload(
@@ -204,19 +191,10 @@ def describe_quantity(text: str | None, resource: str | None = None, unit: str |
             dimension = unit_factor(unit)[1]
         except QuantityError as err:
             raise parameter_error("unit", str(err)) from err
-    body: dict[str, Any] = {
-        "input": text,
-        "canonical": str(q),
-        "format": q.format.value,
-        "value": q.decimal(),
-        "baseUnit": dimension.value if dimension else None,
-        "resource": resource,
-        "stored": str(round_up_milli(q)),
-    }
+    converted = None
     if unit:
         try:
-            in_unit, exact = decimal_string(convert(q, unit, dimension))
+            converted = decimal_string(convert(q, unit, dimension))
         except QuantityError as err:
             raise parameter_error("unit", str(err)) from err
-        body |= {"unit": unit, "inUnit": in_unit, "inUnitExact": exact}
-    return body
+    return render.quantity_description(text, q, dimension, resource, round_up_milli(q), unit, converted)

@@ -18,12 +18,12 @@ from calc.evaluate import PodEvaluation
 from calc.explain import Provenance, advise, provenance
 from calc.limitrange import LimitRange
 from calc.pod import ResourceList
-from calc.quantity import canonical, decimal_string
+from calc.quantity import Quantity, canonical, decimal_string
 from calc.resources import UNBOUNDED_WITHOUT_LIMIT, dimension_of
-from calc.units import convert
+from calc.units import Dimension, convert
 from calc.versions import Features
 from calc.workloads import Total, runs_on_every_node, workload_total
-from podcalc.errors import pointer
+from podcalc.errors import Entry, pointer
 from podcalc.reading.manifests import Document, Skipped, Workload
 
 if TYPE_CHECKING:
@@ -227,6 +227,84 @@ def kubernetes_block(f: Features, notes: Sequence[str]) -> dict[str, Any]:
         },
         "notes": list(notes),
     }
+
+
+def effective_body(
+    evaluated: Sequence[Evaluated],
+    skipped_objects: Sequence[tuple[Document, Skipped]],
+    overall: Total,
+    by_namespace: Mapping[str | None, Total],
+    nodes: int | None,
+    units: Mapping[str, str],
+    explain: bool,
+    features: Features,
+    warnings: list[Entry],
+) -> dict[str, Any]:
+    """The body of ``POST /v1/effective-resources`` and ``podcalc effective -o json``: each
+    workload, what was passed over, the totals (``podcalc.effective.stream_totals``), the
+    release computed as, and the unit-expression warnings."""
+    items = []
+    for e in evaluated:
+        item = workload_item(e.document, e.workload, e.evaluation, e.pods(nodes), units)
+        if explain:
+            item["explanation"] = explanation(e.evaluation)
+        items.append(item)
+    return {
+        "items": items,
+        "skipped": [skipped(doc, s) for doc, s in skipped_objects],
+        "total": stream_total(evaluated, overall, by_namespace, nodes, units),
+        "kubernetes": kubernetes_block(features, release_notes(evaluated)),
+        "warnings": warnings,
+    }
+
+
+def stream_total(
+    evaluated: Sequence[Evaluated],
+    overall: Total,
+    by_namespace: Mapping[str | None, Total],
+    nodes: int | None,
+    units: Mapping[str, str],
+) -> dict[str, Any]:
+    """The stream's total and each namespace's; what could not be counted is noted."""
+    notes = [
+        f"{e.workload.kind} {e.workload.name or '(unnamed)'} runs one pod per node: "
+        "give a node count (nodes=N) to count it"
+        for e in evaluated
+        if e.pods(nodes) is None
+    ]
+    rendered = {ns: total(t, units) for ns, t in by_namespace.items()}
+    if len(rendered) == 1:  # the stream's total is its one namespace's: rendered once
+        (figures_of_all,) = rendered.values()
+    else:
+        figures_of_all = total(overall, units)
+    namespaces = [{"namespace": ns} | figures for ns, figures in rendered.items()]
+    return figures_of_all | {"complete": not notes, "notes": notes, "byNamespace": namespaces}
+
+
+def quantity_description(
+    text: str,
+    q: Quantity,
+    dimension: Dimension | None,
+    resource: str | None,
+    stored: Quantity,
+    unit: str | None,
+    converted: tuple[str, bool] | None,
+) -> dict[str, Any]:
+    """``GET /v1/quantity`` and ``podcalc quantity``: the input, its canonical form, its exact
+    value in base units, what the API server stores, and (``converted``) its value in ``unit``."""
+    body: dict[str, Any] = {
+        "input": text,
+        "canonical": str(q),
+        "format": q.format.value,
+        "value": q.decimal(),
+        "baseUnit": dimension.value if dimension else None,
+        "resource": resource,
+        "stored": str(stored),
+    }
+    if converted is not None:
+        in_unit, exact = converted
+        body |= {"unit": unit, "inUnit": in_unit, "inUnitExact": exact}
+    return body
 
 
 def release_notes(evaluated: Iterable[Evaluated]) -> list[str]:
