@@ -55,6 +55,7 @@ from podcalc.reading.manifests import (
     Workload,
     classify,
     collect,
+    names,
     priority_classes,
     runtime_classes,
     stream_error,
@@ -285,14 +286,8 @@ def _applicants(
 
 def _identity(obj: Any) -> tuple[str, str | None, str]:
     """An object's kind, name and namespace (``default`` without one)."""
-    metadata = obj.get("metadata") if isinstance(obj, Mapping) else None
-    metadata = metadata if isinstance(metadata, Mapping) else {}
-    name, namespace = metadata.get("name"), metadata.get("namespace")
-    return (
-        str(obj.get("kind")),
-        name if isinstance(name, str) else None,
-        namespace if isinstance(namespace, str) and namespace else DEFAULT_NAMESPACE,
-    )
+    name, namespace = names(obj) if isinstance(obj, Mapping) else (None, None)
+    return str(obj.get("kind")), name, namespace or DEFAULT_NAMESPACE
 
 
 def plan_documents(

@@ -26,7 +26,7 @@ from calc.quota import ResourceQuota, ScopeRequirement
 from calc.resources import parse_resource_quantity
 from podcalc.errors import Entry, TooLargeError, pointer
 from podcalc.reading.documents import Limits
-from podcalc.reading.manifests import Document, Found, stream_error
+from podcalc.reading.manifests import Document, Found, names, stream_error
 from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list
 
 DEFAULT_NAMESPACE = "default"
@@ -68,11 +68,7 @@ class _Reader:
     def __init__(self, doc: Document, path: Path, obj: Mapping[str, Any], limits: Limits) -> None:
         self.doc, self.path, self.obj, self.limits = doc, path, obj, limits
         self.errors: list[Entry] = []
-        meta = obj.get("metadata")
-        meta = meta if isinstance(meta, Mapping) else {}
-        name, namespace = meta.get("name"), meta.get("namespace")
-        self.name: str | None = name if isinstance(name, str) else None
-        self.namespace: str | None = namespace if isinstance(namespace, str) else None
+        self.name, self.namespace = names(obj)
 
     def error(self, at: Path, detail: str) -> None:
         entry = stream_error(self.doc, None, (*self.path, *at), detail)
@@ -282,8 +278,7 @@ def creations(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
         return ()
     api_version = obj.get("apiVersion")
     group = api_version.rsplit("/", 1)[0] if isinstance(api_version, str) and "/" in api_version else ""
-    metadata = obj.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    name, _ = names(obj)
     spec = obj.get("spec")
     spec = spec if isinstance(spec, Mapping) else {}
     ports = spec.get("ports")
@@ -294,7 +289,7 @@ def creations(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
     node_ports = quota.service_node_ports(service_type, named, allocate if isinstance(allocate, bool) else None)
     requests, storage_class = _claim(obj, spec, limits) if kind == "PersistentVolumeClaim" else ({}, None)
     usage = quota.object_usage(kind, group, service_type, node_ports, requests.get("storage"), storage_class)
-    own = Creation(kind, name if isinstance(name, str) else None, usage, requests)
+    own = Creation(kind, name, usage, requests)
     created = tuple(Creation(k, None, quota.object_usage(k, g)) for k, g in quota.CREATES.get(kind, ()))
     return (own, *created)
 

@@ -21,7 +21,7 @@ from typing import Any
 from calc.errors import Path, QuantityError
 from calc.resources import in_kubernetes_grammar, parse_resource_quantity
 from podcalc.errors import Entry, pointer
-from podcalc.reading.manifests import TEMPLATE_PATHS, Document, Found
+from podcalc.reading.manifests import TEMPLATE_PATHS, Document, Found, names
 
 __all__ = ["unit_expression_warnings"]
 
@@ -125,12 +125,12 @@ def unit_expression_warnings(found: Found) -> list[Entry]:
 
 
 def _warning(doc: Document, obj: Mapping[str, Any], at: Path, text: str, suggested: str) -> Entry:
-    kind, metadata = obj.get("kind"), obj.get("metadata")
+    kind, (name, _) = obj.get("kind"), names(obj)
     entry: Entry = {
         "document": doc.index,
         "pointer": pointer(*at),
         "kind": kind if isinstance(kind, str) else "PodSpec",
-        "name": metadata.get("name") if isinstance(metadata, Mapping) else None,
+        "name": name,
         "value": text,
         "suggested": suggested,
         "detail": f"not a Kubernetes quantity: the API server would reject this manifest; write {suggested}",

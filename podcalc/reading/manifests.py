@@ -219,6 +219,16 @@ def identity(obj: Mapping[str, Any], path: Path) -> tuple[str | None, str | None
     return read["name"], read["namespace"]
 
 
+def names(obj: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """An object's ``metadata.name`` and ``metadata.namespace`` where each is a string, None
+    otherwise: for the readers that pass over what ``identity`` refuses (``classify`` reports it)."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return None, None
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    return (name if isinstance(name, str) else None), (namespace if isinstance(namespace, str) else None)
+
+
 def _skipped(kind: str, api_version: Any) -> str:
     """Why an object of ``kind`` is passed over: a built-in kind without a pod template runs no
     pods; any other kind (one of another API group is a custom resource, whatever its name)
@@ -272,7 +282,7 @@ def runtime_classes(found: Found, limits: Limits) -> tuple[dict[str, ResourceLis
     for doc, path, obj in found:
         if not isinstance(obj, Mapping) or obj.get("kind") != "RuntimeClass":
             continue
-        name = (obj.get("metadata") or {}).get("name") if isinstance(obj.get("metadata"), Mapping) else None
+        name, _ = names(obj)
         overhead = obj.get("overhead")
         fixed = overhead.get("podFixed") if isinstance(overhead, Mapping) else None
         if not isinstance(name, str):
@@ -292,8 +302,7 @@ def priority_classes(found: Found) -> tuple[list[PriorityClass], list[Entry]]:
     for doc, path, obj in found:
         if not isinstance(obj, Mapping) or obj.get("kind") != "PriorityClass":
             continue
-        metadata = obj.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, Mapping) else None
+        name, _ = names(obj)
         value, default = obj.get("value"), obj.get("globalDefault", False)
         if not isinstance(name, str):
             continue  # classify reports a malformed name

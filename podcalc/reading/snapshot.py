@@ -33,7 +33,16 @@ from calc.quantity import Quantity
 from podcalc.errors import Entry, InvalidError, pointer
 from podcalc.reading.changes import side
 from podcalc.reading.documents import Limits
-from podcalc.reading.manifests import Document, Found, Workload, classify, read_workload_pod, stream_error, value_at
+from podcalc.reading.manifests import (
+    Document,
+    Found,
+    Workload,
+    classify,
+    names,
+    read_workload_pod,
+    stream_error,
+    value_at,
+)
 from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list, read_placement
 
 __all__ = ["CONTROLLER_KINDS", "LivePod", "Snapshot", "WorkloadKey", "read_envelope", "read_snapshot"]
@@ -91,9 +100,8 @@ def read_envelope(documents: Sequence[Document], limits: Limits) -> tuple[list[D
 
 
 def namespace_of(obj: Mapping[str, Any], default: str) -> str:
-    metadata = obj.get("metadata")
-    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
-    return namespace if isinstance(namespace, str) and namespace else default
+    _, namespace = names(obj)
+    return namespace or default
 
 
 def _controller(obj: Mapping[str, Any]) -> tuple[str, str] | None:

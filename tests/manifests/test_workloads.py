@@ -9,7 +9,7 @@ import pytest
 from calc.errors import Violation
 from calc.quantity import parse_quantity
 from calc.workloads import scale, sum_resources
-from podcalc.reading.manifests import Skipped, Workload, classify, objects
+from podcalc.reading.manifests import Skipped, Workload, classify, names, objects
 
 TEMPLATE = {"template": {"spec": {"containers": [{"name": "a"}]}}}
 
@@ -116,3 +116,17 @@ def test_totals_are_exact_and_keep_formats() -> None:
     assert {n: str(q) for n, q in scale(per_pod, 0).items()} == {"cpu": "0", "memory": "0"}
     total = sum_resources([scale(per_pod, 3), {"cpu": parse_quantity("1"), "nvidia.com/gpu": parse_quantity("2")}])
     assert {n: str(q) for n, q in total.items()} == {"cpu": "1750m", "memory": "4608Mi", "nvidia.com/gpu": "2"}
+
+
+@pytest.mark.parametrize(
+    ("obj", "expected"),
+    [
+        ({"metadata": {"name": "web", "namespace": "shop"}}, ("web", "shop")),
+        ({"metadata": {"name": "web"}}, ("web", None)),
+        ({"metadata": {"name": 5, "namespace": ["x"]}}, (None, None)),  # classify reports these
+        ({"metadata": "web"}, (None, None)),
+        ({}, (None, None)),
+    ],
+)
+def test_names_are_read_where_they_are_strings(obj: dict[str, Any], expected: tuple[str | None, str | None]) -> None:
+    assert names(obj) == expected
