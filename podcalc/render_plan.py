@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from calc import limitrange
 from calc.admission import QuotaOutcome, Rejection
+from calc.allocatable import MODEL_SOURCES
 from calc.diff import Figures as DiffFigures
-from calc.nodes import MODEL_SOURCES, NodesFit, Packing, PerNode, ShapeFit, scoring_requests
+from calc.nodes import NodesFit, Packing, PerNode, ShapeFit, scoring_requests
 from calc.quantity import Quantity, canonical, decimal_string
 from podcalc.errors import pointer
 from podcalc.reading.cluster import LR_FIELDS, LocatedLimitRange

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from calc import allocatable as node_allocation
 from calc import limitrange, quota
-from calc import nodes as nodefit
 from calc.admission import Creation, LocatedQuota
+from calc.allocatable import Model
 from calc.errors import Location, Path, QuantityError, Violation
 from calc.limitrange import LimitRange, LimitRangeItem
 from calc.live import NodeFacts, Taint
-from calc.nodes import Model, Node, NodeShape
+from calc.nodes import Node, NodeShape
 from calc.quantity import NANO, Quantity, round_up_milli
 from calc.quota import ResourceQuota, ScopeRequirement
 from calc.resources import parse_resource_quantity
@@ -182,7 +183,7 @@ def _read_node(r: _Reader) -> Node:
     if raw is None:
         r.error(("status", "allocatable"), "Required value: a Node needs status.allocatable")
     alloc = r.resources(raw, at, rounded=False, non_negative=True)
-    return Node(r.name or "", nodefit.node_allocatable(alloc), r.doc.location(r.path), _node_facts(r))
+    return Node(r.name or "", node_allocation.node_allocatable(alloc), r.doc.location(r.path), _node_facts(r))
 
 
 def _node_facts(r: _Reader) -> NodeFacts:
@@ -209,11 +210,11 @@ def _read_shape(r: _Reader) -> NodeShape:
     capacity = r.resources(r.at("spec", "capacity"), ("spec", "capacity"), rounded=False, non_negative=True)
     if not capacity and not r.errors:
         r.error(("spec", "capacity"), "Required value: e.g. {cpu: 16 cores, memory: 64 GiB}")
-    max_pods = r.whole(r.at("spec", "maxPods"), ("spec", "maxPods"), nodefit.DEFAULT_MAX_PODS)
-    if nodefit.PODS in capacity:
-        pods = capacity.pop(nodefit.PODS)
+    max_pods = r.whole(r.at("spec", "maxPods"), ("spec", "maxPods"), node_allocation.DEFAULT_MAX_PODS)
+    if node_allocation.PODS in capacity:
+        pods = capacity.pop(node_allocation.PODS)
         if pods.nanos % NANO:
-            r.error(("spec", "capacity", nodefit.PODS), "must be a whole number of pods")
+            r.error(("spec", "capacity", node_allocation.PODS), "must be a whole number of pods")
         elif pods.nanos >= 0:  # a negative count is already reported
             max_pods = pods.nanos // NANO
     res = r.mapping("spec", "reservation")
@@ -224,7 +225,7 @@ def _read_shape(r: _Reader) -> NodeShape:
         shown = ", ".join(f'"{m.value}"' for m in Model)
         r.error(("spec", "reservation", "model"), f"Unsupported value: {model_name!r}: supported values: {shown}")
         model = Model.EXPLICIT
-    reservation = nodefit.reservation(model, capacity, max_pods)
+    reservation = node_allocation.reservation(model, capacity, max_pods)
     if model is Model.EXPLICIT:
         reservation = _explicit(r, res, reservation)
     elif set(res) - {"model"}:
@@ -232,19 +233,19 @@ def _read_shape(r: _Reader) -> NodeShape:
     return NodeShape(r.name or "", capacity, max_pods, reservation, r.doc.location(r.path))
 
 
-def _explicit(r: _Reader, res: Mapping[str, Any], default: nodefit.Reservation) -> nodefit.Reservation:
+def _explicit(r: _Reader, res: Mapping[str, Any], default: node_allocation.Reservation) -> node_allocation.Reservation:
     kube = r.resources(res.get("kubeReserved"), ("spec", "reservation", "kubeReserved"), False, True)
     system = r.resources(res.get("systemReserved"), ("spec", "reservation", "systemReserved"), False, True)
     raw = res.get("evictionHard")
     if raw is None:
-        return nodefit.Reservation(Model.EXPLICIT, kube, system, default.eviction_hard)
+        return node_allocation.Reservation(Model.EXPLICIT, kube, system, default.eviction_hard)
     eviction: dict[str, Quantity | Fraction] = {}
     if not isinstance(raw, Mapping):
         r.error(("spec", "reservation", "evictionHard"), "must be an object")
         raw = {}
     for signal, value in raw.items():
         at: Path = ("spec", "reservation", "evictionHard", signal)
-        if signal not in (nodefit.MEMORY_AVAILABLE, nodefit.NODEFS_AVAILABLE):
+        if signal not in (node_allocation.MEMORY_AVAILABLE, node_allocation.NODEFS_AVAILABLE):
             continue  # other signals (imagefs, inodes) do not reduce allocatable
         text = str(value)
         if text.endswith("%"):
@@ -253,7 +254,7 @@ def _explicit(r: _Reader, res: Mapping[str, Any], default: nodefit.Reservation) 
             else:
                 eviction[signal] = Fraction(text[:-1]) / 100
         else:
-            name = "memory" if signal == nodefit.MEMORY_AVAILABLE else "ephemeral-storage"
+            name = "memory" if signal == node_allocation.MEMORY_AVAILABLE else "ephemeral-storage"
             try:
                 q = parse_resource_quantity(name, text)
             except QuantityError as err:
@@ -262,7 +263,7 @@ def _explicit(r: _Reader, res: Mapping[str, Any], default: nodefit.Reservation) 
                 if q.nanos < 0:
                     r.error(at, "must be greater than or equal to 0")
                 eviction[signal] = q
-    return nodefit.Reservation(Model.EXPLICIT, kube, system, eviction)
+    return node_allocation.Reservation(Model.EXPLICIT, kube, system, eviction)
 
 
 _PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?%")

@@ -13,20 +13,9 @@ from __future__ import annotations
 import pytest
 
 from calc.admission import Rejection
+from calc.allocatable import Model, node_allocatable, reservation
 from calc.errors import Location
-from calc.nodes import (
-    Model,
-    Node,
-    NodeShape,
-    PerNode,
-    Scheduled,
-    daemon_usage,
-    fit_nodes,
-    fit_shape,
-    never_created,
-    node_allocatable,
-    reservation,
-)
+from calc.nodes import Node, NodeShape, PerNode, Scheduled, daemon_usage, fit_nodes, fit_shape, never_created
 from calc.pod import ResourceList
 from calc.quantity import canonical
 from tests.podbuild import quantities

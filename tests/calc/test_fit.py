@@ -13,21 +13,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from calc.allocatable import KUBELET_EVICTION_DEFAULTS, Model, Reservation, node_allocatable, reservation
 from calc.errors import Location
-from calc.nodes import (
-    KUBELET_EVICTION_DEFAULTS,
-    Model,
-    Node,
-    NodeShape,
-    PerNode,
-    Reservation,
-    Scheduled,
-    daemon_usage,
-    fit_nodes,
-    fit_shape,
-    node_allocatable,
-    reservation,
-)
+from calc.nodes import Node, NodeShape, PerNode, Scheduled, daemon_usage, fit_nodes, fit_shape
 from calc.pod import ResourceList
 from calc.quantity import canonical
 from tests.podbuild import quantities

@@ -1,7 +1,7 @@
 """Node allocatable from reservation models, pods per node, and first-fit-decreasing packing.
 
 Reservation figures are worked out by hand from each offering's published formula
-(see calc.nodes.MODEL_SOURCES); the arithmetic is shown next to each case.
+(see calc.allocatable.MODEL_SOURCES); the arithmetic is shown next to each case.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from fractions import Fraction
 
 import pytest
 
-from calc import nodes
+from calc import allocatable, nodes
+from calc.allocatable import Model
 from calc.evaluate import evaluate_pod
-from calc.nodes import Model, NodeGroup, PodGroup
+from calc.nodes import NodeGroup, PodGroup
 from calc.quantity import Quantity, canonical
 from tests.podbuild import C, quantities, spec
 
@@ -28,7 +29,7 @@ def strings(resources: Mapping[str, Quantity]) -> dict[str, str]:
 
 def shape(model: Model, cpu: str, memory: str, max_pods: int) -> dict[str, str]:
     capacity = quantities({"cpu": cpu, "memory": memory})
-    return strings(nodes.allocatable(capacity, nodes.reservation(model, capacity, max_pods), max_pods))
+    return strings(allocatable.allocatable(capacity, allocatable.reservation(model, capacity, max_pods), max_pods))
 
 
 @pytest.mark.parametrize(
@@ -106,18 +107,21 @@ def test_allocatable(model: Model, cpu: str, memory: str, max_pods: int, expecte
 def test_gke_cpu_bands_above_four_cores() -> None:
     """96 cores: 60m + 10m + 10m + 92 x 2.5m = 310m."""
     capacity = quantities({"cpu": "96", "memory": "360Gi"})
-    assert strings(nodes.reservation(Model.GKE, capacity, 110).kube_reserved)["cpu"] == "310m"
+    assert strings(allocatable.reservation(Model.GKE, capacity, 110).kube_reserved)["cpu"] == "310m"
 
 
 def test_explicit_reservation_with_a_percentage_threshold() -> None:
     capacity = quantities({"cpu": "8", "memory": "32Gi", "ephemeral-storage": "100Gi"})
-    res = nodes.Reservation(
+    res = allocatable.Reservation(
         Model.EXPLICIT,
         quantities({"cpu": "200m", "memory": "1Gi"}),
         quantities({"cpu": "100m", "memory": "512Mi"}),
-        {nodes.MEMORY_AVAILABLE: quantities({"m": "200Mi"})["m"], nodes.NODEFS_AVAILABLE: Fraction(15, 100)},
+        {
+            allocatable.MEMORY_AVAILABLE: quantities({"m": "200Mi"})["m"],
+            allocatable.NODEFS_AVAILABLE: Fraction(15, 100),
+        },
     )
-    assert strings(nodes.allocatable(capacity, res, 58)) == {
+    assert strings(allocatable.allocatable(capacity, res, 58)) == {
         "cpu": "7700m",
         "memory": "31032Mi",  # 32768 - 1024 - 512 - 200
         "ephemeral-storage": "85Gi",  # 100Gi - 15%
@@ -172,7 +176,7 @@ def test_scoring_view_counts_100m_and_200mi_for_containers_without_requests() ->
 def test_published_examples() -> None:
     """amazon-eks-ami nodeadm config_test (maxPods 100 -> kube-reserved 1355Mi); the AKS page's
     second 1.29+ example (4 GB, 70 pods: 25% of memory is below 20 x 70 + 50, so 25% is reserved)."""
-    eks = nodes.reservation(Model.EKS, quantities({"cpu": "4", "memory": "16Gi"}), 100)
+    eks = allocatable.reservation(Model.EKS, quantities({"cpu": "4", "memory": "16Gi"}), 100)
     assert canonical(eks.kube_reserved["memory"]) == "1355Mi"
-    aks = nodes.reservation(Model.AKS, quantities({"cpu": "2", "memory": "4Gi"}), 70)
+    aks = allocatable.reservation(Model.AKS, quantities({"cpu": "2", "memory": "4Gi"}), 70)
     assert canonical(aks.kube_reserved["memory"]) == "1Gi"
