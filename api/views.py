@@ -12,10 +12,11 @@ from werkzeug.local import LocalProxy
 from api.params import QUERY, STREAM, load
 from api.problems import ProblemError
 from calc.units import registry
-from podcalc.diff import diff_documents, side, what_if
+from podcalc.diff import diff_documents, what_if
 from podcalc.effective import Document, describe_quantity, evaluate_documents
 from podcalc.errors import InvalidError
 from podcalc.live import plan_stream
+from podcalc.reading.changes import diff_sides
 from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, Limits, read_json_object, read_stream
 from podcalc.reading.lines import with_lines
 from podcalc.render import encode
@@ -89,7 +90,7 @@ def _query(limits: Limits) -> dict[str, Any]:
 def diff() -> Response:
     """Two manifest sets (before, after): the change per workload, namespace and in total."""
     body, limits = _json_body(), _limits()
-    before, after = side(body.get("before"), "before", limits), side(body.get("after"), "after", limits)
+    before, after = diff_sides(body, limits)
     return _json_response(diff_documents(before, after, **_query(limits)))
 
 

@@ -43,8 +43,6 @@ from podcalc.reading.changes import (
     read_replicas,
     read_resources,
     read_target,
-    resources_of,
-    side,
     what_if_body,
 )
 from podcalc.reading.documents import DEFAULT_LIMITS, Limits
@@ -57,7 +55,6 @@ __all__ = [
     "diff_documents",
     "gate",
     "merge_patch",
-    "side",
     "what_if",
     "what_if_documents",
 ]
@@ -191,7 +188,7 @@ def _change(obj: Mapping[str, Any], target: Target, change: Mapping[str, Any], a
         for name, raw in containers.items():
             resources = read_resources(raw, f"{at}/containers/{name}")
             found = container(spec, name, f"{at}/containers/{name}")
-            found["resources"] = merge_patch(resources_of(found), resources)
+            found["resources"] = merge_patch(found.get("resources"), resources)
     return out
 
 
@@ -214,7 +211,7 @@ def what_if_documents(
     """The body of ``POST /v1/what-if`` and ``podcalc what-if``: what each change did
     (``applied``), and the diff of the manifests and the manifests changed."""
     after, applied = apply_changes(before, changes)
-    return {"applied": applied} | diff_documents(before, after, nodes, units, limits, kubernetes_version)
+    return render_plan.what_if_body(applied, diff(before, after, nodes, units, limits, kubernetes_version))
 
 
 def what_if(

@@ -38,6 +38,7 @@ from calc.live import (
     Placement,
     counts,
     keeps_pods_running,
+    net_change,
     quota_at_peaks,
     running_figures,
     usage_gaps,
@@ -96,6 +97,7 @@ class Change:
     before: Figures
     after: Figures
     rollout: Rollout | None  # its peak as quota usage
+    delta: Figures  # after less before (calc.live.net_change)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,8 @@ class LivePlan:
     changes: list[Change]
     quotas: list[QuotaView]
     notes: list[str]
+    by_namespace: dict[str, Figures]  # the changes' net change in each namespace, in their order
+    total: Figures  # and in all
 
     @property
     def fits(self) -> bool:
@@ -227,6 +231,9 @@ def plan_live(
     changes = [_change(p, running) for p in result.planned]
     notes += [note for c in changes if (note := _partition_note(c)) is not None]
     views = _quota_views(result, cluster, changes)
+    namespaces: dict[str, list[tuple[Figures, Figures]]] = {}
+    for c in changes:
+        namespaces.setdefault(c.key[1], []).append((c.before, c.after))
     return LivePlan(
         result,
         sum(len(r.pods) for r in running.values() if not r.from_spec),
@@ -236,6 +243,8 @@ def plan_live(
         changes,
         views,
         notes,
+        {ns: net_change(pairs) for ns, pairs in namespaces.items()},
+        net_change([(c.before, c.after) for c in changes]),
     )
 
 
@@ -331,7 +340,8 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
     except ValueError as err:  # maxSurge or maxUnavailable: what the API server refuses
         at = strategy_path(w, "rollingUpdate")
         raise InvalidError.listing([stream_error(p.document, w, at, f"Invalid value: {err}")]) from err
-    return Change(p, key, "replaced" if old is not None else "added", before, after, rolled)
+    change = "replaced" if old is not None else "added"
+    return Change(p, key, change, before, after, rolled, net_change([(before, after)]))
 
 
 def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Rollout:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from calc.live import Figures, net_change
+from calc.live import Figures
 from podcalc.render import quantities
 from podcalc.render_plan import plan_body
 
@@ -27,9 +27,6 @@ def cluster_block(lp: LivePlan) -> dict[str, Any]:
     answer = "fits on the cluster as it is: " + ("yes" if not reasons else "no: " + "; ".join(reasons))
     if shapes:
         answer += "; nodes to add: " + ", ".join(f"{n} of {name}" for name, n in shapes.items())
-    namespaces: dict[str, list[Change]] = {}
-    for c in lp.changes:
-        namespaces.setdefault(c.key[1], []).append(c)
     return {
         "answer": answer,
         "fits": not reasons,
@@ -52,8 +49,8 @@ def cluster_block(lp: LivePlan) -> dict[str, Any]:
             "notes": lp.notes,
         },
         "workloads": [_change(c) for c in lp.changes],
-        "byNamespace": [{"namespace": ns, **_delta(changes)} for ns, changes in namespaces.items()],
-        "total": _delta(lp.changes),
+        "byNamespace": [{"namespace": ns, **_figures(figures)} for ns, figures in lp.by_namespace.items()],
+        "total": _figures(lp.total),
         "quotas": [
             {
                 "namespace": q.outcome.quota.namespace,
@@ -83,7 +80,7 @@ def _change(c: Change) -> dict[str, Any]:
         "change": c.change,
         "before": _figures(c.before),
         "after": _figures(c.after),
-        "delta": _figures(net_change([(c.before, c.after)])),
+        "delta": _figures(c.delta),
         "rollout": None
         if r is None
         else {
@@ -94,7 +91,3 @@ def _change(c: Change) -> dict[str, Any]:
             "peak": quantities(r.peak.requests),
         },
     }
-
-
-def _delta(changes: list[Change]) -> dict[str, Any]:
-    return _figures(net_change([(c.before, c.after) for c in changes]))

@@ -268,6 +268,11 @@ def _diff_figures(f: DiffFigures | None) -> dict[str, Any] | None:
     }
 
 
+def what_if_body(applied: Sequence[str], compared: Compared) -> dict[str, Any]:
+    """The body of ``POST /v1/what-if``: what each change did, then the diff (``diff_body``)."""
+    return {"applied": list(applied)} | diff_body(compared)
+
+
 def diff_body(compared: Compared) -> dict[str, Any]:
     """The body of ``POST /v1/diff``: the comparison, the release the plan after used, and
     both sides' warnings."""

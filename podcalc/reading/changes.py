@@ -21,7 +21,7 @@ from calc.errors import Path
 from podcalc.errors import InvalidError, pointer
 from podcalc.reading.cluster import DEFAULT_NAMESPACE
 from podcalc.reading.documents import Limits, read_documents
-from podcalc.reading.manifests import TEMPLATE_PATHS, Document, identity, objects
+from podcalc.reading.manifests import TEMPLATE_PATHS, Document, objects
 
 
 def side(value: Any, name: str, limits: Limits) -> list[Document]:
@@ -37,6 +37,11 @@ def side(value: Any, name: str, limits: Limits) -> list[Document]:
             f"/{name}", "must be a YAML or JSON stream (a string), a manifest, or a list of manifests"
         )
     return [Document(i, v, f"{name} document {i}") for i, v in enumerate(documents)]
+
+
+def diff_sides(body: Mapping[str, Any], limits: Limits) -> tuple[list[Document], list[Document]]:
+    """The two sides of a diff body: ``/before`` and ``/after``, each a side (``side``)."""
+    return side(body.get("before"), "before", limits), side(body.get("after"), "after", limits)
 
 
 def what_if_body(body: Mapping[str, Any], limits: Limits) -> tuple[list[Document], Any]:
@@ -90,18 +95,20 @@ def changed_fields(change: Mapping[str, Any]) -> list[str]:
 
 
 def find(values: Sequence[Any], target: Target, at: str) -> Located:
-    """The first object of the documents' ``values`` of the target's kind, name and namespace
-    (``metadata``, read by ``manifests.identity``; an object whose identity cannot be read
-    names nothing)."""
+    """The first object of the documents' ``values`` of the target's kind, name and namespace,
+    compared as written (``metadata.name`` and ``metadata.namespace``; a ``metadata`` that is
+    not an object has neither). A manifest that names itself wrongly is still changed, and
+    refused for it when the changed manifests are read."""
     for i, value in enumerate(values):
         for path, obj in objects(value):
             if not isinstance(obj, Mapping) or obj.get("kind") != target.kind:
                 continue
-            read = identity(obj, path)
-            if isinstance(read, list):
-                continue
-            name, namespace = read
-            if name == target.name and (namespace or DEFAULT_NAMESPACE) == target.namespace:
+            metadata = obj.get("metadata")
+            metadata = metadata if isinstance(metadata, Mapping) else {}
+            if (
+                metadata.get("name") == target.name
+                and (metadata.get("namespace") or DEFAULT_NAMESPACE) == target.namespace
+            ):
                 return Located(i, path, obj)
     raise InvalidError.at(f"{at}/target", f"no {target.kind} {target.name!r} in the manifests")
 
@@ -166,9 +173,3 @@ def container(spec: Mapping[str, Any], name: str, at: str) -> dict[str, Any]:
             if isinstance(c, dict) and c.get("name") == name:
                 return c
     raise InvalidError.at(at, f"no container {name!r} in the pod template")
-
-
-def resources_of(container: Mapping[str, Any]) -> Any:
-    """A container's ``resources`` as written (a JSON merge patch treats anything but an
-    object as ``{}``)."""
-    return container.get("resources")

@@ -69,12 +69,6 @@ def test_a_side_of_anything_else_is_refused_at_its_name() -> None:
     assert err.detail == f"/before: {detail}"
 
 
-def test_side_is_importable_from_the_use_case() -> None:
-    from podcalc import diff
-
-    assert diff.side is side
-
-
 def test_a_what_if_body_needs_its_manifests() -> None:
     err = error_of(what_if_body, {"changes": []}, DEFAULT_LIMITS)
     assert err.errors == [refused("/manifests", "Required value: the manifests to change")]
@@ -129,10 +123,11 @@ def test_a_missing_target_is_refused_with_its_name() -> None:
     assert err.errors == [refused("/changes/0/target", "no Deployment None in the manifests")]
 
 
-def test_an_object_whose_identity_cannot_be_read_names_nothing() -> None:
+def test_names_are_compared_as_written_so_a_wrongly_named_manifest_is_still_found() -> None:
     bad = {"kind": "Deployment", "metadata": {"name": 5}}
-    err = error_of(find, [bad], Target("Deployment", 5, "default"), "/changes/0")
-    assert err.errors == [refused("/changes/0/target", "no Deployment 5 in the manifests")]
+    assert find([bad], Target("Deployment", 5, "default"), "/changes/0") == Located(0, (), bad)
+    unnamed = {"kind": "Deployment", "metadata": "web"}
+    assert find([unnamed], Target("Deployment", None, "default"), "/changes/0") == Located(0, (), unnamed)
 
 
 def test_identity_is_read_as_classify_reads_it() -> None:
