@@ -27,7 +27,7 @@ from calc.effective import Aggregate, effective_limits, effective_requests, life
 from calc.evaluate import PodEvaluation
 from calc.pod import Container, ContainerType, PodSpec, ResourceList
 from calc.quantity import Quantity
-from calc.quota import ResourceQuota, covered, matches, pod_facts, pod_usage
+from calc.quota import ResourceQuota, covered, matches, pod_facts, pod_quota_resource, pod_usage
 from calc.workloads import sum_resources
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
@@ -265,19 +265,6 @@ def refusal(node: NodeFacts, pod: Placement) -> str | None:
 # --- quotas of a live cluster ---------------------------------------------------------------
 
 
-def pod_quota_resource(name: str) -> bool:
-    """Whether a quota's ``name`` is one pods count (what the pod evaluator matches,
-    ``MatchingResources`` in ``pkg/quota/v1/evaluator/core/pods.go``): ``pods``,
-    ``count/pods``, ``cpu``, ``memory``, ``ephemeral-storage``, and every ``requests.*``,
-    ``limits.*`` and ``hugepages-*`` name but ``requests.storage`` and a storage class's
-    (which PersistentVolumeClaims count)."""
-    return name in ("pods", "count/pods", "cpu", "memory", "ephemeral-storage") or (
-        name.startswith(("requests.", "limits.", "hugepages-"))
-        and name != "requests.storage"
-        and "storageclass" not in name
-    )
-
-
 def counted_usage(quota: ResourceQuota, pods: Iterable[PodEvaluation]) -> dict[str, Quantity]:
     """What ``pods`` count against ``quota``, summed: each pod its scopes match
     (``matches``), its usage (``pod_usage``) of the resources the quota limits (``covered``),
@@ -302,7 +289,7 @@ class UsageGap:
 def usage_gaps(quota: ResourceQuota, pods: Iterable[PodEvaluation]) -> list[UsageGap]:
     """Where ``pods`` (every pod of the quota's namespace that holds resources) do not add up
     to the quota's ``status.used``: per hard resource that pods count
-    (``pod_quota_resource``), in name order. The quota controller sets ``status.used`` to
+    (``calc.quota.pod_quota_resource``), in name order. The quota controller sets ``status.used`` to
     their ``counted_usage`` (``syncResourceQuota``, ``pkg/controller/resourcequota``); a gap
     is a partial snapshot, or pods that changed since."""
     listed = counted_usage(quota, pods)

@@ -272,6 +272,18 @@ def never_created(rejections: Iterable[Rejection]) -> bool:
     return any(r.by in REFUSE_EVERY_POD or (r.refused is not None and r.pods is None) for r in rejections)
 
 
+def for_new_nodes(scheduled: Sequence[Scheduled], unplaced: Mapping[int, int]) -> list[Scheduled]:
+    """What nodes added to a cluster must take: each workload's pods that fit on no node it
+    has (``unplaced``, by ``Scheduled.index``), and every DaemonSet not bound to a node,
+    of which each new node runs one pod (``pkg/controller/daemon``: one pod per eligible node).
+    Each keeps only its unplaced pods as ``pods``."""
+    return [
+        dataclasses.replace(s, pods=unplaced.get(s.index, 0))
+        for s in scheduled
+        if (s.daemon and s.node_name is None) or unplaced.get(s.index)
+    ]
+
+
 def _one_pod(s: Scheduled) -> dict[str, Quantity]:
     return {**s.requests, PODS: Quantity(NANO)}
 

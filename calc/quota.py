@@ -412,6 +412,19 @@ def plural(kind: str) -> str:
     return lower + "s"
 
 
+def pod_quota_resource(name: str) -> bool:
+    """Whether a quota's ``name`` is one pods count (what the pod evaluator matches,
+    ``MatchingResources`` in ``pkg/quota/v1/evaluator/core/pods.go``): ``pods``,
+    ``count/pods``, ``cpu``, ``memory``, ``ephemeral-storage``, and every ``requests.*``,
+    ``limits.*`` and ``hugepages-*`` name but ``requests.storage`` and a storage class's
+    (which PersistentVolumeClaims count)."""
+    return name in (PODS, COUNT_PODS, "cpu", "memory", "ephemeral-storage") or (
+        name.startswith((REQUESTS_PREFIX, LIMITS_PREFIX, "hugepages-"))
+        and name != "requests.storage"
+        and "storageclass" not in name
+    )
+
+
 def counted_as_object(kind: str) -> bool:
     """Whether creating an object of ``kind`` counts against its namespace's quotas as an
     object (``object_usage``): every kind but a Pod, whose usage is its own evaluator's
@@ -443,19 +456,17 @@ def allocates_load_balancer_node_ports(declared: bool | None) -> bool:
     return declared is not False
 
 
-def service_node_ports(
-    service_type: str | None, ports: Sequence[bool], allocate_load_balancer_node_ports: bool | None
-) -> int:
+def service_node_ports(service_type: str, ports: Sequence[bool], allocate_load_balancer_node_ports: bool | None) -> int:
     """The node ports a Service counts (``services.nodeports``): one per port of a NodePort or
     LoadBalancer Service; a LoadBalancer with ``allocateLoadBalancerNodePorts: false`` counts
-    only the ports that name a ``nodePort`` (``ports``: whether each does). Unset fields take
-    their defaults (``defaulted_service_type``, ``allocates_load_balancer_node_ports``).
+    only the ports that name a ``nodePort`` (``ports``: whether each does). ``service_type``
+    is the defaulted one (``defaulted_service_type``); an unset
+    ``allocateLoadBalancerNodePorts`` is true (``allocates_load_balancer_node_ports``).
 
     Source: ``pkg/quota/v1/evaluator/core/services.go`` (``Usage``)."""
-    kind = defaulted_service_type(service_type)
-    if kind not in ("NodePort", "LoadBalancer"):
+    if service_type not in ("NodePort", "LoadBalancer"):
         return 0
-    if kind == "LoadBalancer" and not allocates_load_balancer_node_ports(allocate_load_balancer_node_ports):
+    if service_type == "LoadBalancer" and not allocates_load_balancer_node_ports(allocate_load_balancer_node_ports):
         return sum(ports)
     return len(ports)
 

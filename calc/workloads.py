@@ -14,29 +14,22 @@ quota count every pod with the same ``PodRequests``/``PodLimits``.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from calc.effective import add_resources
 from calc.pod import ResourceList
 from calc.quantity import Quantity
-
-if TYPE_CHECKING:  # calc.nodes builds on this module
-    from calc.nodes import Scheduled
 
 REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 JOBS = frozenset({"Job", "CronJob"})
 DAEMON = "DaemonSet"
 
 
-def pods_at_once(
-    kind: str, replicas: int | None, parallelism: int | None, completions: int | None, nodes: int | None = None
-) -> int | None:
+def pods_at_once(kind: str, replicas: int | None, parallelism: int | None, completions: int | None) -> int | None:
     """The pods a workload runs at once, with the API's defaults (``replicas`` and
-    ``parallelism`` default to 1); a DaemonSet's are ``nodes``, one per node (None when no
-    node count is known, ``pods_on_nodes``).
+    ``parallelism`` default to 1); None for a DaemonSet, whose pods are one per node
+    (``pods_on_nodes``, once a node count is known).
 
     Sources: ``pkg/apis/apps/v1/defaults.go`` (replicas), ``pkg/apis/batch/v1/defaults.go``
     (parallelism), the Job controller, which never runs more pods than completions remain,
@@ -48,7 +41,7 @@ def pods_at_once(
         running = 1 if parallelism is None else parallelism
         return running if completions is None else min(running, completions)
     if runs_on_every_node(kind):
-        return nodes
+        return None
     return 1
 
 
@@ -75,18 +68,6 @@ def node_count(given: int | None, listed: int) -> int | None:
     if given is not None:
         return given
     return listed or None
-
-
-def for_new_nodes(scheduled: Sequence[Scheduled], unplaced: Mapping[int, int]) -> list[Scheduled]:
-    """What nodes added to a cluster must take: each workload's pods that fit on no node it
-    has (``unplaced``, by ``Scheduled.index``), and every DaemonSet not bound to a node,
-    of which each new node runs one pod (``pkg/controller/daemon``: one pod per eligible node).
-    Each keeps only its unplaced pods as ``pods``."""
-    return [
-        dataclasses.replace(s, pods=unplaced.get(s.index, 0))
-        for s in scheduled
-        if (s.daemon and s.node_name is None) or unplaced.get(s.index)
-    ]
 
 
 def scale(resources: ResourceList, times: int) -> dict[str, Quantity]:

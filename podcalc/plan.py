@@ -38,9 +38,9 @@ from calc.admission import (
 from calc.evaluate import LimitRangeConflictError
 from calc.limitrange import Filled
 from calc.live import Placement
-from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, never_created
+from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, for_new_nodes, never_created
 from calc.versions import Features
-from calc.workloads import for_new_nodes, node_count, pods_on_nodes, runs_on_every_node
+from calc.workloads import node_count, pods_on_nodes, runs_on_every_node
 from podcalc import render_plan
 from podcalc.effective import Evaluated, check_units, evaluate_workload, release
 from podcalc.errors import Entry, InvalidError
@@ -237,7 +237,7 @@ def _merged(running: Cluster, stream: Cluster) -> Cluster:
 
 
 def _left_over(scheduled: list[Scheduled], fit: NodesFit | None) -> list[Scheduled]:
-    """What the running cluster's Nodes leave for new nodes (``calc.workloads.for_new_nodes``)."""
+    """What the running cluster's Nodes leave for new nodes (``calc.nodes.for_new_nodes``)."""
     if fit is None:
         return scheduled
     return for_new_nodes(scheduled, fit.packing.unplaced)
@@ -270,9 +270,12 @@ def _applicants(
     for position, (_, _, obj) in enumerate(found):
         p = workloads.get(position)
         if p is None:
-            kind, name, namespace = _identity(obj)
-            if created[position]:
-                out.append(Applicant(None, kind, name, namespace, 0, None, created[position]))
+            if created[position]:  # the object itself first (reading.cluster.creations)
+                own, (_, namespace) = created[position][0], names(obj)
+                applicant = Applicant(
+                    None, own.kind, own.name, namespace or DEFAULT_NAMESPACE, 0, None, created[position]
+                )
+                out.append(applicant)
             continue
         w = p.workload
         runs = p.evaluated is not None and p.rejection is None
@@ -282,12 +285,6 @@ def _applicants(
             Applicant(p.index, w.kind, w.name, p.namespace, pods, evaluation, created[position], claims[position])
         )
     return out
-
-
-def _identity(obj: Any) -> tuple[str, str | None, str]:
-    """An object's kind, name and namespace (``default`` without one)."""
-    name, namespace = names(obj) if isinstance(obj, Mapping) else (None, None)
-    return str(obj.get("kind")), name, namespace or DEFAULT_NAMESPACE
 
 
 def plan_documents(

@@ -273,9 +273,9 @@ def stream_total(
         if e.pods(nodes) is None
     ]
     rendered = {ns: total(t, units) for ns, t in by_namespace.items()}
-    if len(rendered) == 1:  # the stream's total is its one namespace's: rendered once
-        (figures_of_all,) = rendered.values()
-    else:
+    # the stream's total is one namespace's own where the stream has one: rendered once
+    figures_of_all = next((rendered[ns] for ns, t in by_namespace.items() if t is overall), None)
+    if figures_of_all is None:
         figures_of_all = total(overall, units)
     namespaces = [{"namespace": ns} | figures for ns, figures in rendered.items()]
     return figures_of_all | {"complete": not notes, "notes": notes, "byNamespace": namespaces}

@@ -7,11 +7,10 @@ problems stand at ``strategy_path``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from calc.errors import Path
 from calc.rollout import Strategy
-from podcalc.reading.manifests import Document, Workload
+from podcalc.reading.manifests import Document, Workload, value_at
 
 __all__ = ["read_strategy", "strategy_field", "strategy_path"]
 
@@ -29,7 +28,8 @@ def strategy_path(workload: Workload, *rest: str) -> Path:
 def read_strategy(document: Document, workload: Workload) -> Strategy:
     """A workload's update strategy as written: a strategy or ``rollingUpdate`` that is not an
     object reads as empty, a missing field as None."""
-    spec = _spec_of(document, workload)
+    spec, _ = value_at(document.value, (*workload.path, "spec"))  # None when not an object
+    spec = spec if spec is not None else {}
     strategy = spec.get(strategy_field(workload.kind))
     strategy = strategy if isinstance(strategy, Mapping) else {}
     rolling = strategy.get("rollingUpdate")
@@ -41,12 +41,3 @@ def read_strategy(document: Document, workload: Workload) -> Strategy:
         rolling.get("partition"),
         spec.get("podManagementPolicy"),
     )
-
-
-def _spec_of(document: Document, workload: Workload) -> Mapping[str, Any]:
-    """A workload's ``spec`` as written (``{}`` when it is not an object)."""
-    value: Any = document.value
-    for key in workload.path:
-        value = value[key]
-    spec = value.get("spec") if isinstance(value, Mapping) else None
-    return spec if isinstance(spec, Mapping) else {}

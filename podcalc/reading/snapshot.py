@@ -38,7 +38,6 @@ from podcalc.reading.manifests import (
     Found,
     Workload,
     classify,
-    names,
     read_workload_pod,
     stream_error,
     value_at,
@@ -99,11 +98,6 @@ def read_envelope(documents: Sequence[Document], limits: Limits) -> tuple[list[D
     return side(value["cluster"], "cluster", limits), [] if manifests is None else side(manifests, "manifests", limits)
 
 
-def namespace_of(obj: Mapping[str, Any], default: str) -> str:
-    _, namespace = names(obj)
-    return namespace or default
-
-
 def _controller(obj: Mapping[str, Any]) -> tuple[str, str] | None:
     """The (kind, name) of the ``ownerReferences`` entry with ``controller: true``."""
     metadata = obj.get("metadata")
@@ -131,7 +125,7 @@ def read_snapshot(found: Found, limits: Limits, default_namespace: str) -> tuple
             continue
         if not isinstance(what, Workload) or what.kind not in _READ_KINDS:
             continue  # an object without a kind (a bare PodSpec): kubectl prints none
-        namespace = namespace_of(obj, default_namespace)
+        namespace = what.namespace or default_namespace
         own: WorkloadKey = (what.kind, namespace, what.name or "")
         owner = _controller(obj)
         if what.kind in _OWNED_BY and owner is not None and owner[0] == _OWNED_BY[what.kind]:

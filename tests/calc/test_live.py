@@ -1,4 +1,5 @@
-"""The rules of a live cluster (``calc.live``), each against the Kubernetes function it follows."""
+"""The rules of a live cluster (``calc.live``) and of its rollouts (``calc.rollout``), each
+against the Kubernetes function it follows."""
 
 from __future__ import annotations
 

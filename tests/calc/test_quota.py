@@ -233,7 +233,6 @@ def test_allocates_load_balancer_node_ports(declared: bool | None, expected: boo
 @pytest.mark.parametrize(
     ("service_type", "ports", "allocate", "expected"),
     [
-        pytest.param(None, [True, False], None, 0, id="unset type: ClusterIP, no node ports"),
         pytest.param("ClusterIP", [True], None, 0, id="ClusterIP"),
         pytest.param("NodePort", [False, False, True], None, 3, id="NodePort: every port"),
         pytest.param("LoadBalancer", [False, True], None, 2, id="LoadBalancer: allocates by default"),
@@ -243,7 +242,7 @@ def test_allocates_load_balancer_node_ports(declared: bool | None, expected: boo
         pytest.param("ExternalName", [True], None, 0, id="ExternalName"),
     ],
 )
-def test_service_node_ports(service_type: str | None, ports: list[bool], allocate: bool | None, expected: int) -> None:
+def test_service_node_ports(service_type: str, ports: list[bool], allocate: bool | None, expected: int) -> None:
     """``pkg/quota/v1/evaluator/core/services.go``: ``services.nodeports``."""
     assert quota.service_node_ports(service_type, ports, allocate) == expected
 
@@ -261,4 +260,3 @@ def test_service_node_ports(service_type: str | None, ports: list[bool], allocat
 def test_claim_storage_class(annotation: str | None, class_name: str | None, expected: str | None) -> None:
     """``GetPersistentVolumeClaimClass``."""
     assert quota.claim_storage_class(annotation, class_name) == expected
-    assert quota.BETA_STORAGE_CLASS_ANNOTATION == "volume.beta.kubernetes.io/storage-class"

@@ -8,38 +8,28 @@ from __future__ import annotations
 
 import pytest
 
-from calc.nodes import Scheduled
-from calc.workloads import for_new_nodes, node_count, pods_at_once, pods_on_nodes, runs_on_every_node
+from calc.nodes import Scheduled, for_new_nodes
+from calc.workloads import node_count, pods_at_once, pods_on_nodes, runs_on_every_node
 from tests.podbuild import quantities
 
 
 @pytest.mark.parametrize(
-    ("kind", "replicas", "parallelism", "completions", "nodes", "expected"),
+    ("kind", "replicas", "parallelism", "completions", "expected"),
     [
-        ("Deployment", None, None, None, None, 1),
-        ("StatefulSet", 3, None, None, 5, 3),
-        ("ReplicaSet", 0, None, None, None, 0),
-        ("Job", None, 4, 2, 5, 2),
-        ("CronJob", None, None, None, None, 1),
-        ("Pod", None, None, None, 5, 1),
-        ("DaemonSet", None, None, None, None, None),
-        ("DaemonSet", None, None, None, 5, 5),
-        ("DaemonSet", 3, None, None, 0, 0),
+        ("Deployment", None, None, None, 1),
+        ("StatefulSet", 3, None, None, 3),
+        ("ReplicaSet", 0, None, None, 0),
+        ("Job", None, 4, 2, 2),
+        ("Job", None, 4, None, 4),
+        ("CronJob", None, None, None, 1),
+        ("Pod", None, None, None, 1),
+        ("DaemonSet", 3, None, None, None),  # one per node: pods_on_nodes
     ],
 )
 def test_pods_at_once(
-    kind: str,
-    replicas: int | None,
-    parallelism: int | None,
-    completions: int | None,
-    nodes: int | None,
-    expected: int | None,
+    kind: str, replicas: int | None, parallelism: int | None, completions: int | None, expected: int | None
 ) -> None:
-    assert pods_at_once(kind, replicas, parallelism, completions, nodes) == expected
-
-
-def test_pods_at_once_without_a_node_count_leaves_a_daemon_set_uncounted() -> None:
-    assert pods_at_once("DaemonSet", None, None, None) is None
+    assert pods_at_once(kind, replicas, parallelism, completions) == expected
 
 
 @pytest.mark.parametrize(
