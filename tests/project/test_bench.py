@@ -241,3 +241,14 @@ def test_tally_adds_the_counts_of_each_group_and_skips_unreadable_lines() -> Non
     lines = [VIEW + ";life (calc/effective.py:150) 3", VIEW + ";add (calc/quantity.py:167) 2", SERVER + " 5", ""]
     lines += ["__spec__ (__loader__:-155491664", "garbage"]
     assert tally(lines) == ({"calc": 5, "server": 5}, 2)
+
+
+def test_the_instruction_count_reads_callgrinds_summary_and_each_app_answers_its_request() -> None:
+    from bench import instructions
+
+    summary = "==7== Events    : Ir\n==7== Collected : 2197041946\n==7==\n==7== I   refs:      2,197,041,946\n"
+    assert instructions.collected(summary) == 2_197_041_946
+    with pytest.raises(ValueError, match="no count"):
+        instructions.collected("valgrind: command not found")
+    assert instructions.request("podcalc")() == "200 OK"
+    assert instructions.request("bare")() == "200 OK"

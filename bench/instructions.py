@@ -1,0 +1,132 @@
+"""Instructions a request: the work of one request, counted rather than timed.
+
+    .venv/bin/python -m bench.instructions      (needs valgrind; about a minute)
+
+Each app answers its request in one process, through its WSGI call, under valgrind's
+callgrind: podcalc ``POST /v1/effective-resources`` of ``TYPICAL_POD``, the bare endpoint
+``GET /hello`` (``bench/hello.py``). Each runs twice, answering no request and then
+``REQUESTS`` of them after the same warm-up; the difference over ``REQUESTS`` is what one
+request executes. A count, unlike a time, is the same on a busy machine as on an idle one,
+so a change to the request path can be judged by it here. It counts work, not cache misses
+or waits: it does not stand for the HTTP benchmark's requests a second, which ``make bench``
+measures.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bench.run import ROOT, TYPICAL_POD
+
+REQUESTS = 500
+WARM_UP = 50
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def environ(method: str, path: str, body: bytes = b"") -> dict[str, Any]:
+    """A WSGI environ as gunicorn makes it for a request from wrk."""
+    out: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8080",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8080",
+        "HTTP_USER_AGENT": "wrk",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if body:
+        out["CONTENT_TYPE"] = "application/json"
+    return out
+
+
+def request(app_name: str) -> Callable[[], str]:
+    """One request to the app named (``podcalc`` or ``bare``): a call that answers it and
+    returns its status."""
+    if app_name == "podcalc":
+        from api.wsgi import app
+
+        method, path, body = "POST", "/v1/effective-resources", json.dumps(TYPICAL_POD).encode()
+    else:
+        from bench.hello import app
+
+        method, path, body = "GET", "/hello", b""
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable[[bytes], None]:
+        statuses.append(status)
+        return lambda data: None
+
+    def answer() -> str:
+        chunks = app(environ(method, path, body), start_response)
+        b"".join(chunks)
+        getattr(chunks, "close", lambda: None)()
+        return statuses.pop()
+
+    return answer
+
+
+def serve(app_name: str, count: int) -> None:
+    """Answer the warm-up, then ``count`` requests (the process valgrind counts)."""
+    answer = request(app_name)
+    for _ in range(WARM_UP + count):
+        status = answer()
+        if not status.startswith("200"):
+            raise RuntimeError(f"{app_name} answered {status}")
+
+
+def collected(stderr: str) -> int:
+    """The instructions callgrind counted, from its summary on stderr."""
+    match = _COLLECTED.search(stderr)
+    if match is None:
+        raise ValueError(f"no count in valgrind's output:\n{stderr[-2000:]}")
+    return int(match.group(1))
+
+
+def count(app_name: str, requests: int) -> int:
+    """The instructions of a process that answers ``requests`` requests after the warm-up."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
+    command += ["-m", "bench.instructions", "--serve", app_name, str(requests)]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return collected(run.stderr)
+
+
+def per_request(app_name: str, pool: ThreadPoolExecutor) -> int:
+    without, with_requests = pool.map(lambda n: count(app_name, n), (0, REQUESTS))
+    return (with_requests - without) // REQUESTS
+
+
+def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]))
+        return 0
+    if not shutil.which("valgrind"):
+        print("valgrind is needed: apt-get install valgrind", file=sys.stderr)
+        return 1
+    with ThreadPoolExecutor(2) as pool:
+        ours, bare = per_request("podcalc", pool), per_request("bare", pool)
+    print(f"instructions a request, in one process ({REQUESTS} requests after {WARM_UP})")
+    print(f"  podcalc POST /v1/effective-resources (typical pod): {ours:,}")
+    print(f"  bare Flask GET /hello:                            {bare:,}")
+    print(f"  ratio: {ours / bare:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
