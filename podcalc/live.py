@@ -59,7 +59,7 @@ from podcalc.reading.rollout import read_strategy, strategy_path
 from podcalc.reading.snapshot import LivePod, WorkloadKey, read_envelope, read_snapshot
 from podcalc.render_live import live_body
 
-__all__ = ["Change", "Figures", "LivePlan", "QuotaView", "Rollout", "plan_live", "plan_stream"]
+__all__ = ["Change", "LivePlan", "QuotaView", "plan_live", "plan_stream"]
 
 
 @dataclass(frozen=True, slots=True)
