@@ -526,3 +526,17 @@ CREATES: dict[str, tuple[tuple[str, str], ...]] = {
     "Deployment": (("ReplicaSet", "apps"),),
     "CronJob": (("Job", "batch"),),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Creation:
+    """An object other than a pod that the stream creates, and what it counts against quotas
+    (``calc.quota.object_usage``)."""
+
+    kind: str
+    name: str | None  # None: named by its controller (a Deployment's ReplicaSet)
+    usage: ResourceList
+    requests: ResourceList = field(default_factory=dict)  # a claim's: LimitRanger reads them
+
+    def label(self, owner: str) -> str:
+        return f"{self.kind}/{self.name}" if self.name is not None else f"{self.kind} of {owner}"

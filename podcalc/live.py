@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from calc import quota as quotas
-from calc.admission import QuotaOutcome
 from calc.errors import PodInvalidError
 from calc.evaluate import PodEvaluation, evaluate_pod
 from calc.live import (
@@ -47,6 +46,7 @@ from calc.live import (
 from calc.nodes import Scheduled
 from calc.pod import PodSpec
 from calc.quantity import Quantity
+from calc.quota_admission import QuotaOutcome
 from calc.rollout import Rollout, UnsupportedStrategyError, rollout, statefulset_partition
 from calc.workloads import scale, sum_resources
 from podcalc.effective import evaluate_workload, release

@@ -10,7 +10,7 @@ In order, as the cluster would see them (every rule is the core's):
 1. each workload's pod is admitted through its namespace's LimitRanges (defaults, then
    their rules) and validated (``calc.evaluate``, ``calc.admission``);
 2. its pods are admitted against the namespace's quotas one at a time, in stream order
-   (``calc.admission.admit_to_quotas``);
+   (``calc.quota_admission.admit_to_quotas``);
 3. admitted pods are placed: on the Nodes given (first-fit decreasing), and on as many
    nodes of each shape as they need (``calc.nodes``). A DaemonSet's pod is on every node,
    whatever a quota admitted of it; only a pod LimitRanger or validation refuses, which can
@@ -24,21 +24,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from calc.admission import (
-    Admitted,
-    Applicant,
-    Creation,
-    QuotaOutcome,
-    Rejection,
-    admit_to_quotas,
-    claim_rejection,
-    conflict_rejection,
-    pods_limit_range_rejection,
-)
+from calc.admission import Rejection, claim_rejection, conflict_rejection, pods_limit_range_rejection
 from calc.evaluate import LimitRangeConflictError
 from calc.limitrange import Filled
 from calc.live import Placement
 from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, for_new_nodes, never_created
+from calc.quota import Creation
+from calc.quota_admission import Admitted, Applicant, QuotaOutcome, admit_to_quotas
 from calc.versions import Features
 from calc.workloads import node_count, pods_on_nodes, runs_on_every_node
 from podcalc import render_plan

@@ -9,11 +9,12 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from calc import limitrange
-from calc.admission import QuotaOutcome, Rejection
+from calc.admission import Rejection
 from calc.allocatable import MODEL_SOURCES
 from calc.diff import Figures as DiffFigures
 from calc.nodes import NodesFit, Packing, PerNode, ShapeFit, scoring_requests
 from calc.quantity import Quantity, canonical, decimal_string
+from calc.quota_admission import QuotaOutcome
 from podcalc.errors import pointer
 from podcalc.reading.cluster import LR_FIELDS, LocatedLimitRange
 

@@ -16,14 +16,14 @@ from typing import Any
 
 from calc import allocatable as node_allocation
 from calc import limitrange, quota
-from calc.admission import Creation, LocatedQuota
 from calc.allocatable import Model
 from calc.errors import Location, Path, QuantityError, Violation
 from calc.limitrange import LimitRange, LimitRangeItem
 from calc.live import NodeFacts, Taint
 from calc.nodes import Node, NodeShape
 from calc.quantity import NANO, Quantity, round_up_milli
-from calc.quota import ResourceQuota, ScopeRequirement
+from calc.quota import Creation, ResourceQuota, ScopeRequirement
+from calc.quota_admission import LocatedQuota
 from calc.resources import parse_resource_quantity
 from podcalc.errors import Entry, TooLargeError, pointer
 from podcalc.reading.documents import Limits

@@ -16,27 +16,15 @@ from fractions import Fraction
 
 import pytest
 
-from calc.admission import (
-    Admitted,
-    Applicant,
-    Creation,
-    LocatedQuota,
-    QuotaRefusal,
-    Rejection,
-    admit_to_quotas,
-    binding,
-    conflict_rejection,
-    go_path,
-    limit_range_rejection,
-    share,
-)
+from calc.admission import Rejection, conflict_rejection, go_path, limit_range_rejection
 from calc.errors import Location, Path, Violation
 from calc.evaluate import LimitRangeConflictError, evaluate_pod
 from calc.limitrange import Filled, LimitRange, LimitRangeItem, LimitViolation, set_defaults
 from calc.nodes import never_created
 from calc.pod import ResourceList
 from calc.quantity import canonical, parse_quantity
-from calc.quota import ResourceQuota, ScopeRequirement, object_usage
+from calc.quota import Creation, ResourceQuota, ScopeRequirement, object_usage
+from calc.quota_admission import Admitted, Applicant, LocatedQuota, QuotaRefusal, admit_to_quotas, binding, share
 from tests.podbuild import C, quantities, spec
 
 NS = "shop"

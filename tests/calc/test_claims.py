@@ -11,12 +11,7 @@ from __future__ import annotations
 import pytest
 
 from calc.admission import (
-    Admitted,
-    Applicant,
-    Creation,
-    LocatedQuota,
     Rejection,
-    admit_to_quotas,
     claim_name,
     claim_rejection,
     pods_limit_range_rejection,
@@ -25,7 +20,8 @@ from calc.admission import (
 from calc.errors import Location
 from calc.evaluate import evaluate_pod
 from calc.limitrange import LimitRange, LimitRangeItem, LimitViolation, set_defaults
-from calc.quota import ResourceQuota, object_usage
+from calc.quota import Creation, ResourceQuota, object_usage
+from calc.quota_admission import Admitted, Applicant, LocatedQuota, admit_to_quotas
 from tests.podbuild import C, quantities, spec
 
 NS = "shop"
