@@ -10,14 +10,14 @@ from flask.json.provider import DefaultJSONProvider
 
 from api import dashboard, observability, problems, views
 from calc.units import registry
-from podcalc.reading.documents import DEFAULT_LIMITS, Limits
+from podcalc.reading.limits import DEFAULT_LIMITS, Limits
 
 DEFAULTS: dict[str, Any] = {
     # Largest request body accepted, in bytes (413 beyond). PODCALC_MAX_CONTENT_LENGTH.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Origins allowed to call from a browser (comma-separated, or *); none by default.
     "CORS_ORIGINS": "",
-    # Limits of one request (413 beyond), each PODCALC_MAX_<NAME>: see podcalc.reading.documents.Limits.
+    # Limits of one request (413 beyond), each PODCALC_MAX_<NAME>: see podcalc.reading.limits.Limits.
     **{key: getattr(DEFAULT_LIMITS, field) for field, key in Limits.config_keys().items()},
     # The contract served at /openapi.yaml.
     "OPENAPI_PATH": str(Path(__file__).resolve().parent.parent / "openapi.yaml"),

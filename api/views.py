@@ -17,7 +17,8 @@ from podcalc.effective import Document, describe_quantity, evaluate_documents
 from podcalc.errors import InvalidError
 from podcalc.live import plan_stream
 from podcalc.reading.changes import diff_sides
-from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, Limits, read_json_object, read_stream
+from podcalc.reading.documents import JSON_TYPES, YAML_TYPES, read_json_object, read_stream
+from podcalc.reading.limits import Limits
 from podcalc.reading.lines import with_lines
 from podcalc.render import encode
 

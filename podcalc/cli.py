@@ -32,7 +32,9 @@ from calc.quantity import parse_quantity
 from podcalc import formats, tables
 from podcalc.effective import Document, describe_quantity, evaluate_documents
 from podcalc.errors import InputError, MalformedError, source_parts
-from podcalc.reading.documents import Limits, load_yaml_stream, read_documents
+from podcalc.reading.documents import read_documents
+from podcalc.reading.limits import Limits
+from podcalc.reading.yaml_stream import load_yaml_stream
 from podcalc.render import encode
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_GATE = 0, 1, 2, 3

@@ -45,7 +45,7 @@ from podcalc.reading.changes import (
     read_target,
     what_if_body,
 )
-from podcalc.reading.documents import DEFAULT_LIMITS, Limits
+from podcalc.reading.limits import DEFAULT_LIMITS, Limits
 from podcalc.reading.manifests import Document, replicas_path
 
 __all__ = [

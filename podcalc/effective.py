@@ -24,8 +24,8 @@ from calc.versions import DEFAULT_FEATURES, Features, VersionError, as_released,
 from calc.workloads import Total, add_totals, pods_on_nodes, workload_total
 from podcalc import render
 from podcalc.errors import Entry, InvalidError, ParameterError
-from podcalc.reading.documents import DEFAULT_LIMITS, Limits
 from podcalc.reading.expressions import unit_expression_warnings
+from podcalc.reading.limits import DEFAULT_LIMITS, Limits
 from podcalc.reading.manifests import (
     Document,
     Skipped,

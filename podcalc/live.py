@@ -53,7 +53,7 @@ from podcalc.effective import evaluate_workload, release
 from podcalc.errors import InvalidError
 from podcalc.plan import Base, Plan, Planned, plan, plan_documents
 from podcalc.reading.cluster import DEFAULT_NAMESPACE, Cluster, read_cluster
-from podcalc.reading.documents import DEFAULT_LIMITS, Limits
+from podcalc.reading.limits import DEFAULT_LIMITS, Limits
 from podcalc.reading.manifests import Document, Workload, classify, collect, stream_error
 from podcalc.reading.rollout import read_strategy, strategy_path
 from podcalc.reading.snapshot import LivePod, WorkloadKey, read_envelope, read_snapshot

@@ -38,8 +38,8 @@ from podcalc.effective import Evaluated, check_units, evaluate_workload, release
 from podcalc.errors import Entry, InvalidError
 from podcalc.reading.cluster import CLUSTER_KINDS, DEFAULT_NAMESPACE, Cluster, creations, read_cluster
 from podcalc.reading.cluster import claims as read_claims
-from podcalc.reading.documents import DEFAULT_LIMITS, Limits
 from podcalc.reading.expressions import unit_expression_warnings
+from podcalc.reading.limits import DEFAULT_LIMITS, Limits
 from podcalc.reading.manifests import (
     Document,
     Found,

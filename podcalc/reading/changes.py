@@ -20,7 +20,8 @@ from typing import Any
 from calc.errors import Path
 from podcalc.errors import InvalidError, pointer
 from podcalc.reading.cluster import DEFAULT_NAMESPACE
-from podcalc.reading.documents import Limits, read_documents
+from podcalc.reading.documents import read_documents
+from podcalc.reading.limits import Limits
 from podcalc.reading.manifests import TEMPLATE_PATHS, Document, objects
 
 

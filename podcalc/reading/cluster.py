@@ -26,7 +26,7 @@ from calc.quota import Creation, ResourceQuota, ScopeRequirement
 from calc.quota_admission import LocatedQuota
 from calc.resources import parse_resource_quantity
 from podcalc.errors import Entry, TooLargeError, pointer
-from podcalc.reading.documents import Limits
+from podcalc.reading.limits import Limits
 from podcalc.reading.manifests import Document, Found, names, stream_error
 from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list
 

@@ -31,7 +31,7 @@ from calc.live import Placement
 from calc.pod import PodSpec, ResourceList
 from calc.workloads import JOBS, REPLICATED, pods_at_once
 from podcalc.errors import Entry, TooLargeError, pointer
-from podcalc.reading.documents import Limits
+from podcalc.reading.limits import Limits
 from podcalc.reading.podspec import FieldError, flatten_messages, load_resource_list, read_placement, read_pod_spec
 
 MAX_INT32 = 2**31 - 1

@@ -24,7 +24,7 @@ from calc.pod import Container, ContainerType, PodResources, PodSpec
 from calc.quantity import MAX_LENGTH, Quantity
 from calc.resources import parse_resource_quantity
 from podcalc.errors import pointer
-from podcalc.reading.documents import RawNumber
+from podcalc.reading.decoded import RawNumber
 
 MISSING = "Missing data for required field."
 NOT_AN_OBJECT = "Invalid input type."

@@ -32,7 +32,7 @@ from calc.pod import PodSpec
 from calc.quantity import Quantity
 from podcalc.errors import Entry, InvalidError, pointer
 from podcalc.reading.changes import side
-from podcalc.reading.documents import Limits
+from podcalc.reading.limits import Limits
 from podcalc.reading.manifests import (
     Document,
     Found,

@@ -25,7 +25,7 @@ from podcalc.reading.changes import (
     side,
     what_if_body,
 )
-from podcalc.reading.documents import DEFAULT_LIMITS
+from podcalc.reading.limits import DEFAULT_LIMITS
 from podcalc.reading.manifests import Document, count_fields, identity, replicas_path
 
 WEB = {

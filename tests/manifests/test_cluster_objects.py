@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from podcalc.reading.cluster import creations
-from podcalc.reading.documents import DEFAULT_LIMITS
+from podcalc.reading.limits import DEFAULT_LIMITS
 
 
 def usage(obj: dict[str, Any]) -> dict[str, str]:

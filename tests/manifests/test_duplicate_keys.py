@@ -18,7 +18,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from podcalc.errors import InvalidError, MalformedError, TooLargeError
-from podcalc.reading.documents import DuplicateKeyError, Limits, load_yaml_stream, loads_exact, read_documents
+from podcalc.reading.decoded import DuplicateKeyError
+from podcalc.reading.documents import loads_exact, read_documents
+from podcalc.reading.limits import Limits
+from podcalc.reading.yaml_stream import load_yaml_stream
 
 PODCALC = shutil.which("podcalc", path=str(Path(sys.executable).parent)) or "podcalc"
 

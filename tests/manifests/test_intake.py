@@ -17,18 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from podcalc.errors import InputError, InvalidError, MalformedError, TooLargeError
-from podcalc.reading.documents import (
-    DuplicateKeyError,
-    ExactLoader,
-    LeanLoader,
-    Limits,
-    RawNumber,
-    _measure,
-    check_size,
-    load_yaml_stream,
-    read_json_object,
-    read_stream,
-)
+from podcalc.reading.decoded import DuplicateKeyError, RawNumber
+from podcalc.reading.documents import read_json_object, read_stream
+from podcalc.reading.limits import Limits, _measure, check_size
+from podcalc.reading.yaml_stream import ExactLoader, LeanLoader, load_yaml_stream
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from calc.pod import Container, ContainerType, PodResources, PodSpec
 from calc.quantity import parse_quantity
-from podcalc.reading.documents import RawNumber
+from podcalc.reading.decoded import RawNumber
 from podcalc.reading.podspec import MISSING, NOT_AN_OBJECT, FieldError, flatten_messages, read_pod_spec
 from tests.http.test_properties import pod_specs
 

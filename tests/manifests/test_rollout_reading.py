@@ -9,7 +9,7 @@ import pytest
 
 from calc.rollout import Strategy
 from podcalc.errors import InvalidError
-from podcalc.reading.documents import DEFAULT_LIMITS
+from podcalc.reading.limits import DEFAULT_LIMITS
 from podcalc.reading.manifests import Document, Workload, classify
 from podcalc.reading.rollout import read_strategy, strategy_path
 from podcalc.reading.snapshot import read_envelope

@@ -9,7 +9,7 @@ from typing import Any
 
 from calc.live import running_figures
 from calc.quantity import parse_quantity
-from podcalc.reading.documents import DEFAULT_LIMITS
+from podcalc.reading.limits import DEFAULT_LIMITS
 from podcalc.reading.manifests import Document, collect
 from podcalc.reading.snapshot import read_snapshot
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from podcalc.reading.documents import DEFAULT_LIMITS
 from podcalc.reading.expressions import unit_expression_warnings
+from podcalc.reading.limits import DEFAULT_LIMITS
 from podcalc.reading.manifests import Document, collect
 
 
