@@ -24,7 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.run import ROOT, TYPICAL_POD
+from bench.manifests import TYPICAL_POD
+from bench.servers import ROOT
 
 REQUESTS = 500
 WARM_UP = 50

@@ -22,7 +22,9 @@ import time
 import urllib.error
 import urllib.request
 
-from bench.run import TYPICAL_POD, gunicorn, rss_mb, worker_pids, wrk
+from bench.load import wrk
+from bench.manifests import TYPICAL_POD
+from bench.servers import gunicorn, rss_mb, worker_pids
 
 BODY = json.dumps(TYPICAL_POD).encode()
 

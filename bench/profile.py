@@ -24,7 +24,9 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from bench.run import BIN, ROOT, TYPICAL_POD, gunicorn, worker_pids, wrk_with_cpu
+from bench.load import wrk_with_cpu
+from bench.manifests import TYPICAL_POD
+from bench.servers import BIN, ROOT, gunicorn, worker_pids
 
 RATE = 250  # samples a second per worker
 

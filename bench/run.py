@@ -29,37 +29,28 @@ import datetime
 import gc
 import itertools
 import json
-import math
 import os
 import platform
-import re
-import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import timeit
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple, cast
 
 import yaml
 
+from bench.load import Loaded, OtherLoad, loaded
+from bench.manifests import TYPICAL_POD, cut_stream, deployments, numbered_pod, pod_spec, pods
+from bench.servers import BIN, ROOT, gunicorn, post, rss_mb, send, settle, worker_pids
 from calc.evaluate import evaluate_pod
-from calc.pod import Container, ContainerType, PodSpec
 from calc.quantity import parse_quantity
 from podcalc.effective import Document, evaluate_documents
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 class Row(NamedTuple):
@@ -105,108 +96,6 @@ def speed(ours: float, theirs: float) -> str:
     return f"{ours / theirs:.2f}x slower" if ours > theirs else "even"
 
 
-# The manifests -----------------------------------------------------------------------------
-
-
-def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, dict[str, str]]:
-    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
-
-
-# A web pod: a migration init container, a proxy sidecar and the app, each with requests
-# and limits.
-TYPICAL_POD: dict[str, Any] = {
-    "apiVersion": "v1",
-    "kind": "Pod",
-    "metadata": {"name": "web"},
-    "spec": {
-        "initContainers": [
-            {"name": "migrate", "resources": _resources("500m", "256Mi", "1", "256Mi")},
-            {"name": "proxy", "restartPolicy": "Always", "resources": _resources("100m", "64Mi", "200m", "128Mi")},
-        ],
-        "containers": [{"name": "app", "resources": _resources("250m", "512Mi", "1", "1Gi")}],
-    },
-}
-
-
-def numbered_pod(i: int) -> dict[str, Any]:
-    """TYPICAL_POD with quantity strings of its own: each cpu and memory figure moved by
-    ``i``, so that a stream of them defeats the parse caches."""
-    pod: dict[str, Any] = json.loads(json.dumps(TYPICAL_POD))
-    for j, c in enumerate(pod["spec"]["initContainers"] + pod["spec"]["containers"]):
-        c["resources"]["requests"] = {"cpu": f"{100 + i * 3 + j}m", "memory": f"{64 + i * 3 + j}Mi"}
-        c["resources"]["limits"] = {"cpu": f"{5000 + i * 3 + j}m", "memory": f"{20000 + i * 3 + j}Mi"}
-    return pod
-
-
-def pod_spec(manifest: Mapping[str, Any]) -> PodSpec:
-    """The ``calc.pod.PodSpec`` of a pod manifest whose containers have only names,
-    ``restartPolicy`` and resources (as TYPICAL_POD): the input of ``evaluate_pod``."""
-
-    def container(c: Mapping[str, Any], index: int, init: bool) -> Container:
-        kind = ContainerType.CONTAINER
-        if init:
-            kind = ContainerType.SIDECAR if c.get("restartPolicy") == "Always" else ContainerType.INIT
-        resources = c.get("resources", {})
-        requests = {k: parse_quantity(v) for k, v in resources.get("requests", {}).items()}
-        limits = {k: parse_quantity(v) for k, v in resources.get("limits", {}).items()}
-        return Container(c["name"], kind, index, requests, limits)
-
-    spec = manifest["spec"]
-    return PodSpec(
-        containers=tuple(container(c, i, False) for i, c in enumerate(spec.get("containers", []))),
-        init_containers=tuple(container(c, i, True) for i, c in enumerate(spec.get("initContainers", []))),
-    )
-
-
-def deployments(count: int) -> str:
-    """A YAML stream of ``count`` Deployments, each with its own figures (no cache flatters us)."""
-    docs = []
-    for i in range(count):
-        cpu, mem = 100 + i % 900, 64 + i % 2000
-        docs.append(
-            f"""apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web-{i}, namespace: team-{i % 17}}}
-spec:
-  replicas: {1 + i % 5}
-  template:
-    spec:
-      initContainers:
-      - name: migrate
-        image: registry.example/migrate:{i}
-        resources: {{requests: {{cpu: {cpu}m, memory: {mem}Mi}}, limits: {{cpu: "1", memory: {mem}Mi}}}}
-      - name: proxy
-        image: registry.example/proxy:1.{i % 7}
-        restartPolicy: Always
-        resources: {{requests: {{cpu: {cpu // 4}m, memory: 64Mi}}, limits: {{cpu: 250m, memory: 128Mi}}}}
-      containers:
-      - name: app
-        image: registry.example/app:{i}
-        ports: [{{containerPort: 8080}}]
-        env: [{{name: MODE, value: production}}, {{name: SHARD, value: "{i}"}}]
-        resources:
-          requests: {{cpu: {cpu}m, memory: {mem * 2}Mi}}
-          limits: {{cpu: "{1 + i % 3}", memory: {mem * 4}Mi}}
-"""
-        )
-    return "---\n".join(docs)
-
-
-def pods(count: int) -> str:
-    """A YAML stream of ``count`` one-container Pods."""
-    return "---\n".join(
-        f"kind: Pod\nmetadata: {{name: p-{i}}}\nspec:\n  containers:\n  - name: c\n"
-        f"    resources: {{requests: {{cpu: {1 + i % 999}m, memory: {1 + i % 999}Mi}}}}\n"
-        for i in range(count)
-    )
-
-
-def cut_stream(stream: bytes, size: int) -> bytes:
-    """The whole documents of a YAML stream that fit in ``size`` bytes."""
-    head = stream[:size]
-    return head if len(stream) <= size else head[: head.rfind(b"---\n")]
-
-
 # Timing ------------------------------------------------------------------------------------
 
 
@@ -246,263 +135,12 @@ def medians(runs: Sequence[Sequence[float]]) -> list[float]:
     return [statistics.median(figure) for figure in zip(*runs, strict=True)]
 
 
-# Servers -----------------------------------------------------------------------------------
+# The benchmarks ----------------------------------------------------------------------------
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def gunicorn(app: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
-    """The project's gunicorn configuration serving ``app`` on a free loopback port, 2 workers
-    unless ``env`` says otherwise; yields (url, process, seconds from start to the first 200
-    from /healthz), once every worker is up and idle."""
-    port = free_port()
-    environment = os.environ | {"PODCALC_WORKERS": "2", "PODCALC_LOG_LEVEL": "warning"} | (env or {})
-    command = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
-    with tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            [*command, "--access-logfile", "/dev/null", app],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            try:
-                started = _wait_for_health(url, process, start)
-            except RuntimeError as err:
-                errors.seek(0)
-                tail = errors.read().decode(errors="replace")[-2000:]
-                raise RuntimeError(f"{app}: {err}\n{tail}") from None
-            _wait_until_idle(process.pid, int(environment["PODCALC_WORKERS"]))
-            yield url, process, started
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for_health(url: str, process: subprocess.Popen[bytes], start: float, timeout: float = 20) -> float:
-    """Seconds from ``start`` to the first 200 from /healthz."""
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
-                if r.status == 200:
-                    return time.perf_counter() - start
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with status {process.returncode}") from None
-            if time.perf_counter() > start + timeout:
-                raise RuntimeError(f"no 200 from /healthz after {timeout:.0f} s") from None
-            time.sleep(0.01)
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _wait_until_idle(master: int, workers: int, timeout: float = 20) -> None:
-    """Wait until all ``workers`` have started and finished starting (no CPU used for 0.2 s).
-
-    The first 200 from /healthz says one worker is up; another may still be importing the
-    app, its own socket already bound (reuse_port), and the connections the kernel hands it
-    wait. Load applied then would measure start-up.
-    """
-    deadline = time.perf_counter() + timeout
-    before: list[float] = []
-    while time.perf_counter() < deadline:
-        try:
-            now = [_cpu_seconds(pid) for pid in worker_pids(master)]
-        except OSError:  # a worker replaced while we looked
-            now = []
-        if len(now) == workers and now == before:
-            return
-        before = now
-        time.sleep(0.2)
-    raise RuntimeError(f"the {workers} workers were not all up and idle after {timeout:.0f} s")
-
-
-def settle(pids: Sequence[int], quiet: float = 0.1, timeout: float = 10) -> None:
-    """Wait until the processes ``pids`` have used no CPU for ``quiet`` seconds (at most
-    ``timeout``): a worker goes on freeing a large request's objects after its response."""
-    deadline = time.perf_counter() + timeout
-    before = -1.0
-    while time.perf_counter() < deadline:
-        try:
-            now = sum(_cpu_seconds(pid) for pid in pids)
-        except OSError:  # a worker replaced: nothing left to wait for
-            return
-        if now == before:
-            return
-        before = now
-        time.sleep(quiet)
-
-
-def worker_pids(master: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True, check=False).stdout
-    return [int(p) for p in out.split()]
-
-
-def rss_mb(pid: int, field: str = "VmRSS") -> float:
-    """A process's resident memory (``VmHWM``: its peak) in MB, from /proc."""
-    return status_mb(Path(f"/proc/{pid}/status").read_text(), field)
-
-
-def status_mb(status: str, field: str) -> float:
-    m = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
-    return int(m.group(1)) / 1024 if m else float("nan")
-
-
-def send(url: str, body: bytes, content_type: str) -> bytes:
-    """POST and read the whole response: the server's time and the transfer, not the client's
-    JSON decoding (the baseline does not decode anything either)."""
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type}, method="POST")
-    with urllib.request.urlopen(request, timeout=120) as response:
-        data: bytes = response.read()
-        return data
-
-
-def post(url: str, body: bytes, content_type: str) -> dict[str, Any]:
-    decoded: dict[str, Any] = json.loads(send(url, body, content_type))
-    return decoded
-
-
-# wrk ---------------------------------------------------------------------------------------
-
-
-class WrkResult(NamedTuple):
-    rate: float  # requests a second
-    p50: float  # ms
-    p99: float  # ms
-    answered: int  # requests completed
-    failed: int  # non-2xx or 3xx responses, and socket errors
-
-
-_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def parse_wrk(out: str) -> WrkResult:
-    """wrk's figures, from its output with ``--latency``."""
-
-    def match(pattern: str) -> re.Match[str]:
-        m = re.search(pattern, out)
-        if m is None:
-            raise ValueError(f"no {pattern!r} in wrk's output:\n{out}")
-        return m
-
-    def percentile(p: str) -> float:
-        value, unit = match(rf"\s{p}(?:\.000)?%\s+([\d.]+)(us|ms|s)\b").groups()
-        return float(value) * _UNITS_MS[unit]
-
-    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return WrkResult(
-        rate=float(match(r"Requests/sec:\s+([\d.]+)").group(1)),
-        p50=percentile("50"),
-        p99=percentile("99"),
-        answered=int(match(r"(\d+) requests in").group(1)),
-        failed=(int(failed.group(1)) if failed else 0) + (sum(map(int, errors.groups())) if errors else 0),
-    )
-
-
-def wrk_script(body: str | None) -> str:
-    """wrk's Lua script: a POST of ``body`` as JSON, or nothing (a GET)."""
-    if body is None:
-        return ""
-    return f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = {json.dumps(body)}\n'
-
-
-def wrk(url: str, body: str | None, seconds: int, connections: int = 16) -> WrkResult:
-    """wrk (2 threads) on loopback against ``url`` for ``seconds``; raises if any request failed."""
-    if not url.startswith("http://127.0.0.1:"):
-        raise ValueError(f"load goes to loopback only, not {url}")
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(wrk_script(body))
-        script.flush()
-        out = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=seconds + 30,
-        ).stdout
-    result = parse_wrk(out)
-    if result.failed:
-        raise RuntimeError(f"wrk saw {result.failed} failed requests:\n{out}")
-    return result
-
-
-class Loaded(NamedTuple):
-    rate: float  # requests a second
-    p50: float  # ms
-    p99: float  # ms
-    cpu_us: float  # the workers' CPU time a request, in us
-    others: float  # cores kept busy meanwhile by processes other than the server, wrk and bench
-
-
-class Measured(NamedTuple):
-    result: WrkResult
-    cpu: float  # the workers' CPU seconds during the run
-    others: float  # cores kept busy by every other process, on average over the run
-
-
-def busy_seconds(stat: str) -> float:
-    """CPU seconds the machine has spent busy since boot, all processes together, from the
-    first line of /proc/stat (user, nice, system, irq, softirq and steal time)."""
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in stat.split()[1:9])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def _machine_busy() -> float:
-    return busy_seconds(Path("/proc/stat").read_text())
-
-
-def _own_and_children_cpu() -> float:
-    """CPU seconds of this process and of its children waited for (wrk, the CLI)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-class OtherLoad:
-    """How busy the rest of the machine was while a ``with`` block ran: the cores that
-    processes other than this one, its children waited for and ``pids`` (the servers'
-    workers) kept busy, on average. Another process's work takes the same two cores, and a
-    figure it overlaps reads slower. ``pids_cpu`` is the CPU seconds of ``pids`` meanwhile
-    (NaN when one is gone: a worker recycled, its CPU gone with it)."""
-
-    def __init__(self, pids: Sequence[int] = ()) -> None:
-        self.pids = list(pids)
-        self.cores = 0.0
-        self.pids_cpu = 0.0
-        self._start = (0.0, 0.0, 0.0, 0.0)
-
-    def _pids_cpu(self) -> float:
-        try:
-            return sum(_cpu_seconds(pid) for pid in self.pids)
-        except OSError:
-            return float("nan")
-
-    def __enter__(self) -> OtherLoad:
-        self._start = (self._pids_cpu(), _own_and_children_cpu(), _machine_busy(), time.perf_counter())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        pids, ours, machine, start = self._start
-        self.pids_cpu = self._pids_cpu() - pids
-        ours = _own_and_children_cpu() - ours
-        machine, elapsed = _machine_busy() - machine, time.perf_counter() - start
-        others = machine - ours - (0.0 if math.isnan(self.pids_cpu) else self.pids_cpu)
-        self.cores = max(0.0, others) / elapsed
+HTTP_SHARE = 0.5  # of the bare endpoint's req/s
+HTTP_P99_MS = 20.0
+BULK_RATIO = 1.5  # of the YAML C loader's time
+NOISY_CORES = 0.2  # other processes' load during an HTTP run past which its figures are suspect
 
 
 def note_load(section: str, load: OtherLoad | float) -> None:
@@ -512,36 +150,6 @@ def note_load(section: str, load: OtherLoad | float) -> None:
         f"{section}: other processes kept {cores:.2f} cores busy"
         + (f" (past {NOISY_CORES}: noisy, run it again)" if cores > NOISY_CORES else "")
     )
-
-
-def wrk_with_cpu(url: str, workers: list[int], body: str | None, seconds: int) -> Measured:
-    """``wrk``'s figures, the CPU seconds the ``workers`` spent meanwhile (NaN when one was
-    recycled during the run) and how busy the rest of the machine was (see ``OtherLoad``)."""
-    with OtherLoad(workers) as load:
-        result = wrk(url, body, seconds)
-    return Measured(result, load.pids_cpu, load.cores)
-
-
-def loaded(app: str, path: str, body: str | None, seconds: int) -> Loaded:
-    """``app`` under wrk, with its workers' CPU time a request (less swayed than req/s by what
-    else the shared machine runs: wrk shares its cores)."""
-    with gunicorn(app) as (url, process, _):
-        m = wrk_with_cpu(url + path, worker_pids(process.pid), body, seconds)
-    run = Loaded(m.result.rate, m.result.p50, m.result.p99, m.cpu / m.result.answered * 1e6, m.others)
-    print(
-        f"    {app}: {run.rate:,.0f} req/s, p50 {run.p50:.1f} ms, p99 {run.p99:.1f} ms, "
-        f"CPU {run.cpu_us:.0f} us a request; other processes: {run.others:.2f} cores",
-        flush=True,
-    )
-    return run
-
-
-# The benchmarks ----------------------------------------------------------------------------
-
-HTTP_SHARE = 0.5  # of the bare endpoint's req/s
-HTTP_P99_MS = 20.0
-BULK_RATIO = 1.5  # of the YAML C loader's time
-NOISY_CORES = 0.2  # other processes' load during an HTTP run past which its figures are suspect
 
 
 def keep_run(others: float, attempts_left: int, pairs_needed: int) -> bool:

@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from bench.run import BIN, Row, best
+from bench.run import Row, best
+from bench.servers import BIN
 
 PODS = 20_000
 NODES = 200

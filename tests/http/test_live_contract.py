@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.run import gunicorn
+from bench.servers import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

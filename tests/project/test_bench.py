@@ -11,27 +11,11 @@ from collections.abc import Callable
 import pytest
 import yaml
 
+from bench.load import busy_seconds, parse_wrk, wrk, wrk_script
+from bench.manifests import TYPICAL_POD, cut_stream, deployments, numbered_pod, pod_spec, pods
 from bench.profile import group_of, module_path, tally
-from bench.run import (
-    ROOT,
-    TYPICAL_POD,
-    Row,
-    best,
-    busy_seconds,
-    cut_stream,
-    deployments,
-    keep_run,
-    markdown_table,
-    medians,
-    numbered_pod,
-    parse_wrk,
-    pod_spec,
-    pods,
-    speed,
-    status_mb,
-    wrk,
-    wrk_script,
-)
+from bench.run import Row, best, keep_run, markdown_table, medians, speed
+from bench.servers import ROOT, status_mb
 
 # wrk 4.1's output with --latency, as bench/run.py reads it
 WRK_OUT = """Running 10s test @ http://127.0.0.1:41567/v1/effective-resources
