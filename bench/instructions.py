@@ -6,20 +6,26 @@ Each app answers its request in one process, through its WSGI call, under valgri
 callgrind: podcalc ``POST /v1/effective-resources`` of ``TYPICAL_POD``, the bare endpoint
 ``GET /hello`` (``bench/hello.py``). Each runs twice, answering no request and then
 ``REQUESTS`` of them after the same warm-up; the difference over ``REQUESTS`` is what one
-request executes. A count, unlike a time, is the same on a busy machine as on an idle one,
-so a change to the request path can be judged by it here. It counts work, not cache misses
-or waits: it does not stand for the HTTP benchmark's requests a second, which ``make bench``
-measures.
+request executes. Each process is set up as a gunicorn worker of ``gunicorn.conf.py`` is:
+its collector frozen and tuned as ``post_fork`` does, metrics in multiprocess mode. A count,
+unlike a time, does not depend on how busy the machine is (with the hash seed fixed, two runs
+of the same code agree to a few instructions), so a change to the request path can be judged
+by it here.
+It counts work, not cache misses or waits: it does not stand for the HTTP benchmark's
+requests a second, which ``make bench`` measures.
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -33,7 +39,7 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
 def environ(method: str, path: str, body: bytes = b"") -> dict[str, Any]:
-    """A WSGI environ as gunicorn makes it for a request from wrk."""
+    """A WSGI environ of the keys gunicorn sets that the apps read, for a request from wrk."""
     out: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -84,8 +90,11 @@ def request(app_name: str) -> Callable[[], str]:
 
 
 def serve(app_name: str, count: int) -> None:
-    """Answer the warm-up, then ``count`` requests (the process valgrind counts)."""
+    """Answer the warm-up, then ``count`` requests (the process valgrind counts), with the
+    collector as a worker has it (``post_fork`` in gunicorn.conf.py)."""
     answer = request(app_name)
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     for _ in range(WARM_UP + count):
         status = answer()
         if not status.startswith("200"):
@@ -104,7 +113,11 @@ def count(app_name: str, requests: int) -> int:
     """The instructions of a process that answers ``requests`` requests after the warm-up."""
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
     command += ["-m", "bench.instructions", "--serve", app_name, str(requests)]
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    with tempfile.TemporaryDirectory(prefix="podcalc-metrics-") as metrics:
+        env = os.environ | {"PYTHONHASHSEED": "0", "PROMETHEUS_MULTIPROC_DIR": metrics}
+        run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"{app_name}: exit {run.returncode}\n{run.stderr[-2000:]}")
     return collected(run.stderr)
 
 

@@ -3,6 +3,8 @@
 - RuntimeClass (``plugin/pkg/admission/runtimeclass``): a pod that names a RuntimeClass with
   ``overhead.podFixed`` gets that overhead as ``spec.overhead``; a pod whose own overhead
   differs from its RuntimeClass's is rejected.
+- Priority (``plugin/pkg/admission/priority``): a pod that names no PriorityClass gets the
+  global default (``apply_priority_class``).
 - LimitRanger (``plugin/pkg/admission/limitranger``): defaults, then the rules; a pod that
   breaks them is refused (``limit_range_rejection``), and one that only the defaults make
   invalid is refused by validation (``conflict_rejection``); a PersistentVolumeClaim that

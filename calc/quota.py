@@ -1,4 +1,5 @@
-"""ResourceQuota: what each pod counts against a quota, which quotas apply, and admission.
+"""ResourceQuota: what each pod and each other object counts against a quota (``Creation``),
+and which quotas apply; admission in stream order is ``calc.quota_admission``.
 
 Sources: ``pkg/quota/v1/evaluator/core/pods.go`` (``PodUsageFunc``,
 ``podComputeUsageHelper``, ``podMatchesScopeFunc``, ``Constraints``),
@@ -15,8 +16,7 @@ A pod counts, from its effective figures (``PodRequests``/``PodLimits``, overhea
     requests.<extended resource>             requests[<extended resource>]
 
 A quota applies to a pod when every one of its scopes matches (``spec.scopes`` and
-``spec.scopeSelector`` together). Pods are admitted one at a time: a pod whose usage would
-take any hard resource over its limit is refused with the quota's resources named.
+``spec.scopeSelector`` together).
 """
 
 from __future__ import annotations
@@ -531,7 +531,7 @@ CREATES: dict[str, tuple[tuple[str, str], ...]] = {
 @dataclass(frozen=True, slots=True)
 class Creation:
     """An object other than a pod that the stream creates, and what it counts against quotas
-    (``calc.quota.object_usage``)."""
+    (``object_usage``)."""
 
     kind: str
     name: str | None  # None: named by its controller (a Deployment's ReplicaSet)

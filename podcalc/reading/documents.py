@@ -173,7 +173,7 @@ def _read(data: bytes, media_type: str, limits: Limits) -> list[Any]:
         raise MalformedError("the request body is empty: send manifests as JSON or YAML", title="Empty body")
     text = _text(data)
     if media_type in YAML_TYPES:
-        return load_yaml_stream(text, limits)  # checked against the limits as it is read
+        return load_yaml_stream(text, limits)  # checked against the limits from counts taken as it is built
     try:
         value, repeated = _decode_json(text)
     except json.JSONDecodeError as err:

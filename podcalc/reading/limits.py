@@ -1,6 +1,7 @@
-"""What one request may hold, and the refusal of a body beyond it (``TooLargeError``): its
-documents, workloads, containers, values once YAML aliases are expanded, nesting, the length
-of a quantity, and the cluster objects of a plan. Each limit is named with its setting.
+"""What one request may hold (``Limits``: documents, workloads, containers, values once YAML
+aliases are expanded, nesting, the length of a quantity, the cluster objects of a plan, each
+named with its setting), and the refusal of a body beyond its documents, values or nesting
+(``check_size``, ``check_json_size``: ``TooLargeError``). The readers refuse the rest.
 """
 
 from __future__ import annotations

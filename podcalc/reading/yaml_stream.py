@@ -1,7 +1,7 @@
 """YAML streams in: every document, decoded as kubectl decodes it (go-yaml's rules for plain
 numbers, through sigs.k8s.io/yaml), loaded safely (no object construction) with PyYAML's C
-loader where it is available; the size limits checked as it is read, and every key written
-twice in one mapping refused, located by its lines.
+loader where it is available; the size limits checked once it is loaded, from counts taken
+while it was built, and every key written twice in one mapping refused, located by its lines.
 """
 
 from __future__ import annotations

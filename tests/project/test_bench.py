@@ -17,7 +17,7 @@ from bench.profile import group_of, module_path, tally
 from bench.run import Row, best, keep_run, markdown_table, medians, speed
 from bench.servers import ROOT, status_mb
 
-# wrk 4.1's output with --latency, as bench/run.py reads it
+# wrk 4.1's output with --latency, as bench/load.py reads it
 WRK_OUT = """Running 10s test @ http://127.0.0.1:41567/v1/effective-resources
   2 threads and 16 connections
   Thread Stats   Avg      Stdev     Max   +/- Stdev
