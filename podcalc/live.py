@@ -47,7 +47,7 @@ from calc.nodes import Scheduled
 from calc.pod import PodSpec
 from calc.quantity import Quantity
 from calc.quota_admission import QuotaOutcome
-from calc.rollout import Rollout, UnsupportedStrategyError, rollout, statefulset_partition
+from calc.rollout import Rollout, Strategy, UnsupportedStrategyError, rollout, statefulset_partition
 from calc.workloads import scale, sum_resources
 from podcalc.effective import evaluate_workload, release
 from podcalc.errors import InvalidError
@@ -98,6 +98,7 @@ class Change:
     after: Figures
     rollout: Rollout | None  # its peak as quota usage
     delta: Figures  # after less before (calc.live.net_change)
+    partition: int | None = None  # a replaced StatefulSet's pods held on the old template below it
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,30 +334,29 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
     ev = p.evaluated.evaluation if p.evaluated is not None else None
     admitted = p.admitted.pods if ev is not None else 0
     after = Figures(admitted, scale(ev.requests, admitted), scale(ev.limits, admitted)) if ev else Figures(0, {}, {})
+    strategy = read_strategy(p.document, w) if old is not None else None
     try:
-        rolled = _rollout(p, old, ev, admitted) if old is not None and ev is not None else None
+        rolled = None if old is None or ev is None or strategy is None else _rollout(p, old, ev, admitted, strategy)
     except UnsupportedStrategyError as err:
         raise InvalidError.listing([stream_error(p.document, w, strategy_path(w, "type"), str(err))]) from err
     except ValueError as err:  # maxSurge or maxUnavailable: what the API server refuses
         at = strategy_path(w, "rollingUpdate")
         raise InvalidError.listing([stream_error(p.document, w, at, f"Invalid value: {err}")]) from err
     change = "replaced" if old is not None else "added"
-    return Change(p, key, change, before, after, rolled, net_change([(before, after)]))
+    partition = statefulset_partition(strategy) if strategy is not None and w.kind == "StatefulSet" else None
+    return Change(p, key, change, before, after, rolled, net_change([(before, after)]), partition)
 
 
-def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int) -> Rollout:
-    """The replacement's strategy and peak, in quota usage (pods, requests.*, limits.*)."""
+def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int, strategy: Strategy) -> Rollout:
+    """The replacement's peak under its ``strategy``, in quota usage (pods, requests.*, limits.*)."""
     new_usage = quotas.pod_usage(ev.requests, ev.limits)
-    strategy = read_strategy(p.document, p.workload)
     return rollout(p.workload.kind, strategy, old.largest(usage=True), len(old.pods), new_usage, new_pods)
 
 
 def _partition_note(c: Change) -> str | None:
     """What podcalc does not model of a replaced StatefulSet: ``rollingUpdate.partition`` keeps
     the pods below that ordinal on the old template (``newVersionedStatefulSetPod``)."""
-    if c.key[0] != "StatefulSet" or c.change != "replaced":
-        return None
-    partition = statefulset_partition(read_strategy(c.planned.document, c.planned.workload))
+    partition = c.partition
     if partition is None:
         return None
     return (
