@@ -8,6 +8,7 @@ import math
 import os
 import re
 import resource
+import statistics
 import subprocess
 import tempfile
 import time
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from bench.servers import cpu_seconds, gunicorn, worker_pids
+from bench.servers import cpu_seconds, gunicorn, settle, worker_pids
 
 
 class WrkResult(NamedTuple):
@@ -78,6 +79,14 @@ def wrk(url: str, body: str | None, seconds: int, connections: int = 16) -> WrkR
     if result.failed:
         raise RuntimeError(f"wrk saw {result.failed} failed requests:\n{out}")
     return result
+
+
+class Target(NamedTuple):
+    """An app under load: its WSGI entry (``bench.hello:app``), the path and the body wrk sends."""
+
+    app: str
+    path: str
+    body: str | None
 
 
 class Loaded(NamedTuple):
@@ -151,15 +160,48 @@ def wrk_with_cpu(url: str, workers: list[int], body: str | None, seconds: int) -
     return Measured(result, load.pids_cpu, load.cores)
 
 
-def loaded(app: str, path: str, body: str | None, seconds: int) -> Loaded:
-    """``app`` under wrk, with its workers' CPU time a request (less swayed than req/s by what
-    else the shared machine runs: wrk shares its cores)."""
-    with gunicorn(app) as (url, process, _):
-        m = wrk_with_cpu(url + path, worker_pids(process.pid), body, seconds)
+def loaded(target: Target, url: str, workers: list[int], seconds: int) -> Loaded:
+    """``target`` served at ``url`` under wrk, once its ``workers`` are idle, with their CPU time a
+    request (less swayed than req/s by what else the shared machine runs: wrk shares its cores)."""
+    settle(workers)
+    m = wrk_with_cpu(url, workers, target.body, seconds)
     run = Loaded(m.result.rate, m.result.p50, m.result.p99, m.cpu / m.result.answered * 1e6, m.others)
     print(
-        f"    {app}: {run.rate:,.0f} req/s, p50 {run.p50:.1f} ms, p99 {run.p99:.1f} ms, "
+        f"    {target.app}: {run.rate:,.0f} req/s, p50 {run.p50:.1f} ms, p99 {run.p99:.1f} ms, "
         f"CPU {run.cpu_us:.0f} us a request; other processes: {run.others:.2f} cores",
         flush=True,
     )
     return run
+
+
+class Cycle(NamedTuple):
+    """Runs of the bare endpoint and of podcalc, taken in turn on the same two servers."""
+
+    base: tuple[Loaded, ...]
+    ours: tuple[Loaded, ...]
+
+    @property
+    def share(self) -> float:
+        """podcalc's requests a second over the bare endpoint's, each averaged over its runs."""
+        return statistics.fmean(r.rate for r in self.ours) / statistics.fmean(r.rate for r in self.base)
+
+    @property
+    def others(self) -> float:
+        """The most cores other processes kept busy during one of its runs."""
+        return max(r.others for r in (*self.base, *self.ours))
+
+
+def abba_cycle(base: Target, ours: Target, seconds: int) -> Cycle:
+    """Both apps on fresh servers, loaded in the order bare, podcalc, podcalc, bare for
+    ``seconds`` each: the machine's speed drifts over seconds, and a steady drift falls on
+    both apps alike in this order, which a pair of runs taken one after the other lacks."""
+    with gunicorn(base.app) as (base_url, base_server, _), gunicorn(ours.app) as (our_url, our_server, _):
+        servers = {
+            base: (base_url + base.path, worker_pids(base_server.pid)),
+            ours: (our_url + ours.path, worker_pids(our_server.pid)),
+        }
+        runs: dict[Target, list[Loaded]] = {base: [], ours: []}
+        for target in (base, ours, ours, base):
+            url, workers = servers[target]
+            runs[target].append(loaded(target, url, workers, seconds))
+    return Cycle(tuple(runs[base]), tuple(runs[ours]))

@@ -45,7 +45,7 @@ from typing import NamedTuple, cast
 
 import yaml
 
-from bench.load import Loaded, OtherLoad, loaded
+from bench.load import Cycle, Loaded, OtherLoad, Target, abba_cycle
 from bench.manifests import TYPICAL_POD, cut_stream, deployments, numbered_pod, pod_spec, pods
 from bench.servers import BIN, ROOT, gunicorn, post, rss_mb, send, settle, worker_pids
 from calc.evaluate import evaluate_pod
@@ -152,41 +152,41 @@ def note_load(section: str, load: OtherLoad | float) -> None:
     )
 
 
-def keep_run(others: float, attempts_left: int, pairs_needed: int) -> bool:
-    """Whether to keep a pair of HTTP runs during which other processes kept ``others`` cores
-    busy: a noisy pair is measured again while the attempts left cover the pairs still needed
-    (counting this one)."""
-    return others <= NOISY_CORES or attempts_left < pairs_needed
+def keep_run(others: float, attempts_left: int, cycles_needed: int) -> bool:
+    """Whether to keep a cycle of HTTP runs during which other processes kept ``others`` cores
+    busy: a noisy cycle is measured again while the attempts left cover the cycles still
+    needed (counting this one)."""
+    return others <= NOISY_CORES or attempts_left < cycles_needed
 
 
 def bench_http(seconds: int, rounds: int = 5) -> None:
-    """``rounds`` pairs of runs, the bare endpoint then podcalc, each run on a fresh server
-    once every worker is idle (see ``_wait_until_idle``). The share of the bare endpoint is
-    the median of the pairs' shares: the two runs of a pair are seconds apart, so the
-    machine's slower and faster spells fall on both. A pair during which other processes
-    took more than NOISY_CORES is measured again, up to ``rounds`` more times."""
-    print(f"HTTP (wrk -t2 -c16 on loopback, {seconds} s a run, {rounds} pairs of runs)", flush=True)
+    """``rounds`` cycles of four runs, each cycle on two fresh servers (``abba_cycle``): the
+    bare endpoint, podcalc, podcalc, the bare endpoint, ``seconds / 2`` each. A cycle's share
+    is podcalc's requests a second over the bare endpoint's, each averaged over its two runs;
+    the share judged is the median of the cycles' shares. A cycle during which other
+    processes took more than NOISY_CORES is measured again, up to ``rounds`` more times."""
+    run_seconds = max(1, seconds // 2)
+    print(f"HTTP (wrk -t2 -c16 on loopback, {run_seconds} s a run, {rounds} cycles of 4 runs)", flush=True)
     body = json.dumps(TYPICAL_POD)
     with gunicorn("api.wsgi:app") as (url, _, _):  # the request answers, and as it should
         answer = post(url + "/v1/effective-resources", body.encode(), "application/json")
         if answer["items"][0]["pod"]["qosClass"] != "Burstable":
             raise RuntimeError(f"unexpected answer: {answer}")
-    pairs: list[tuple[Loaded, Loaded]] = []
+    bare, podcalc = Target("bench.hello:app", "/hello", None), Target("api.wsgi:app", "/v1/effective-resources", body)
+    cycles: list[Cycle] = []
     attempts_left = 2 * rounds
-    while len(pairs) < rounds:
+    while len(cycles) < rounds:
         attempts_left -= 1
-        pair = (
-            loaded("bench.hello:app", "/hello", None, seconds),
-            loaded("api.wsgi:app", "/v1/effective-resources", body, seconds),
-        )
-        others = max(run.others for run in pair)
-        if keep_run(others, attempts_left, rounds - len(pairs)):
-            pairs.append(pair)
+        cycle = abba_cycle(bare, podcalc, run_seconds)
+        print(f"    cycle share: {cycle.share:.1%}", flush=True)
+        if keep_run(cycle.others, attempts_left, rounds - len(cycles)):
+            cycles.append(cycle)
         else:
-            print(f"    discarded: other processes kept {others:.2f} cores busy; measuring again", flush=True)
-    base_runs, our_runs = [b for b, _ in pairs], [o for _, o in pairs]
+            print(f"    discarded: other processes kept {cycle.others:.2f} cores busy; measuring again", flush=True)
+    base_runs = [r for c in cycles for r in c.base]
+    our_runs = [r for c in cycles for r in c.ours]
     base, ours = Loaded(*medians(base_runs)), Loaded(*medians(our_runs))
-    shares = [o.rate / b.rate for b, o in pairs]
+    shares = [c.share for c in cycles]
     share = statistics.median(shares)
     note_load("HTTP, the busiest run kept", max(r.others for r in base_runs + our_runs))
     record(
@@ -195,7 +195,7 @@ def bench_http(seconds: int, rounds: int = 5) -> None:
             f"{ours.rate:,.0f} (runs: {min(r.rate for r in our_runs):,.0f}-{max(r.rate for r in our_runs):,.0f})",
             f"{base.rate:,.0f} (bare Flask hello; runs: "
             f"{min(r.rate for r in base_runs):,.0f}-{max(r.rate for r in base_runs):,.0f})",
-            f"{share:.1%} of bare (pairs: {min(shares):.0%}-{max(shares):.0%})",
+            f"{share:.1%} of bare (cycles: {min(shares):.0%}-{max(shares):.0%})",
             f">= {HTTP_SHARE:.0%}",
             share >= HTTP_SHARE,
         )

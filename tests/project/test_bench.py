@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 import yaml
 
-from bench.load import busy_seconds, parse_wrk, wrk, wrk_script
+from bench.load import Cycle, Loaded, busy_seconds, parse_wrk, wrk, wrk_script
 from bench.manifests import TYPICAL_POD, cut_stream, deployments, numbered_pod, pod_spec, pods
 from bench.profile import group_of, module_path, tally
 from bench.run import Row, best, keep_run, markdown_table, medians, speed
@@ -104,11 +104,20 @@ def test_best_takes_the_cases_in_turn_and_keeps_the_best_time_of_each() -> None:
     assert calls == ["-", "a", "-", "b"] * 3  # between runs before each case, and is not timed
 
 
-def test_a_noisy_pair_of_http_runs_is_measured_again_while_attempts_remain() -> None:
-    assert keep_run(0.05, attempts_left=9, pairs_needed=5)
-    assert not keep_run(0.6, attempts_left=9, pairs_needed=5)
-    assert not keep_run(0.6, attempts_left=4, pairs_needed=4)  # four attempts left for four pairs
-    assert keep_run(0.6, attempts_left=3, pairs_needed=4)  # the last chance: kept, and reported noisy
+def test_a_noisy_cycle_of_http_runs_is_measured_again_while_attempts_remain() -> None:
+    assert keep_run(0.05, attempts_left=9, cycles_needed=5)
+    assert not keep_run(0.6, attempts_left=9, cycles_needed=5)
+    assert not keep_run(0.6, attempts_left=4, cycles_needed=4)  # four attempts left for four cycles
+    assert keep_run(0.6, attempts_left=3, cycles_needed=4)  # the last chance: kept, and reported noisy
+
+
+def test_a_cycles_share_averages_each_apps_runs_before_dividing() -> None:
+    def run(rate: float, others: float = 0.0) -> Loaded:
+        return Loaded(rate, 1.0, 2.0, 300.0, others)
+
+    cycle = Cycle(base=(run(6000.0), run(4000.0, 0.3)), ours=(run(2700.0), run(2300.0)))
+    assert cycle.share == 0.5  # 2,500 over 5,000, not the mean of 2,700/6,000 and 2,300/4,000
+    assert cycle.others == 0.3
 
 
 def test_medians_are_taken_figure_by_figure() -> None:
