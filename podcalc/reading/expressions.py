@@ -47,22 +47,22 @@ _OTHER_KINDS: dict[str, tuple[Pattern, ...]] = {
     "StatefulSet": tuple(("spec", "volumeClaimTemplates", ANY, *p) for p in _CLAIM),
 }
 
-# A kind's patterns as a tree of keys: a key leads to its subtree, and the tree of a resource
-# list holds _LIST. Walking the tree visits each field of a document once, however many
-# patterns pass through it (hot path: every request's documents are walked).
-Tree = dict[Any, Any]  # keys: a field name, ANY or _LIST
-_LIST = object()
+# A kind's patterns as a tree of keys: a key leads to its subtree, or, where a resource list
+# ends a pattern, to that pattern's position (an int). Walking the tree visits each field of a
+# document once, however many patterns pass through it (hot path: every request's documents
+# are walked).
+Tree = dict[Any, Any]  # keys: a field name or ANY; values: a Tree or a position
 
 
 def _tree(patterns: Iterable[Pattern]) -> Tree:
-    """The tree of ``patterns``; a list's leaf holds its pattern's position, the order of the
-    warnings (every container's requests, then every container's limits, and so on)."""
+    """The tree of ``patterns``; a list's position orders the warnings (every container's
+    requests, then every container's limits, and so on)."""
     tree: Tree = {}
     for position, pattern in enumerate(patterns):
         node = tree
-        for key in pattern:
+        for key in pattern[:-1]:
             node = node.setdefault(key, {})
-        node[_LIST] = position
+        node[pattern[-1]] = position
     return tree
 
 
@@ -88,15 +88,16 @@ def _lists(value: Any, tree: Tree, at: Path, out: list[tuple[int, Path, dict[Any
     """Adds to ``out`` the resource lists ``tree`` reaches from ``value``, each with its
     pattern's position and its path."""
     for key, subtree in tree.items():
-        if key is _LIST:
-            if type(value) is dict:
-                out.append((subtree, at, value))
-        elif key is ANY:
+        if key is ANY:
             if type(value) is list:
                 for i, item in enumerate(value):
                     _lists(item, subtree, (*at, i), out)
         elif type(value) is dict and key in value:
-            _lists(value[key], subtree, (*at, key), out)
+            if type(subtree) is int:
+                if type(value[key]) is dict:
+                    out.append((subtree, (*at, key), value[key]))
+            else:
+                _lists(value[key], subtree, (*at, key), out)
 
 
 def unit_expression_warnings(found: Found) -> list[Entry]:
