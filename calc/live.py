@@ -1,4 +1,5 @@
-"""A live cluster: which pods count, which node takes a new pod, and what its quotas hold.
+"""A live cluster: which pods count, and what its quotas hold (which node takes a new pod:
+``calc.scheduling``).
 
 - A pod counts where it is unless it has ended: ``Succeeded`` and ``Failed`` pods hold no
   node's resources and no quota's (``pkg/quota/v1/evaluator/core/pods.go``: ``QuotaV1Pod``;
@@ -7,10 +8,6 @@
   applied, whichever is the larger (``running_aggregates``: ``PodRequests`` and ``PodLimits``
   with ``UseStatusResources``, KEP-1287, GA in 1.35; from 1.37 summed apart first); an
   infeasible resize, its status alone.
-- A node takes a new pod unless it is cordoned (``spec.unschedulable``, the NodeUnschedulable
-  filter), it has a ``NoSchedule`` or ``NoExecute`` taint the pod does not tolerate
-  (TaintToleration; ``PreferNoSchedule`` never filters), or the pod's ``nodeSelector`` names
-  labels it lacks (NodeAffinity). Node affinity terms are not modelled.
 - A quota's ``status.used`` is what its namespace's pods count (``counted_usage``,
   ``usage_gaps``); pods that leave free what they counted (``used_without``), and a rollout's
   peak is checked against the hard limits (``quota_at_peaks``).
@@ -20,7 +17,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from calc.diff import delta
 from calc.effective import Aggregate, effective_limits, effective_requests, life
@@ -31,8 +28,6 @@ from calc.quota import ResourceQuota, covered, matches, pod_facts, pod_quota_res
 from calc.workloads import sum_resources
 
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed"})
-UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
-_FILTERING = ("NoSchedule", "NoExecute")
 
 
 def counts(phase: str) -> bool:
@@ -191,75 +186,6 @@ def _largest(lists: Sequence[ResourceList]) -> dict[str, Quantity]:
             if name not in out or q.nanos > out[name].nanos:
                 out[name] = q
     return out
-
-
-# --- scheduling filters ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Taint:
-    key: str
-    value: str
-    effect: str
-
-
-@dataclass(frozen=True, slots=True)
-class Toleration:
-    key: str = ""
-    operator: str = "Equal"  # Equal or Exists
-    value: str = ""
-    effect: str = ""  # empty: every effect
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    """What the scheduler's filters read of a pod."""
-
-    tolerations: tuple[Toleration, ...] = ()
-    node_selector: Mapping[str, str] = field(default_factory=dict)
-    node_affinity: bool = False  # requiredDuringScheduling node affinity: not modelled
-
-
-@dataclass(frozen=True, slots=True)
-class NodeFacts:
-    """What the scheduler's filters read of a node."""
-
-    unschedulable: bool = False
-    taints: tuple[Taint, ...] = ()
-    labels: Mapping[str, str] = field(default_factory=dict)
-
-
-def tolerates(t: Toleration, taint: Taint) -> bool:
-    """``Toleration.ToleratesTaint`` (k8s.io/api/core/v1/toleration.go): the effect matches (or
-    is empty), the key matches (or is empty with Exists), and Exists, or Equal with the value."""
-    if t.effect and t.effect != taint.effect:
-        return False
-    if t.key and t.key != taint.key:
-        return False
-    if t.operator == "Exists":
-        return True
-    return t.operator in ("Equal", "") and t.value == taint.value
-
-
-def untolerated_taint(taints: Sequence[Taint], tolerations: Sequence[Toleration]) -> Taint | None:
-    """The first NoSchedule or NoExecute taint no toleration tolerates (``FindMatchingUntoleratedTaint``)."""
-    for taint in taints:
-        if taint.effect in _FILTERING and not any(tolerates(t, taint) for t in tolerations):
-            return taint
-    return None
-
-
-def refusal(node: NodeFacts, pod: Placement) -> str | None:
-    """Why the scheduler's filters keep ``pod`` off ``node`` (their words), or None."""
-    if node.unschedulable:
-        cordon = Taint(UNSCHEDULABLE_TAINT, "", "NoSchedule")
-        if not any(tolerates(t, cordon) for t in pod.tolerations):
-            return "node(s) were unschedulable"
-    if untolerated_taint(node.taints, pod.tolerations) is not None:
-        return "node(s) had untolerated taint(s)"  # the taint itself is no longer named (kubernetes#134740, 1.35)
-    if any(node.labels.get(k) != v for k, v in pod.node_selector.items()):
-        return "node(s) didn't match Pod's node affinity/selector"
-    return None
 
 
 # --- quotas of a live cluster ---------------------------------------------------------------

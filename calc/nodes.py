@@ -24,15 +24,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from calc import live
 from calc.admission import Rejection
 from calc.allocatable import PODS, Reservation, allocatable
 from calc.effective import pod_requests
 from calc.errors import Location
-from calc.live import NodeFacts, Placement
 from calc.pod import Container, PodSpec, ResourceList
 from calc.quantity import NANO, Format, Quantity
 from calc.resources import CPU, MEMORY
+from calc.scheduling import NodeFacts, Placement, refusal
 from calc.workloads import scale, sum_resources
 
 # The scheduler's scoring defaults for a container without a request (pkg/scheduler/util).
@@ -386,18 +385,18 @@ def fit_nodes(nodes: Sequence[Node], workloads: Sequence[Scheduled]) -> NodesFit
 def _daemon_runs_on(node: NodeFacts, s: Scheduled) -> bool:
     """A DaemonSet's pod runs on a node its taints and selector let it on; the DaemonSet
     controller adds a toleration of cordoned nodes (``util.AddOrUpdateDaemonPodTolerations``)."""
-    return live.refusal(dataclasses.replace(node, unschedulable=False), s.placement) is None
+    return refusal(dataclasses.replace(node, unschedulable=False), s.placement) is None
 
 
 def _pack_filtered(workloads: Sequence[Scheduled], nodes: list[NodeGroup], facts: list[NodeFacts]) -> Packing:
     """``pack`` onto the Nodes, each workload only onto the nodes the scheduler's filters
-    leave it (``calc.live.refusal``): the same first-fit decreasing order, one workload at a time."""
+    leave it (``calc.scheduling.refusal``): the same first-fit decreasing order, one workload at a time."""
     by_index = {s.index: s for s in workloads}
     groups = _placeable(workloads)
     reference = nodes[0].free if nodes else {}
     unplaced: dict[int, int] = {}
     for g in sorted(groups, key=lambda g: -dominant_share(g.requests, reference)):
-        eligible = [i for i, f in enumerate(facts) if live.refusal(f, by_index[g.key].placement) is None]
+        eligible = [i for i, f in enumerate(facts) if refusal(f, by_index[g.key].placement) is None]
         packed = pack([g], [nodes[i] for i in eligible], None)
         for i, node in zip(eligible, packed.nodes, strict=True):  # a Node stays one group
             nodes[i] = node

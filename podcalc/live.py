@@ -34,7 +34,6 @@ from calc.errors import PodInvalidError
 from calc.evaluate import PodEvaluation, evaluate_pod
 from calc.live import (
     Figures,
-    Placement,
     counts,
     keeps_pods_running,
     net_change,
@@ -48,6 +47,7 @@ from calc.pod import PodSpec
 from calc.quantity import Quantity
 from calc.quota_admission import QuotaOutcome
 from calc.rollout import Rollout, Strategy, UnsupportedStrategyError, rollout, statefulset_partition
+from calc.scheduling import Placement
 from calc.workloads import scale, sum_resources
 from podcalc.effective import evaluate_workload, release
 from podcalc.errors import InvalidError

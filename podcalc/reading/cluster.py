@@ -19,12 +19,12 @@ from calc import limitrange, quota
 from calc.allocatable import Model
 from calc.errors import Location, Path, QuantityError, Violation
 from calc.limitrange import LimitRange, LimitRangeItem
-from calc.live import NodeFacts, Taint
 from calc.nodes import Node, NodeShape
 from calc.quantity import NANO, Quantity, round_up_milli
 from calc.quota import Creation, ResourceQuota, ScopeRequirement
 from calc.quota_admission import LocatedQuota
 from calc.resources import parse_resource_quantity
+from calc.scheduling import NodeFacts, Taint
 from podcalc.errors import Entry, TooLargeError, pointer
 from podcalc.reading.limits import Limits
 from podcalc.reading.manifests import Document, Found, names, stream_error

@@ -27,8 +27,8 @@ from typing import Any
 
 from calc.admission import PriorityClass
 from calc.errors import Location, Path, Violation
-from calc.live import Placement
 from calc.pod import PodSpec, ResourceList
+from calc.scheduling import Placement
 from calc.workloads import JOBS, REPLICATED, pods_at_once
 from podcalc.errors import Entry, TooLargeError, pointer
 from podcalc.reading.limits import Limits

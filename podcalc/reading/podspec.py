@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from calc.errors import QuantityError
-from calc.live import Placement, Toleration
 from calc.pod import Container, ContainerType, PodResources, PodSpec
 from calc.quantity import MAX_LENGTH, Quantity
 from calc.resources import parse_resource_quantity
+from calc.scheduling import Placement, Toleration
 from podcalc.errors import pointer
 from podcalc.reading.decoded import RawNumber
 

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calc.errors import Path
-from calc.live import ContainerStatus, Placement, resize_infeasible
+from calc.live import ContainerStatus, resize_infeasible
 from calc.pod import PodSpec
 from calc.quantity import Quantity
+from calc.scheduling import Placement
 from podcalc.errors import Entry, InvalidError, pointer
 from podcalc.reading.changes import side
 from podcalc.reading.limits import Limits

@@ -1,5 +1,5 @@
 """The rules of a live cluster (``calc.live``) and of its rollouts (``calc.rollout``), each
-against the Kubernetes function it follows."""
+against the Kubernetes function it follows; the scheduler's filters: ``test_scheduling.py``."""
 
 from __future__ import annotations
 
@@ -7,18 +7,7 @@ import re
 
 import pytest
 
-from calc.live import (
-    ContainerStatus,
-    NodeFacts,
-    Placement,
-    Taint,
-    Toleration,
-    counts,
-    refusal,
-    running_aggregates,
-    tolerates,
-    untolerated_taint,
-)
+from calc.live import ContainerStatus, counts, running_aggregates
 from calc.pod import Container, ContainerType, PodSpec, ResourceList
 from calc.quantity import canonical
 from calc.rollout import (
@@ -107,36 +96,6 @@ def test_a_smaller_new_pod_peaks_with_every_old_pod() -> None:
 def test_recreate_never_runs_both() -> None:
     peak = rollout_peak(quantities({"cpu": "1"}), 2, quantities({"cpu": "500m"}), 3, None)
     assert (peak.pods, canonical(peak.requests["cpu"])) == (3, "2")
-
-
-def test_tolerations_match_as_tolerates_taint_does() -> None:
-    """``Toleration.ToleratesTaint``: empty key with Exists matches every taint; empty effect every effect."""
-    taint = Taint("dedicated", "gpu", "NoSchedule")
-    assert tolerates(Toleration(operator="Exists"), taint)
-    assert tolerates(Toleration("dedicated", "Equal", "gpu"), taint)
-    assert not tolerates(Toleration("dedicated", "Equal", "cpu"), taint)
-    assert not tolerates(Toleration("dedicated", "Exists", effect="NoExecute"), taint)
-
-
-def test_prefer_no_schedule_never_filters() -> None:
-    taints = (Taint("a", "", "PreferNoSchedule"), Taint("b", "", "NoExecute"))
-    assert untolerated_taint(taints, ()) == taints[1]
-    assert untolerated_taint(taints[:1], ()) is None
-
-
-def test_the_filters_words() -> None:
-    cordoned = NodeFacts(unschedulable=True)
-    assert refusal(cordoned, Placement()) == "node(s) were unschedulable"
-    tolerant = Placement((Toleration("node.kubernetes.io/unschedulable", "Exists", effect="NoSchedule"),))
-    assert refusal(cordoned, tolerant) is None
-    tainted = NodeFacts(taints=(Taint("node-role.kubernetes.io/control-plane", "", "NoSchedule"),))
-    assert refusal(tainted, Placement()) == "node(s) had untolerated taint(s)"  # kubernetes#134740 (1.35)
-    labelled = NodeFacts(labels={"disk": "ssd"})
-    assert (
-        refusal(labelled, Placement(node_selector={"disk": "hdd"}))
-        == "node(s) didn't match Pod's node affinity/selector"
-    )
-    assert refusal(labelled, Placement(node_selector={"disk": "ssd"})) is None
 
 
 def test_a_rollout_that_scales_down_peaks_at_its_old_pods() -> None:
