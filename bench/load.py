@@ -161,9 +161,8 @@ def wrk_with_cpu(url: str, workers: list[int], body: str | None, seconds: int) -
 
 
 def loaded(target: Target, url: str, workers: list[int], seconds: int) -> Loaded:
-    """``target`` served at ``url`` under wrk, once its ``workers`` are idle, with their CPU time a
-    request (less swayed than req/s by what else the shared machine runs: wrk shares its cores)."""
-    settle(workers)
+    """``target`` served at ``url`` under wrk, with its ``workers``' CPU time a request (less
+    swayed than req/s by what else the shared machine runs: wrk shares its cores)."""
     m = wrk_with_cpu(url, workers, target.body, seconds)
     run = Loaded(m.result.rate, m.result.p50, m.result.p99, m.cpu / m.result.answered * 1e6, m.others)
     print(
@@ -193,15 +192,18 @@ class Cycle(NamedTuple):
 
 def abba_cycle(base: Target, ours: Target, seconds: int) -> Cycle:
     """Both apps on fresh servers, loaded in the order bare, podcalc, podcalc, bare for
-    ``seconds`` each: the machine's speed drifts over seconds, and a steady drift falls on
-    both apps alike in this order, which a pair of runs taken one after the other lacks."""
+    ``seconds`` each, every run once both servers' workers are idle: the machine's speed
+    drifts over seconds, and in this order both apps' runs sit, on average, at the same
+    moment of the cycle, so a steady drift falls on both alike."""
     with gunicorn(base.app) as (base_url, base_server, _), gunicorn(ours.app) as (our_url, our_server, _):
         servers = {
             base: (base_url + base.path, worker_pids(base_server.pid)),
             ours: (our_url + ours.path, worker_pids(our_server.pid)),
         }
         runs: dict[Target, list[Loaded]] = {base: [], ours: []}
+        every_worker = [pid for _, workers in servers.values() for pid in workers]
         for target in (base, ours, ours, base):
             url, workers = servers[target]
+            settle(every_worker)  # the other server's too: one still freeing a run's objects takes a core
             runs[target].append(loaded(target, url, workers, seconds))
     return Cycle(tuple(runs[base]), tuple(runs[ours]))

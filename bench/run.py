@@ -141,7 +141,7 @@ def medians(runs: Sequence[Sequence[float]]) -> list[float]:
 HTTP_SHARE = 0.5  # of the bare endpoint's req/s
 HTTP_P99_MS = 20.0
 BULK_RATIO = 1.5  # of the YAML C loader's time
-NOISY_CORES = 0.2  # other processes' load during an HTTP run past which its figures are suspect
+NOISY_CORES = 0.2  # other processes' load during one of a cycle's HTTP runs past which the cycle is suspect
 
 
 def note_load(section: str, load: OtherLoad | float) -> None:
@@ -162,7 +162,7 @@ def keep_run(others: float, attempts_left: int, cycles_needed: int) -> bool:
 
 def bench_http(seconds: int, rounds: int = 5) -> None:
     """``rounds`` cycles of four runs, each cycle on two fresh servers (``abba_cycle``): the
-    bare endpoint, podcalc, podcalc, the bare endpoint, ``seconds / 2`` each. A cycle's share
+    bare endpoint, podcalc, podcalc, the bare endpoint, half of ``seconds`` each (rounded down). A cycle's share
     is podcalc's requests a second over the bare endpoint's, each averaged over its two runs;
     the share judged is the median of the cycles' shares. A cycle during which other
     processes took more than NOISY_CORES is measured again, up to ``rounds`` more times."""

@@ -3,7 +3,9 @@
 A node takes a new pod unless it is cordoned (``spec.unschedulable``, the NodeUnschedulable
 filter), it has a ``NoSchedule`` or ``NoExecute`` taint the pod does not tolerate
 (TaintToleration; ``PreferNoSchedule`` never filters), or the pod's ``nodeSelector`` names
-labels it lacks (NodeAffinity). Node affinity terms are not modelled.
+labels it lacks (NodeAffinity). Node affinity terms are not modelled. The filters are the
+plugins of ``pkg/scheduler/framework/plugins/`` (``nodeunschedulable``, ``tainttoleration``,
+``nodeaffinity``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ _FILTERING = ("NoSchedule", "NoExecute")
 
 @dataclass(frozen=True, slots=True)
 class Taint:
+    """A node's ``spec.taints`` entry (``v1.Taint``)."""
+
     key: str
     value: str
     effect: str
@@ -24,6 +28,8 @@ class Taint:
 
 @dataclass(frozen=True, slots=True)
 class Toleration:
+    """A pod's ``spec.tolerations`` entry (``v1.Toleration``), with the API's defaults."""
+
     key: str = ""
     operator: str = "Equal"  # Equal or Exists
     value: str = ""
@@ -61,7 +67,9 @@ def tolerates(t: Toleration, taint: Taint) -> bool:
 
 
 def untolerated_taint(taints: Sequence[Taint], tolerations: Sequence[Toleration]) -> Taint | None:
-    """The first NoSchedule or NoExecute taint no toleration tolerates (``FindMatchingUntoleratedTaint``)."""
+    """The first NoSchedule or NoExecute taint no toleration tolerates
+    (``FindMatchingUntoleratedTaint``, k8s.io/component-helpers/scheduling/corev1/helpers.go,
+    as TaintToleration's Filter calls it)."""
     for taint in taints:
         if taint.effect in _FILTERING and not any(tolerates(t, taint) for t in tolerations):
             return taint
@@ -69,7 +77,10 @@ def untolerated_taint(taints: Sequence[Taint], tolerations: Sequence[Toleration]
 
 
 def refusal(node: NodeFacts, pod: Placement) -> str | None:
-    """Why the scheduler's filters keep ``pod`` off ``node`` (their words), or None."""
+    """Why the scheduler's filters keep ``pod`` off ``node``, in the reason each filter gives
+    (NodeUnschedulable's ``ErrReasonUnschedulable``, unless the pod tolerates the
+    ``node.kubernetes.io/unschedulable`` taint; TaintToleration's untolerated taint;
+    NodeAffinity's ``ErrReasonPod`` for the ``nodeSelector``), or None."""
     if node.unschedulable:
         cordon = Taint(UNSCHEDULABLE_TAINT, "", "NoSchedule")
         if not any(tolerates(t, cordon) for t in pod.tolerations):

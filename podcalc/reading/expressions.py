@@ -62,6 +62,10 @@ def _tree(patterns: Iterable[Pattern]) -> Tree:
         node = tree
         for key in pattern[:-1]:
             node = node.setdefault(key, {})
+            if type(node) is not dict:
+                raise ValueError(f"{pattern}: goes on past where another pattern ends")
+        if pattern[-1] is ANY or pattern[-1] in node:
+            raise ValueError(f"{pattern}: ends on every item of a list, or where another pattern goes on")
         node[pattern[-1]] = position
     return tree
 

@@ -3,9 +3,12 @@ each kind keeps, at its own pointer, and nowhere else."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from podcalc.reading.expressions import unit_expression_warnings
+import pytest
+
+from podcalc.reading.expressions import ANY, _tree, unit_expression_warnings
 from podcalc.reading.limits import DEFAULT_LIMITS
 from podcalc.reading.manifests import Document, collect
 
@@ -81,3 +84,28 @@ def test_warnings_come_pattern_by_pattern() -> None:
         "/spec/containers/0/resources/limits/cpu",
         "/spec/containers/1/resources/limits/cpu",
     ]
+
+
+_GOES_ON = "goes on past where another pattern ends"
+_ENDS = "ends on every item of a list, or where another pattern goes on"
+
+
+@pytest.mark.parametrize(
+    ("patterns", "message"),
+    [
+        ([("spec", "hard"), ("spec", "hard", "extra")], _GOES_ON),  # a list's field taken as another list
+        ([("spec", "hard", "extra"), ("spec", "hard")], _ENDS),
+        ([("spec", "limits", ANY)], _ENDS),  # a list's items: no pointer to a resource list
+    ],
+)
+def test_patterns_that_would_hide_a_resource_list_are_refused_when_the_trees_are_built(
+    patterns: list[tuple[str | None, ...]], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"{patterns[-1]}: {message}")):
+        _tree(patterns)
+
+
+def test_each_pattern_ends_at_its_own_position() -> None:
+    assert _tree([("spec", "hard"), ("spec", "limits", ANY, "max")]) == {
+        "spec": {"hard": 0, "limits": {ANY: {"max": 1}}}
+    }
