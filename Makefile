@@ -37,7 +37,7 @@ lint: $(VENV)/.dev-deps ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(VENV)/.dev-deps ## mypy --strict on every package
+typecheck: $(VENV)/.dev-deps ## mypy --strict on every package, the tests and gunicorn.conf.py
 	$(BIN)/mypy
 
 # One layer's tests alone: make unit LAYER=calc (calc, manifests, http, cli, browser, project).

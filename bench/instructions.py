@@ -17,11 +17,11 @@ requests a second, which ``make bench`` measures.
 
 from __future__ import annotations
 
-import gc
+import importlib
 import io
-import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.manifests import TYPICAL_POD
+from bench.load import BARE, PODCALC
 from bench.servers import ROOT
 
 REQUESTS = 500
@@ -66,14 +66,11 @@ def environ(method: str, path: str, body: bytes = b"") -> dict[str, Any]:
 def request(app_name: str) -> Callable[[], str]:
     """One request to the app named (``podcalc`` or ``bare``): a call that answers it and
     returns its status."""
-    if app_name == "podcalc":
-        from api.wsgi import app
-
-        method, path, body = "POST", "/v1/effective-resources", json.dumps(TYPICAL_POD).encode()
-    else:
-        from bench.hello import app
-
-        method, path, body = "GET", "/hello", b""
+    target = PODCALC if app_name == "podcalc" else BARE
+    module, name = target.app.split(":")
+    app = getattr(importlib.import_module(module), name)
+    method, body = ("POST", target.body.encode()) if target.body is not None else ("GET", b"")
+    path = target.path
     statuses: list[str] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable[[bytes], None]:
@@ -91,10 +88,9 @@ def request(app_name: str) -> Callable[[], str]:
 
 def serve(app_name: str, count: int) -> None:
     """Answer the warm-up, then ``count`` requests (the process valgrind counts), with the
-    collector as a worker has it (``post_fork`` in gunicorn.conf.py)."""
+    collector as a worker has it (``post_fork`` of gunicorn.conf.py)."""
     answer = request(app_name)
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_fork"](None, None)
     for _ in range(WARM_UP + count):
         status = answer()
         if not status.startswith("200"):

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from bench.manifests import TYPICAL_POD
 from bench.servers import cpu_seconds, gunicorn, settle, worker_pids
 
 
@@ -87,6 +88,10 @@ class Target(NamedTuple):
     app: str
     path: str
     body: str | None
+
+
+BARE = Target("bench.hello:app", "/hello", None)
+PODCALC = Target("api.wsgi:app", "/v1/effective-resources", json.dumps(TYPICAL_POD))
 
 
 class Loaded(NamedTuple):

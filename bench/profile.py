@@ -14,7 +14,6 @@ into microseconds of a request: samples / rate / requests answered.
 from __future__ import annotations
 
 import collections
-import json
 import os
 import re
 import subprocess
@@ -24,8 +23,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from bench.load import wrk_with_cpu
-from bench.manifests import TYPICAL_POD
+from bench.load import BARE, PODCALC, wrk_with_cpu
 from bench.servers import BIN, ROOT, gunicorn, worker_pids
 
 RATE = 250  # samples a second per worker
@@ -130,10 +128,7 @@ def sample(app: str, path: str, body: str | None, seconds: int) -> Sampled:
 
 def main() -> int:
     seconds, rounds = int(os.environ.get("BENCH_SECONDS", "10")), 3
-    cases = {
-        "podcalc": ("api.wsgi:app", "/v1/effective-resources", json.dumps(TYPICAL_POD)),
-        "bare": ("bench.hello:app", "/hello", None),
-    }
+    cases = {"podcalc": PODCALC, "bare": BARE}
     runs: dict[str, list[Sampled]] = {name: [] for name in cases}
     for _ in range(rounds):  # in turn, so that a slow spell of the machine falls on both
         for name, (app, path, body) in cases.items():

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import compileall
 import datetime
-import gc
 import itertools
 import json
 import os
@@ -37,148 +36,49 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import timeit
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple, cast
+from typing import cast
 
 import yaml
 
-from bench.load import Cycle, Loaded, OtherLoad, Target, abba_cycle
+from bench.load import BARE, PODCALC, Cycle, Loaded, OtherLoad, abba_cycle
 from bench.manifests import TYPICAL_POD, cut_stream, deployments, numbered_pod, pod_spec, pods
+from bench.report import NOTES, RESULTS, Row, best, keep_run, markdown_table, medians, note_load, record, speed
 from bench.servers import BIN, ROOT, gunicorn, post, rss_mb, send, settle, worker_pids
+from bench.snapshot import bench_snapshot
 from calc.evaluate import evaluate_pod
 from calc.quantity import parse_quantity
 from podcalc.effective import Document, evaluate_documents
-
-
-class Row(NamedTuple):
-    """One line of the results table."""
-
-    name: str
-    ours: str
-    baseline: str
-    ratio: str
-    target: str = ""
-    met: bool | None = None  # None: the row has no target
-
-
-RESULTS: list[Row] = []
-NOTES: list[str] = []  # printed under the table
-
-
-def record(row: Row) -> None:
-    RESULTS.append(row)
-    print(f"  {' | '.join(markdown_cells(row))}", flush=True)
-
-
-def markdown_cells(row: Row) -> list[str]:
-    verdict = "" if row.met is None else ("met" if row.met else "**missed**")
-    return [row.name, row.ours, row.baseline, row.ratio, row.target, verdict]
-
-
-def markdown_table(rows: Sequence[Row]) -> str:
-    """The rows as a Markdown table, as docs/performance.md shows them."""
-    lines = [
-        "| benchmark | podcalc | baseline (same run) | ratio | target | status |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    lines += ["| " + " | ".join(markdown_cells(row)) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def speed(ours: float, theirs: float) -> str:
-    """How much faster (or slower) ours is, to two decimals: at one, "1.0x faster" could
-    hide a loss of 4%."""
-    if ours < theirs:
-        return f"{theirs / ours:.2f}x faster"
-    return f"{ours / theirs:.2f}x slower" if ours > theirs else "even"
-
-
-# Timing ------------------------------------------------------------------------------------
-
-
-def best(
-    cases: Mapping[str, Callable[[], object]],
-    rounds: int = 5,
-    clock: Callable[[], float] = time.perf_counter,
-    between: Callable[[], object] = lambda: None,
-) -> dict[str, float]:
-    """The best time of each case over ``rounds`` rounds, the cases taken in turn in each round.
-
-    This shared machine has slow spells of several seconds: taken in turn, a spell slows a
-    case and its baseline alike, where timed one after the other it could fall on one side
-    only. ``between`` runs before each case, untimed: ``settle`` lets a server finish
-    freeing the last request's objects, which would otherwise take the cores from the next
-    case. The garbage collector is off while a case runs, as timeit has it: a baseline
-    parsed in this process is timed without the collector's passes, which the server and
-    the CLI, with their own settings, pay for in their figures.
-    """
-    times = dict.fromkeys(cases, float("inf"))
-    for _ in range(rounds):
-        for name, fn in cases.items():
-            between()
-            gc.collect()
-            gc.disable()
-            try:
-                start = clock()
-                fn()
-                times[name] = min(times[name], clock() - start)
-            finally:
-                gc.enable()
-    return times
-
-
-def medians(runs: Sequence[Sequence[float]]) -> list[float]:
-    """Each figure's median over the runs (runs of equal length: req/s, p50, p99, ...)."""
-    return [statistics.median(figure) for figure in zip(*runs, strict=True)]
-
 
 # The benchmarks ----------------------------------------------------------------------------
 
 HTTP_SHARE = 0.5  # of the bare endpoint's req/s
 HTTP_P99_MS = 20.0
 BULK_RATIO = 1.5  # of the YAML C loader's time
-NOISY_CORES = 0.2  # other processes' load during one of a cycle's HTTP runs past which the cycle is suspect
-
-
-def note_load(section: str, load: OtherLoad | float) -> None:
-    """A line under the table: how busy other processes kept the machine during ``section``."""
-    cores = load.cores if isinstance(load, OtherLoad) else load
-    NOTES.append(
-        f"{section}: other processes kept {cores:.2f} cores busy"
-        + (f" (past {NOISY_CORES}: noisy, run it again)" if cores > NOISY_CORES else "")
-    )
-
-
-def keep_run(others: float, attempts_left: int, cycles_needed: int) -> bool:
-    """Whether to keep a cycle of HTTP runs during which other processes kept ``others`` cores
-    busy: a noisy cycle is measured again while the attempts left cover the cycles still
-    needed (counting this one)."""
-    return others <= NOISY_CORES or attempts_left < cycles_needed
 
 
 def bench_http(seconds: int, rounds: int = 5) -> None:
     """``rounds`` cycles of four runs, each cycle on two fresh servers (``abba_cycle``): the
-    bare endpoint, podcalc, podcalc, the bare endpoint, half of ``seconds`` each (rounded down). A cycle's share
-    is podcalc's requests a second over the bare endpoint's, each averaged over its two runs;
-    the share judged is the median of the cycles' shares. A cycle during which other
-    processes took more than NOISY_CORES is measured again, up to ``rounds`` more times."""
+    bare endpoint, podcalc, podcalc, the bare endpoint, half of ``seconds`` each (rounded
+    down). A cycle's share is podcalc's requests a second over the bare endpoint's, each
+    averaged over its two runs; the share judged is the median of the cycles' shares. A
+    cycle during which other processes took more than NOISY_CORES is measured again, up to
+    ``rounds`` more times."""
     run_seconds = max(1, seconds // 2)
     print(f"HTTP (wrk -t2 -c16 on loopback, {run_seconds} s a run, {rounds} cycles of 4 runs)", flush=True)
-    body = json.dumps(TYPICAL_POD)
-    with gunicorn("api.wsgi:app") as (url, _, _):  # the request answers, and as it should
-        answer = post(url + "/v1/effective-resources", body.encode(), "application/json")
-        if answer["items"][0]["pod"]["qosClass"] != "Burstable":
-            raise RuntimeError(f"unexpected answer: {answer}")
-    bare, podcalc = Target("bench.hello:app", "/hello", None), Target("api.wsgi:app", "/v1/effective-resources", body)
+    from api.wsgi import app  # the request answers, and as it should
+
+    answer = app.test_client().post(PODCALC.path, data=PODCALC.body, content_type="application/json").get_json()
+    if answer["items"][0]["pod"]["qosClass"] != "Burstable":
+        raise RuntimeError(f"unexpected answer: {answer}")
     cycles: list[Cycle] = []
     attempts_left = 2 * rounds
     while len(cycles) < rounds:
         attempts_left -= 1
-        cycle = abba_cycle(bare, podcalc, run_seconds)
+        cycle = abba_cycle(BARE, PODCALC, run_seconds)
         print(f"    cycle share: {cycle.share:.1%}", flush=True)
         if keep_run(cycle.others, attempts_left, rounds - len(cycles)):
             cycles.append(cycle)
@@ -189,7 +89,7 @@ def bench_http(seconds: int, rounds: int = 5) -> None:
     base, ours = Loaded(*medians(base_runs)), Loaded(*medians(our_runs))
     shares = [c.share for c in cycles]
     share = statistics.median(shares)
-    note_load("HTTP, the busiest run kept", max(r.others for r in base_runs + our_runs))
+    note_load("HTTP, the busiest run kept", max(c.others for c in cycles))
     record(
         Row(
             "HTTP POST /v1/effective-resources (typical pod), req/s",
@@ -266,7 +166,7 @@ def bench_bulk() -> None:
                     5,
                     between=lambda: settle(workers),
                 )
-    note_load("bulk", load)
+    note_load("bulk", load.cores)
     parse, api, cli = times["parse"], times["api"], times["cli"]
     parse_big, api_big, api_small = big_times["parse_big"], big_times["api_big"], big_times["api_small"]
     kib = len(data) / 1024
@@ -343,7 +243,7 @@ def bench_in_process() -> None:
                 "empty": per_pod(lambda: json.loads(json.dumps(TYPICAL_POD))),
             }
         )
-    note_load("in-process, one typical pod", load)
+    note_load("in-process, one typical pod", load.cores)
     pod, whole, whole_cold, empty = (times[k] / PODS for k in ("pod", "whole", "cold", "empty"))
     # The cold pods, kept alive, would slow each collection in the cases below, and the
     # strings they leave in the parse cache would slow its hits.
@@ -389,7 +289,7 @@ def bench_in_process() -> None:
             },
             20,
         )
-    note_load("in-process, quantity parse", load)
+    note_load("in-process, quantity parse", load.cores)
     ours, cached, theirs = (times[k] / len(QUANTITIES) for k in ("ours", "cached", "theirs"))
     client = f"{theirs * 1e6:.2f} us (kubernetes.utils.parse_quantity)"
     record(
@@ -496,9 +396,7 @@ def main() -> int:
     bench_bulk()
     bench_http(seconds)
     bench_memory_and_startup()
-    from bench.snapshot import bench_snapshot  # it imports this module's helpers
-
-    bench_snapshot(record)
+    bench_snapshot()
     print("\n" + markdown_table(RESULTS) + "\n")
     for note in NOTES:
         print(note)

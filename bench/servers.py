@@ -92,33 +92,30 @@ def _wait_until_idle(master: int, workers: int, timeout: float = 20) -> None:
     wait. Load applied then would measure start-up.
     """
     deadline = time.perf_counter() + timeout
-    before: list[float] = []
     while time.perf_counter() < deadline:
-        try:
-            now = [cpu_seconds(pid) for pid in worker_pids(master)]
-        except OSError:  # a worker replaced while we looked
-            now = []
-        if len(now) == workers and now == before:
+        pids = worker_pids(master)
+        if len(pids) == workers and settle(pids, 0.2, deadline - time.perf_counter()):
             return
-        before = now
         time.sleep(0.2)
     raise RuntimeError(f"the {workers} workers were not all up and idle after {timeout:.0f} s")
 
 
-def settle(pids: Sequence[int], quiet: float = 0.1, timeout: float = 10) -> None:
+def settle(pids: Sequence[int], quiet: float = 0.1, timeout: float = 10) -> bool:
     """Wait until the processes ``pids`` have used no CPU for ``quiet`` seconds (at most
-    ``timeout``): a worker goes on freeing a large request's objects after its response."""
+    ``timeout``): a worker goes on freeing a large request's objects after its response.
+    False when the time ran out or one of them is gone (a worker replaced)."""
     deadline = time.perf_counter() + timeout
     before = -1.0
     while time.perf_counter() < deadline:
         try:
             now = sum(cpu_seconds(pid) for pid in pids)
-        except OSError:  # a worker replaced: nothing left to wait for
-            return
+        except OSError:
+            return False
         if now == before:
-            return
+            return True
         before = now
         time.sleep(quiet)
+    return False
 
 
 def worker_pids(master: int) -> list[int]:

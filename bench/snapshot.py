@@ -15,16 +15,15 @@ baseline.
 from __future__ import annotations
 
 import json
-import resource
+import os
 import subprocess
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bench.run import Row, best
+from bench.report import Row, best, record
 from bench.servers import BIN
 
 PODS = 20_000
@@ -126,13 +125,21 @@ def snapshot(pods: int = PODS, nodes: int = NODES) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "List", "items": items}
 
 
-def _peak_children_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def _run_with_peak(command: list[str]) -> tuple[bytes, float]:
+    """A command's output, and its own peak resident memory in MB (``wait4``'s, not the peak
+    of every child this process has waited for)."""
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(command, stdout=out)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, command)
+        out.seek(0)
+        return out.read(), usage.ru_maxrss / 1024
 
 
-def bench_snapshot(record: Callable[[Row], None]) -> None:
-    """``record``: bench.run's, of the module that runs (``python -m bench.run`` runs it as
-    ``__main__``, whose results table is not this import's)."""
+def bench_snapshot() -> None:
+    """The snapshot's rows, recorded in ``bench.report``'s table."""
     print("Snapshot", flush=True)
     value = snapshot()
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,10 +148,9 @@ def bench_snapshot(record: Callable[[Row], None]) -> None:
         as_yaml.write_text(yaml.safe_dump(value, sort_keys=False))
         del value
         command = [str(BIN / "podcalc"), "plan", "-o", "json", "--cluster"]
-        out = json.loads(subprocess.run([*command, str(as_json)], capture_output=True, check=True).stdout)
-        if out["cluster"]["snapshot"]["pods"] != PODS:
+        stdout, memory = _run_with_peak([*command, str(as_json)])
+        if json.loads(stdout)["cluster"]["snapshot"]["pods"] != PODS:
             raise RuntimeError(f"the snapshot's {PODS:,} pods were not all counted")
-        memory = _peak_children_mb()
         data = as_yaml.read_bytes()
         times = best(
             {

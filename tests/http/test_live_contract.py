@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,10 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.servers import gunicorn
+from bench.servers import BIN, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"  # noqa: E501
 
 

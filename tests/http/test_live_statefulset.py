@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.http.test_live import live
+
 NODE = """---
 apiVersion: v1
 kind: Node
@@ -54,10 +56,7 @@ def _statefulset(replicas: int, cpu: str, policy: str = "OrderedReady", strategy
 
 
 def _plan(client: FlaskClient, old: tuple[int, str], new: str, status: int = 200) -> Any:
-    cluster = NODE + _statefulset(*old) + _pods(*old)
-    response = client.post("/v1/plan", json={"cluster": cluster, "manifests": new})
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
+    return live(client, NODE + _statefulset(*old) + _pods(*old), new, status)
 
 
 def _rollout(client: FlaskClient, old: tuple[int, str], new: str) -> Any:

@@ -14,7 +14,7 @@ import yaml
 from bench.load import Cycle, Loaded, busy_seconds, parse_wrk, wrk, wrk_script
 from bench.manifests import TYPICAL_POD, cut_stream, deployments, numbered_pod, pod_spec, pods
 from bench.profile import group_of, module_path, tally
-from bench.run import Row, best, keep_run, markdown_table, medians, speed
+from bench.report import Row, best, keep_run, markdown_table, medians, speed
 from bench.servers import ROOT, status_mb
 
 # wrk 4.1's output with --latency, as bench/load.py reads it
