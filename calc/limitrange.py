@@ -39,7 +39,6 @@ CONTAINER = "Container"
 POD = "Pod"
 PVC = "PersistentVolumeClaim"
 LIMIT_TYPES = (POD, CONTAINER, PVC)
-ANNOTATION = "kubernetes.io/limit-ranger"
 
 # resource.MaxMilliValue: above it, comparisons fall back to whole units (Value()).
 _MAX_MILLI_VALUE = (2**63 - 1) // 1000

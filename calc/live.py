@@ -23,7 +23,7 @@ from calc.diff import delta
 from calc.effective import Aggregate, effective_limits, effective_requests, life
 from calc.evaluate import PodEvaluation
 from calc.pod import Container, ContainerType, PodSpec, ResourceList
-from calc.quantity import Quantity
+from calc.quantity import Quantity, max_of
 from calc.quota import ResourceQuota, covered, matches, pod_facts, pod_quota_resource, pod_usage
 from calc.workloads import sum_resources
 
@@ -183,8 +183,7 @@ def _largest(lists: Sequence[ResourceList]) -> dict[str, Quantity]:
     out: dict[str, Quantity] = {}
     for resources in lists:
         for name, q in resources.items():
-            if name not in out or q.nanos > out[name].nanos:
-                out[name] = q
+            out[name] = max_of(out[name], q) if name in out else q
     return out
 
 
@@ -264,7 +263,7 @@ def quota_at_peaks(
 
     A rollout's peak holds what the quota limits of its peak less of its end (``covered``,
     then ``delta``) on top of ``after``. Where that takes a hard resource over its limit, quota
-    admission refuses the pod that would go over (``plugin/pkg/admission/resourcequota``), and
+    admission refuses the pod that would go over (``k8s.io/apiserver/pkg/admission/plugin/resourcequota``), and
     the controller keeps retrying it: the rollout stalls, by that much. ``peak`` adds every
     rollout's excess at once."""
     extra: list[ResourceList] = []

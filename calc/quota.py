@@ -418,10 +418,10 @@ def pod_quota_resource(name: str) -> bool:
     ``count/pods``, ``cpu``, ``memory``, ``ephemeral-storage``, and every ``requests.*``,
     ``limits.*`` and ``hugepages-*`` name but ``requests.storage`` and a storage class's
     (which PersistentVolumeClaims count)."""
-    return name in (PODS, COUNT_PODS, "cpu", "memory", "ephemeral-storage") or (
-        name.startswith((REQUESTS_PREFIX, LIMITS_PREFIX, "hugepages-"))
+    return name in (PODS, COUNT_PODS, CPU, MEMORY, EPHEMERAL_STORAGE) or (
+        (name.startswith((REQUESTS_PREFIX, LIMITS_PREFIX)) or is_hugepages(name))
         and name != "requests.storage"
-        and "storageclass" not in name
+        and "storageclass" not in name  # a storage class's names: <class>.storageclass.storage.k8s.io/...
     )
 
 

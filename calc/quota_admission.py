@@ -44,7 +44,7 @@ class Applicant:
     pods: int
     evaluation: PodEvaluation | None
     chain: tuple[Creation, ...] = ()
-    claims: tuple[Creation, ...] = ()  # per pod; each claim's name is its template's
+    claims: tuple[Creation, ...] = ()  # per pod, a StatefulSet's only; each claim's name is its template's
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +108,7 @@ class _Tally:
         self.refusals: list[QuotaRefusal] = []
 
     def remaining(self) -> dict[str, Quantity]:
-        return {
-            n: Quantity(h.nanos - self.used[n].nanos if n in self.used else h.nanos, h.format)
-            for n, h in self.quota.hard.items()
-        }
+        return _left(self.quota.hard, self.used)
 
     def ask(self, usage: ResourceList, times: int = 1) -> None:
         self.requested = sum_resources([self.requested, scale(quota.covered(self.quota, usage), times)])
@@ -135,14 +132,17 @@ class _Tally:
             location=self.location,
             requested=self.requested,
             total={n: total[n] for n in q.hard if n in total},
-            remaining={
-                n: Quantity(h.nanos - (total[n].nanos if n in total else 0), h.format) for n, h in q.hard.items()
-            },
+            remaining=_left(q.hard, total),
             shares=shares,
             exceeded=quota.exceeded(q, total),
             binding=binding(shares),
             refusals=tuple(self.refusals),
         )
+
+
+def _left(hard: ResourceList, figures: ResourceList) -> dict[str, Quantity]:
+    """Each hard limit less its figure (a figure missing is zero), in the limit's format."""
+    return {n: Quantity(h.nanos - (figures[n].nanos if n in figures else 0), h.format) for n, h in hard.items()}
 
 
 def share(used: int, hard: int) -> Fraction | None:
@@ -298,8 +298,7 @@ def _admit_pods(a: Applicant, pods: _Pods) -> Admitted:
         for t in counting:
             message = t.refusal(c.usage)
             if message is not None:
-                name = claim_name(c.name, a.name, admitted) if a.kind == "StatefulSet" else c.name
-                return _refused(a, t, message, admitted, f"{c.kind}/{name}")
+                return _refused(a, t, message, admitted, f"{c.kind}/{claim_name(c.name, a.name, admitted)}")
         for t in counting:
             t.charge(c.usage)
     for t in pods.quotas:

@@ -232,11 +232,14 @@ def rollout(
     return Rollout(written, None, None, rollout_peak(old, old_pods, new, new_pods, None))
 
 
-def statefulset_partition(strategy: Strategy) -> int | None:
+def statefulset_partition(kind: str, strategy: Strategy | None) -> int | None:
     """The ``rollingUpdate.partition`` of a StatefulSet's update strategy: its pods with an
     ordinal below it keep their old template (``updateStatefulSet``,
     ``newVersionedStatefulSetPod``, ``pkg/controller/statefulset``). None where it holds no
-    pod back: an OnDelete strategy, no partition, or one of 0 or less (an int only)."""
+    pod back: another kind, an OnDelete strategy, no partition, or one of 0 or less (an int
+    only)."""
+    if kind != "StatefulSet" or strategy is None:
+        return None
     partition = strategy.partition
     if strategy.type == "OnDelete" or type(partition) is not int or partition <= 0:
         return None

@@ -43,7 +43,7 @@ from podcalc.reading.changes import (
     read_replicas,
     read_resources,
     read_target,
-    what_if_body,
+    read_what_if,
 )
 from podcalc.reading.limits import DEFAULT_LIMITS, Limits
 from podcalc.reading.manifests import Document, replicas_path
@@ -222,5 +222,5 @@ def what_if(
     kubernetes_version: str | None = None,
 ) -> dict[str, Any]:
     """The body of ``POST /v1/what-if`` for its request body."""
-    before, changes = what_if_body(body, limits)
+    before, changes = read_what_if(body, limits)
     return what_if_documents(before, changes, nodes, units, limits, kubernetes_version)

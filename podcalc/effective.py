@@ -103,7 +103,7 @@ def evaluate_documents(
 def stream_totals(evaluated: Sequence[Evaluated], nodes: int | None) -> tuple[Total, dict[str | None, Total]]:
     """The stream's total and each namespace's (``add_totals`` in stream order), over the
     workloads whose pods can be counted; a stream in one namespace has that namespace's
-    total as its own (the same object)."""
+    total as its own."""
     namespaces: dict[str | None, list[Total]] = {}
     for e in evaluated:
         total = e.total(nodes)

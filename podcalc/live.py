@@ -343,7 +343,7 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
         at = strategy_path(w, "rollingUpdate")
         raise InvalidError.listing([stream_error(p.document, w, at, f"Invalid value: {err}")]) from err
     change = "replaced" if old is not None else "added"
-    partition = statefulset_partition(strategy) if strategy is not None and w.kind == "StatefulSet" else None
+    partition = statefulset_partition(w.kind, strategy)
     return Change(p, key, change, before, after, rolled, net_change([(before, after)]), partition)
 
 

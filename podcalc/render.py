@@ -273,10 +273,8 @@ def stream_total(
         if e.pods(nodes) is None
     ]
     rendered = {ns: total(t, units) for ns, t in by_namespace.items()}
-    # the stream's total is one namespace's own where the stream has one: rendered once
-    figures_of_all = next((rendered[ns] for ns, t in by_namespace.items() if t is overall), None)
-    if figures_of_all is None:
-        figures_of_all = total(overall, units)
+    # a stream in one namespace has that namespace's total as its own: rendered once
+    figures_of_all = next(iter(rendered.values())) if len(rendered) == 1 else total(overall, units)
     namespaces = [{"namespace": ns} | figures for ns, figures in rendered.items()]
     return figures_of_all | {"complete": not notes, "notes": notes, "byNamespace": namespaces}
 

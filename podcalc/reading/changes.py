@@ -22,7 +22,7 @@ from podcalc.errors import InvalidError, pointer
 from podcalc.reading.cluster import DEFAULT_NAMESPACE
 from podcalc.reading.documents import read_documents
 from podcalc.reading.limits import Limits
-from podcalc.reading.manifests import TEMPLATE_PATHS, Document, objects
+from podcalc.reading.manifests import TEMPLATE_PATHS, Document, objects, value_at
 
 
 def side(value: Any, name: str, limits: Limits) -> list[Document]:
@@ -45,7 +45,7 @@ def diff_sides(body: Mapping[str, Any], limits: Limits) -> tuple[list[Document],
     return side(body.get("before"), "before", limits), side(body.get("after"), "after", limits)
 
 
-def what_if_body(body: Mapping[str, Any], limits: Limits) -> tuple[list[Document], Any]:
+def read_what_if(body: Mapping[str, Any], limits: Limits) -> tuple[list[Document], Any]:
     """The manifests a what-if body changes (``/manifests``, a side), and its change requests
     (``/changes``) as given, read by ``change_list`` and the readers after it."""
     if "manifests" not in body:
@@ -157,9 +157,7 @@ def pod_template(obj: Mapping[str, Any], at: str) -> dict[str, Any]:
     kind), for its containers to be changed in place."""
     kind = obj.get("kind")
     path = TEMPLATE_PATHS.get(kind, ("spec",)) if isinstance(kind, str) else ("spec",)
-    spec: Any = obj
-    for key in path:
-        spec = spec.get(key) if isinstance(spec, Mapping) else None
+    spec, _ = value_at(obj, path)
     if not isinstance(spec, dict):
         raise InvalidError.at(at, f"the workload has no pod template at {pointer(*path)}")
     return spec

@@ -304,14 +304,13 @@ def claims(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
     for template in templates if isinstance(templates, list) else ():
         if not isinstance(template, Mapping):
             continue
-        metadata = template.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, Mapping) else None
+        name, _ = names(template)
         claim_spec = template.get("spec")
         requests, storage_class = _claim(template, claim_spec if isinstance(claim_spec, Mapping) else {}, limits)
         usage = quota.object_usage(
             "PersistentVolumeClaim", "", storage=requests.get("storage"), storage_class=storage_class
         )
-        out.append(Creation("PersistentVolumeClaim", name if isinstance(name, str) else None, usage, requests))
+        out.append(Creation("PersistentVolumeClaim", name, usage, requests))
     return tuple(out)
 
 

@@ -197,9 +197,12 @@ def test_an_infeasible_resize_counts_the_status_alone() -> None:
     given = {"app": _status({"cpu": "1"}, {"cpu": "1"}, {"cpu": "2"})}
     for version in ((1, 35), (1, 37)):
         assert _strings(running_aggregates(pod, given, True, version)) == ({"cpu": "1"}, {"cpu": "2"})
-        counted = running_aggregates(pod, given, False, version)  # None: the spec counts
-        assert counted is None or _strings(counted) == ({"cpu": "8", "memory": "1Gi"}, {"cpu": "8", "memory": "1Gi"})
+    # feasible, the resize counts the larger figures: on 1.35 the spec's (None: the spec
+    # counts as it is), on 1.37 the sums, which the spec's are
     assert running_aggregates(pod, given, False, (1, 35)) is None
+    counted = running_aggregates(pod, given, False, (1, 37))
+    assert counted is not None
+    assert _strings(counted) == ({"cpu": "8", "memory": "1Gi"}, {"cpu": "8", "memory": "1Gi"})
 
 
 def test_running_figures_add_the_overhead_as_for_any_pod() -> None:

@@ -122,7 +122,12 @@ def test_a_recreate_strategy_is_checked_for_its_type_only() -> None:
     ],
 )
 def test_a_statefulsets_partition_holds_back_the_pods_below_it(strategy: Strategy, partition: int | None) -> None:
-    assert statefulset_partition(strategy) == partition
+    assert statefulset_partition("StatefulSet", strategy) == partition
+
+
+def test_only_a_statefulset_has_a_partition() -> None:
+    assert statefulset_partition("Deployment", Strategy(partition=2)) is None
+    assert statefulset_partition("StatefulSet", None) is None
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ from podcalc.reading.changes import (
     read_replicas,
     read_resources,
     read_target,
+    read_what_if,
     side,
-    what_if_body,
 )
 from podcalc.reading.limits import DEFAULT_LIMITS
 from podcalc.reading.manifests import Document, count_fields, identity, replicas_path
@@ -70,9 +70,9 @@ def test_a_side_of_anything_else_is_refused_at_its_name() -> None:
 
 
 def test_a_what_if_body_needs_its_manifests() -> None:
-    err = error_of(what_if_body, {"changes": []}, DEFAULT_LIMITS)
+    err = error_of(read_what_if, {"changes": []}, DEFAULT_LIMITS)
     assert err.errors == [refused("/manifests", "Required value: the manifests to change")]
-    documents, changes = what_if_body({"manifests": [WEB], "changes": ["x"]}, DEFAULT_LIMITS)
+    documents, changes = read_what_if({"manifests": [WEB], "changes": ["x"]}, DEFAULT_LIMITS)
     assert documents == [Document(0, WEB, "manifests document 0")]
     assert changes == ["x"]
 
