@@ -24,7 +24,7 @@ from calc.errors import Path, Violation
 from calc.evaluate import LimitRangeConflictError
 from calc.limitrange import LimitRange, LimitViolation, check_claim, forbidden_message
 from calc.pod import PodSpec, ResourceList
-from calc.quota import Creation
+from calc.quota_objects import Creation
 
 
 def apply_runtime_class(spec: PodSpec, classes: Mapping[str, ResourceList | None]) -> PodSpec | list[Violation]:

@@ -21,7 +21,8 @@ from calc.errors import Location
 from calc.evaluate import PodEvaluation
 from calc.pod import ResourceList
 from calc.quantity import ZERO, Quantity
-from calc.quota import Creation, ResourceQuota
+from calc.quota import ResourceQuota
+from calc.quota_objects import Creation
 from calc.versions import DEFAULT_FEATURES, Features
 from calc.workloads import scale, sum_resources
 

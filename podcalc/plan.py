@@ -28,8 +28,8 @@ from calc.admission import Rejection, claim_rejection, conflict_rejection, pods_
 from calc.evaluate import LimitRangeConflictError
 from calc.limitrange import Filled
 from calc.nodes import NodesFit, Scheduled, ShapeFit, fit_nodes, fit_shape, for_new_nodes, never_created
-from calc.quota import Creation
 from calc.quota_admission import Admitted, Applicant, QuotaOutcome, admit_to_quotas
+from calc.quota_objects import Creation
 from calc.scheduling import Placement
 from calc.versions import Features
 from calc.workloads import node_count, pods_on_nodes, runs_on_every_node

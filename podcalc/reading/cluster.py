@@ -3,7 +3,7 @@
 Each is read into the core's typed values (``calc.limitrange.LimitRange``,
 ``calc.quota.ResourceQuota``, ``calc.nodes.Node``, ``calc.nodes.NodeShape``) and validated as
 the API server validates it; every problem is located (document, JSON pointer, object).
-The stream's other objects are read for what they count against quotas (``calc.quota.object_usage``).
+The stream's other objects are read for what they count against quotas (``calc.quota_objects.object_usage``).
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from fractions import Fraction
 from typing import Any
 
 from calc import allocatable as node_allocation
-from calc import limitrange, quota
+from calc import limitrange, quota, quota_objects
 from calc.allocatable import Model
 from calc.errors import Location, Path, QuantityError, Violation
 from calc.limitrange import LimitRange, LimitRangeItem
 from calc.nodes import Node, NodeShape
 from calc.quantity import NANO, Quantity, round_up_milli
-from calc.quota import Creation, ResourceQuota, ScopeRequirement
+from calc.quota import ResourceQuota, ScopeRequirement
 from calc.quota_admission import LocatedQuota
+from calc.quota_objects import Creation
 from calc.resources import parse_resource_quantity
 from calc.scheduling import NodeFacts, Taint
 from podcalc.errors import Entry, TooLargeError, pointer
@@ -271,11 +272,11 @@ _PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?%")
 
 def creations(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
     """What creating ``obj`` counts against its namespace's quotas: the object itself, then
-    what its controller creates before any pod (``calc.quota.CREATES``); nothing for a kind
-    quota does not count as an object (``calc.quota.counted_as_object``: a Pod, a List, a
+    what its controller creates before any pod (``calc.quota_objects.CREATES``); nothing for a kind
+    quota does not count as an object (``calc.quota_objects.counted_as_object``: a Pod, a List, a
     Node), nor for a NodeShape, podcalc's own."""
     kind = obj.get("kind")
-    if not isinstance(kind, str) or kind == "NodeShape" or not quota.counted_as_object(kind):
+    if not isinstance(kind, str) or kind == "NodeShape" or not quota_objects.counted_as_object(kind):
         return ()
     api_version = obj.get("apiVersion")
     group = api_version.rsplit("/", 1)[0] if isinstance(api_version, str) and "/" in api_version else ""
@@ -284,14 +285,14 @@ def creations(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
     spec = spec if isinstance(spec, Mapping) else {}
     ports = spec.get("ports")
     ports = ports if isinstance(ports, list) else []
-    service_type = quota.defaulted_service_type(_string(spec.get("type")))
+    service_type = quota_objects.defaulted_service_type(_string(spec.get("type")))
     named = [isinstance(p, Mapping) and bool(p.get("nodePort")) for p in ports]
     allocate = spec.get("allocateLoadBalancerNodePorts")
-    node_ports = quota.service_node_ports(service_type, named, allocate if isinstance(allocate, bool) else None)
+    node_ports = quota_objects.service_node_ports(service_type, named, allocate if isinstance(allocate, bool) else None)
     requests, storage_class = _claim(obj, spec, limits) if kind == "PersistentVolumeClaim" else ({}, None)
-    usage = quota.object_usage(kind, group, service_type, node_ports, requests.get("storage"), storage_class)
+    usage = quota_objects.object_usage(kind, group, service_type, node_ports, requests.get("storage"), storage_class)
     own = Creation(kind, name, usage, requests)
-    created = tuple(Creation(k, None, quota.object_usage(k, g)) for k, g in quota.CREATES.get(kind, ()))
+    created = tuple(Creation(k, None, quota_objects.object_usage(k, g)) for k, g in quota_objects.CREATES.get(kind, ()))
     return (own, *created)
 
 
@@ -307,7 +308,7 @@ def claims(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
         name, _ = names(template)
         claim_spec = template.get("spec")
         requests, storage_class = _claim(template, claim_spec if isinstance(claim_spec, Mapping) else {}, limits)
-        usage = quota.object_usage(
+        usage = quota_objects.object_usage(
             "PersistentVolumeClaim", "", storage=requests.get("storage"), storage_class=storage_class
         )
         out.append(Creation("PersistentVolumeClaim", name, usage, requests))
@@ -316,7 +317,7 @@ def claims(obj: Mapping[str, Any], limits: Limits) -> tuple[Creation, ...]:
 
 def _claim(obj: Mapping[str, Any], spec: Mapping[str, Any], limits: Limits) -> tuple[dict[str, Quantity], str | None]:
     """A claim's ``spec.resources.requests`` and the storage class it is charged to, from its
-    beta annotation and ``spec.storageClassName`` (``calc.quota.claim_storage_class``)."""
+    beta annotation and ``spec.storageClassName`` (``calc.quota_objects.claim_storage_class``)."""
     requests: dict[str, Quantity] = {}
     resources = spec.get("resources")
     if isinstance(resources, Mapping):
@@ -326,10 +327,12 @@ def _claim(obj: Mapping[str, Any], spec: Mapping[str, Any], limits: Limits) -> t
             requests = {}
     metadata = obj.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
-    annotation = annotations.get(quota.BETA_STORAGE_CLASS_ANNOTATION) if isinstance(annotations, Mapping) else None
+    annotation = (
+        annotations.get(quota_objects.BETA_STORAGE_CLASS_ANNOTATION) if isinstance(annotations, Mapping) else None
+    )
     if annotation is not None and not isinstance(annotation, str):
         annotation = ""  # set, but to no class name
-    return requests, quota.claim_storage_class(annotation, _string(spec.get("storageClassName")))
+    return requests, quota_objects.claim_storage_class(annotation, _string(spec.get("storageClassName")))
 
 
 def _string(value: Any) -> str | None:

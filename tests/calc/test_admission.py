@@ -23,8 +23,9 @@ from calc.limitrange import Filled, LimitRange, LimitRangeItem, LimitViolation, 
 from calc.nodes import never_created
 from calc.pod import ResourceList
 from calc.quantity import canonical, parse_quantity
-from calc.quota import Creation, ResourceQuota, ScopeRequirement, object_usage
+from calc.quota import ResourceQuota, ScopeRequirement
 from calc.quota_admission import Admitted, Applicant, LocatedQuota, QuotaRefusal, admit_to_quotas, binding, share
+from calc.quota_objects import Creation, object_usage
 from tests.podbuild import C, quantities, spec
 
 NS = "shop"

@@ -20,8 +20,9 @@ from calc.admission import (
 from calc.errors import Location
 from calc.evaluate import evaluate_pod
 from calc.limitrange import LimitRange, LimitRangeItem, LimitViolation, set_defaults
-from calc.quota import Creation, ResourceQuota, object_usage
+from calc.quota import ResourceQuota
 from calc.quota_admission import Admitted, Applicant, LocatedQuota, admit_to_quotas
+from calc.quota_objects import Creation, object_usage
 from tests.podbuild import C, quantities, spec
 
 NS = "shop"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from calc import quota
+from calc import quota, quota_objects
 from calc.evaluate import evaluate_pod
 from calc.qos import QOSClass
 from calc.quantity import Quantity, canonical, parse_quantity
@@ -169,7 +169,7 @@ def test_fits_more_names_the_resource_that_runs_out() -> None:
     ],
 )
 def test_object_counts(kind: str, group: str, extra: dict[str, object], expected: dict[str, str]) -> None:
-    assert strings(quota.object_usage(kind, group, **extra)) == expected  # type: ignore[arg-type]
+    assert strings(quota_objects.object_usage(kind, group, **extra)) == expected  # type: ignore[arg-type]
 
 
 def test_does_not_exist_is_refused_for_best_effort_as_upstream() -> None:
@@ -212,7 +212,7 @@ def test_scopes_are_checked_only_against_standard_quota_names(q: ResourceQuota) 
     ],
 )
 def test_counted_as_object(kind: str, counted: bool) -> None:
-    assert quota.counted_as_object(kind) is counted
+    assert quota_objects.counted_as_object(kind) is counted
 
 
 @pytest.mark.parametrize(
@@ -221,13 +221,13 @@ def test_counted_as_object(kind: str, counted: bool) -> None:
 )
 def test_defaulted_service_type(declared: str | None, expected: str) -> None:
     """SetDefaults_Service: an unset type is ClusterIP."""
-    assert quota.defaulted_service_type(declared) == expected
+    assert quota_objects.defaulted_service_type(declared) == expected
 
 
 @pytest.mark.parametrize(("declared", "expected"), [(None, True), (True, True), (False, False)])
 def test_allocates_load_balancer_node_ports(declared: bool | None, expected: bool) -> None:
     """SetDefaults_Service: allocateLoadBalancerNodePorts defaults to true."""
-    assert quota.allocates_load_balancer_node_ports(declared) is expected
+    assert quota_objects.allocates_load_balancer_node_ports(declared) is expected
 
 
 @pytest.mark.parametrize(
@@ -244,7 +244,7 @@ def test_allocates_load_balancer_node_ports(declared: bool | None, expected: boo
 )
 def test_service_node_ports(service_type: str, ports: list[bool], allocate: bool | None, expected: int) -> None:
     """``pkg/quota/v1/evaluator/core/services.go``: ``services.nodeports``."""
-    assert quota.service_node_ports(service_type, ports, allocate) == expected
+    assert quota_objects.service_node_ports(service_type, ports, allocate) == expected
 
 
 @pytest.mark.parametrize(
@@ -259,4 +259,4 @@ def test_service_node_ports(service_type: str, ports: list[bool], allocate: bool
 )
 def test_claim_storage_class(annotation: str | None, class_name: str | None, expected: str | None) -> None:
     """``GetPersistentVolumeClaimClass``."""
-    assert quota.claim_storage_class(annotation, class_name) == expected
+    assert quota_objects.claim_storage_class(annotation, class_name) == expected

@@ -1,5 +1,5 @@
 """What creating a cluster object counts against quotas, read from its manifest
-(``podcalc.reading.cluster.creations``, the rules in ``calc.quota``)."""
+(``podcalc.reading.cluster.creations``, the rules in ``calc.quota_objects``)."""
 
 from __future__ import annotations
 
