@@ -97,8 +97,12 @@ class Change:
     before: Figures
     after: Figures
     rollout: Rollout | None  # its peak as quota usage
-    delta: Figures  # after less before (calc.live.net_change)
     partition: int | None = None  # a replaced StatefulSet's pods held on the old template below it
+
+    @property
+    def delta(self) -> Figures:
+        """After less before (``calc.live.net_change``)."""
+        return net_change([(self.before, self.after)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +126,19 @@ class LivePlan:
     changes: list[Change]
     quotas: list[QuotaView]
     notes: list[str]
-    by_namespace: dict[str, Figures]  # the changes' net change in each namespace, in their order
-    total: Figures  # and in all
+
+    @property
+    def by_namespace(self) -> dict[str, Figures]:
+        """The changes' net change in each namespace, in their order."""
+        namespaces: dict[str, list[tuple[Figures, Figures]]] = {}
+        for c in self.changes:
+            namespaces.setdefault(c.key[1], []).append((c.before, c.after))
+        return {ns: net_change(pairs) for ns, pairs in namespaces.items()}
+
+    @property
+    def total(self) -> Figures:
+        """The changes' net change in all."""
+        return net_change([(c.before, c.after) for c in self.changes])
 
     @property
     def fits(self) -> bool:
@@ -232,9 +247,6 @@ def plan_live(
     changes = [_change(p, running) for p in result.planned]
     notes += [note for c in changes if (note := _partition_note(c)) is not None]
     views = _quota_views(result, cluster, changes)
-    namespaces: dict[str, list[tuple[Figures, Figures]]] = {}
-    for c in changes:
-        namespaces.setdefault(c.key[1], []).append((c.before, c.after))
     return LivePlan(
         result,
         sum(len(r.pods) for r in running.values() if not r.from_spec),
@@ -244,8 +256,6 @@ def plan_live(
         changes,
         views,
         notes,
-        {ns: net_change(pairs) for ns, pairs in namespaces.items()},
-        net_change([(c.before, c.after) for c in changes]),
     )
 
 
@@ -344,7 +354,7 @@ def _change(p: Planned, running: Mapping[WorkloadKey, Running]) -> Change:
         raise InvalidError.listing([stream_error(p.document, w, at, f"Invalid value: {err}")]) from err
     change = "replaced" if old is not None else "added"
     partition = statefulset_partition(w.kind, strategy)
-    return Change(p, key, change, before, after, rolled, net_change([(before, after)]), partition)
+    return Change(p, key, change, before, after, rolled, partition)
 
 
 def _rollout(p: Planned, old: Running, ev: PodEvaluation, new_pods: int, strategy: Strategy) -> Rollout:
