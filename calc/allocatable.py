@@ -95,10 +95,8 @@ class Reservation:
     eviction_hard: Mapping[str, Quantity | Fraction] = field(default_factory=dict)
 
 
-KUBELET_EVICTION_DEFAULTS: Mapping[str, Quantity | Fraction] = {
-    MEMORY_AVAILABLE: Quantity(100 * MI * NANO, Format.BINARY_SI),
-    NODEFS_AVAILABLE: Fraction(10, 100),
-}
+_MEMORY_100MI: Mapping[str, Quantity | Fraction] = {MEMORY_AVAILABLE: Quantity(100 * MI * NANO, Format.BINARY_SI)}
+KUBELET_EVICTION_DEFAULTS: Mapping[str, Quantity | Fraction] = {**_MEMORY_100MI, NODEFS_AVAILABLE: Fraction(10, 100)}
 
 
 def _banded(total: Fraction, bands: Bands) -> Fraction:
@@ -131,18 +129,17 @@ def reservation(model: Model, capacity: ResourceList, max_pods: int) -> Reservat
     memory for EKS, ``min(20Mi x maxPods + 50Mi, 25%)`` for AKS 1.29+)."""
     cores = capacity[CPU].value if CPU in capacity else Fraction(0)
     memory = capacity[MEMORY].value if MEMORY in capacity else Fraction(0)
-    mem_100mi: Mapping[str, Quantity | Fraction] = {MEMORY_AVAILABLE: Quantity(100 * MI * NANO, Format.BINARY_SI)}
     if model is Model.GKE:
         mem = Fraction(255 * MI) if memory < GI else _banded(memory / GI, MEMORY_BANDS) * GI
         kube = {CPU: _cpu(_banded(cores, CPU_BANDS)), MEMORY: _bytes(mem)}
-        return Reservation(model, kube, {}, mem_100mi)
+        return Reservation(model, kube, {}, _MEMORY_100MI)
     if model is Model.EKS:
         kube = {CPU: _cpu(_banded(cores, CPU_BANDS)), MEMORY: _bytes(Fraction((11 * max_pods + 255) * MI))}
-        return Reservation(model, kube, {}, {**mem_100mi, NODEFS_AVAILABLE: Fraction(10, 100)})
+        return Reservation(model, kube, {}, KUBELET_EVICTION_DEFAULTS)  # EKS keeps the kubelet's
     if model is Model.AKS:
         mem = min(Fraction((20 * max_pods + 50) * MI), memory / 4)
         kube = {CPU: _cpu(_banded(cores, AKS_CPU_BANDS)), MEMORY: _bytes(mem)}
-        return Reservation(model, kube, {}, mem_100mi)
+        return Reservation(model, kube, {}, _MEMORY_100MI)
     if model is Model.AKS_LEGACY:
         kube = {CPU: _cpu(_banded(cores, AKS_CPU_BANDS)), MEMORY: _bytes(_banded(memory / GI, MEMORY_BANDS) * GI)}
         return Reservation(model, kube, {}, {MEMORY_AVAILABLE: Quantity(750 * MI * NANO, Format.BINARY_SI)})
